@@ -1,0 +1,30 @@
+package dev.skiff.proxy.model;
+
+import java.time.Duration;
+
+/**
+ * An upstream cluster.
+ *
+ * @param name           the cluster name, e.g. {@code outbound|9080||reviews.default.svc.cluster.local}
+ * @param lbPolicy       how endpoints are picked
+ * @param protocol       the protocol spoken to endpoints
+ * @param connectTimeout how long a connection attempt may take, {@code > 0}
+ * @param isStatic       whether the endpoints come with the cluster (STATIC) rather than from EDS
+ */
+public record ClusterSpec(String name, LbPolicy lbPolicy, UpstreamProtocol protocol, Duration connectTimeout,
+                          boolean isStatic) {
+
+    /** Envoy's default connect timeout. */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
+    public ClusterSpec {
+        Validation.notBlank(name, "cluster name");
+        Validation.notNull(lbPolicy, "lb policy of cluster " + name);
+        Validation.notNull(protocol, "protocol of cluster " + name);
+        Validation.notNull(connectTimeout, "connect timeout of cluster " + name);
+        if (connectTimeout.isNegative() || connectTimeout.isZero()) {
+            throw new IllegalArgumentException("connect timeout of cluster " + name + ": " + connectTimeout
+                    + " (expected: > 0)");
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package dev.skiff.proxy.model;
+
+/**
+ * Terminate HTTP and route each request by a route table, either one delivered by RDS (looked up by name in the
+ * snapshot) or one given inline.
+ *
+ * @param routeTableName the RDS route configuration name, e.g. {@code 9080}; null when the routes are inline
+ * @param inlineRoutes   the inline route table, null when the routes come from RDS
+ */
+public record HttpConnectionManagerSpec(String routeTableName, RouteTable inlineRoutes) implements ChainAction {
+
+    public HttpConnectionManagerSpec {
+        if ((routeTableName == null) == (inlineRoutes == null)) {
+            throw new IllegalArgumentException("http connection manager: routeTableName=" + routeTableName
+                    + ", inlineRoutes=" + (inlineRoutes == null ? null : inlineRoutes.name())
+                    + " (expected: exactly one of an RDS route table name or an inline route table)");
+        }
+        if (routeTableName != null) {
+            Validation.notBlank(routeTableName, "http connection manager route table name");
+        }
+    }
+
+    /** An HCM whose routes come from RDS under the given name. */
+    public static HttpConnectionManagerSpec rds(String routeTableName) {
+        return new HttpConnectionManagerSpec(routeTableName, null);
+    }
+
+    /** An HCM with an inline route table. */
+    public static HttpConnectionManagerSpec inline(RouteTable routes) {
+        return new HttpConnectionManagerSpec(null, Validation.notNull(routes, "inline route table"));
+    }
+}

@@ -1,0 +1,82 @@
+package dev.skiff.controlplane.config;
+
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Message;
+import dev.skiff.api.networking.v1alpha3.DestinationRule;
+import dev.skiff.api.networking.v1alpha3.ServiceEntry;
+import dev.skiff.api.networking.v1alpha3.Sidecar;
+import dev.skiff.api.networking.v1alpha3.VirtualService;
+import dev.skiff.api.networking.v1alpha3.WorkloadEntry;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/** The Istio configuration kinds Skiff reads, all in the {@code networking.istio.io} API group. */
+public enum ConfigKind {
+    VIRTUAL_SERVICE("VirtualService", VirtualService.getDefaultInstance()),
+    DESTINATION_RULE("DestinationRule", DestinationRule.getDefaultInstance()),
+    SERVICE_ENTRY("ServiceEntry", ServiceEntry.getDefaultInstance()),
+    WORKLOAD_ENTRY("WorkloadEntry", WorkloadEntry.getDefaultInstance()),
+    SIDECAR("Sidecar", Sidecar.getDefaultInstance());
+
+    /** The API group of every kind. */
+    public static final String GROUP = "networking.istio.io";
+
+    /** The API versions accepted for every kind; they all share one schema. */
+    public static final List<String> VERSIONS = List.of("v1", "v1beta1", "v1alpha3");
+
+    private final String kindName;
+    private final Message defaultInstance;
+
+    ConfigKind(String kindName, Message defaultInstance) {
+        this.kindName = kindName;
+        this.defaultInstance = defaultInstance;
+    }
+
+    /** The Kubernetes {@code kind}, e.g. {@code VirtualService}. */
+    public String kindName() {
+        return kindName;
+    }
+
+    public String group() {
+        return GROUP;
+    }
+
+    public List<String> versions() {
+        return VERSIONS;
+    }
+
+    /** The empty spec message of this kind, e.g. {@code VirtualService.getDefaultInstance()}. */
+    public Message defaultInstance() {
+        return defaultInstance;
+    }
+
+    public Descriptor descriptor() {
+        return defaultInstance.getDescriptorForType();
+    }
+
+    public Class<? extends Message> specClass() {
+        return defaultInstance.getClass();
+    }
+
+    /** The kind whose Kubernetes kind name is exactly {@code kindName}. */
+    public static Optional<ConfigKind> fromKindName(String kindName) {
+        for (ConfigKind kind : values()) {
+            if (kind.kindName.equals(kindName)) {
+                return Optional.of(kind);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** {@code VirtualService, DestinationRule, ...}, for error messages. */
+    public static String kindNames() {
+        return Arrays.stream(values()).map(ConfigKind::kindName).collect(Collectors.joining(", "));
+    }
+
+    @Override
+    public String toString() {
+        return kindName;
+    }
+}

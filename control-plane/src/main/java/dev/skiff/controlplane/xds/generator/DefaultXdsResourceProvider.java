@@ -1,0 +1,51 @@
+package dev.skiff.controlplane.xds.generator;
+
+import dev.skiff.controlplane.config.ConfigSnapshot;
+import dev.skiff.controlplane.model.MeshSnapshot;
+import dev.skiff.controlplane.xds.ProxyView;
+import dev.skiff.controlplane.xds.XdsResource;
+import dev.skiff.controlplane.xds.XdsResourceProvider;
+import java.util.Collection;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Serves the resources generated from the current {@link MeshSnapshot}. {@link #update} builds the next snapshot
+ * and swaps it in atomically; {@link #resources} may be called from any number of threads and never blocks on an
+ * update. Resources are generated lazily, once per snapshot, and shared by every proxy that receives identical
+ * bytes.
+ */
+public final class DefaultXdsResourceProvider implements XdsResourceProvider {
+    private final Object updateLock = new Object();
+    private final AtomicReference<GeneratedResources> current =
+            new AtomicReference<>(new GeneratedResources(MeshSnapshot.empty()));
+
+    /**
+     * Builds the mesh snapshot for {@code config} from the current one and serves it from now on.
+     *
+     * @return the new snapshot
+     */
+    public MeshSnapshot update(ConfigSnapshot config) {
+        synchronized (updateLock) {
+            MeshSnapshot next = MeshSnapshot.next(current.get().mesh(), config);
+            current.set(new GeneratedResources(next));
+            return next;
+        }
+    }
+
+    /** The snapshot currently served. */
+    public MeshSnapshot mesh() {
+        return current.get().mesh();
+    }
+
+    @Override
+    public Collection<XdsResource> resources(ProxyView proxy, String typeUrl, Set<String> subscribed) {
+        return current.get().resources(proxy, typeUrl, subscribed);
+    }
+
+    /** The version of the mesh snapshot being served. */
+    @Override
+    public String snapshotVersion() {
+        return Long.toString(current.get().mesh().version());
+    }
+}

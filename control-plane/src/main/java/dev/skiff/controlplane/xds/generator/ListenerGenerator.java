@@ -1,0 +1,200 @@
+package dev.skiff.controlplane.xds.generator;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.BoolValue;
+import com.google.protobuf.UInt32Value;
+import dev.skiff.api.networking.v1alpha3.L4MatchAttributes;
+import dev.skiff.api.networking.v1alpha3.RouteDestination;
+import dev.skiff.api.networking.v1alpha3.TCPRoute;
+import dev.skiff.controlplane.model.MeshSnapshot;
+import dev.skiff.controlplane.model.VirtualServiceConfig;
+import io.envoyproxy.envoy.config.core.v3.CidrRange;
+import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
+import io.envoyproxy.envoy.config.listener.v3.ApiListener;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Listeners: a sidecar's {@code virtualOutbound} and {@code inbound|<targetPort>} listeners, and the
+ * {@code api_listener} a proxyless gRPC client asks for by {@code <host>:<port>}.
+ */
+public final class ListenerGenerator {
+    /**
+     * The sidecar's listeners: {@code virtualOutbound} at {@code <address>:15001}, then one inbound listener per
+     * inbound port.
+     *
+     * <p>{@code virtualOutbound} has one filter chain per outbound port, matched by destination port: an HTTP
+     * connection manager using RDS {@code <port>} when any service on the port speaks an HTTP-family protocol,
+     * otherwise a TCP proxy for the first TCP service on it (by host). A TCP service that declares
+     * {@code addresses} gets its own chain, matched by destination port and those addresses, next to it.
+     */
+    public List<Listener> sidecarListeners(String address, List<OutboundPort> targets, List<InboundPort> inbound,
+                                           MeshSnapshot mesh, ProxyContext proxy) {
+        List<Listener> listeners = new ArrayList<>(1 + inbound.size());
+        listeners.add(virtualOutbound(address, targets, mesh, proxy));
+        for (InboundPort port : inbound) {
+            listeners.add(inboundListener(address, port));
+        }
+        return listeners;
+    }
+
+    private static Listener virtualOutbound(String address, List<OutboundPort> targets, MeshSnapshot mesh,
+                                            ProxyContext proxy) {
+        Map<Integer, List<OutboundPort>> byPort = new TreeMap<>();
+        for (OutboundPort target : targets) {
+            byPort.computeIfAbsent(target.number(), port -> new ArrayList<>()).add(target);
+        }
+        Listener.Builder listener = Listener.newBuilder()
+                .setName(XdsNames.VIRTUAL_OUTBOUND)
+                .setAddress(EnvoyProtos.socketAddress(address, XdsNames.VIRTUAL_OUTBOUND_PORT))
+                .setTrafficDirection(TrafficDirection.OUTBOUND)
+                .setUseOriginalDst(BoolValue.of(true));
+        byPort.forEach((port, onPort) -> {
+            boolean http = onPort.stream().anyMatch(target -> target.port().protocol().isHttp());
+            boolean portChainTaken = false;
+            if (http) {
+                listener.addFilterChains(FilterChain.newBuilder()
+                        .setName(XdsNames.portRoutes(port))
+                        .setFilterChainMatch(FilterChainMatch.newBuilder().setDestinationPort(UInt32Value.of(port)))
+                        .addFilters(filter(EnvoyProtos.HTTP_CONNECTION_MANAGER, Any.pack(
+                                EnvoyProtos.rdsConnectionManager("outbound_0.0.0.0_" + port,
+                                        XdsNames.portRoutes(port))))));
+                portChainTaken = true;
+            }
+            for (OutboundPort target : onPort) {
+                if (target.port().protocol().isHttp()) {
+                    continue;
+                }
+                List<CidrRange> ranges = cidrRanges(target.service().addresses());
+                if (ranges.isEmpty() && portChainTaken) {
+                    continue;
+                }
+                FilterChainMatch.Builder match = FilterChainMatch.newBuilder().setDestinationPort(UInt32Value.of(port))
+                        .addAllPrefixRanges(ranges);
+                portChainTaken |= ranges.isEmpty();
+                listener.addFilterChains(FilterChain.newBuilder()
+                        .setName(target.clusterName())
+                        .setFilterChainMatch(match)
+                        .addFilters(filter(EnvoyProtos.TCP_PROXY, Any.pack(tcpProxy(target, mesh, proxy)))));
+            }
+        });
+        return listener.build();
+    }
+
+    /** {@code 10.0.0.1} (a /32 or /128) or {@code 10.0.0.0/24}. */
+    private static List<CidrRange> cidrRanges(List<String> addresses) {
+        List<CidrRange> ranges = new ArrayList<>(addresses.size());
+        for (String address : addresses) {
+            int slash = address.indexOf('/');
+            String prefix = slash < 0 ? address : address.substring(0, slash);
+            int length = slash < 0 ? (prefix.indexOf(':') >= 0 ? 128 : 32)
+                    : Integer.parseInt(address.substring(slash + 1));
+            ranges.add(CidrRange.newBuilder().setAddressPrefix(prefix).setPrefixLen(UInt32Value.of(length)).build());
+        }
+        return ranges;
+    }
+
+    /**
+     * A TCP proxy to the service's cluster, or to the destinations of the first {@code tcp} route of its
+     * VirtualService that applies to this port (one destination: {@code cluster}, several:
+     * {@code weighted_clusters}).
+     */
+    private static TcpProxy tcpProxy(OutboundPort target, MeshSnapshot mesh, ProxyContext proxy) {
+        TcpProxy.Builder tcpProxy = TcpProxy.newBuilder().setStatPrefix(target.clusterName());
+        Optional<VirtualServiceConfig> virtualService = mesh.virtualService(target.host(), proxy.namespace());
+        List<RouteDestination> destinations = virtualService.map(vs -> tcpDestinations(vs, target.number()))
+                .orElse(List.of());
+        if (destinations.isEmpty()) {
+            return tcpProxy.setCluster(target.clusterName()).build();
+        }
+        if (destinations.size() == 1) {
+            return tcpProxy.setCluster(Destinations.clusterName(mesh, virtualService.get(),
+                    destinations.getFirst().getDestination(), target)).build();
+        }
+        long total = destinations.stream().mapToLong(destination -> Math.max(0, destination.getWeight())).sum();
+        Map<String, Integer> weights = new LinkedHashMap<>();
+        for (RouteDestination destination : destinations) {
+            weights.merge(Destinations.clusterName(mesh, virtualService.get(), destination.getDestination(), target),
+                    total == 0 ? 1 : Math.max(0, destination.getWeight()), Integer::sum);
+        }
+        TcpProxy.WeightedCluster.Builder weighted = TcpProxy.WeightedCluster.newBuilder();
+        weights.forEach((cluster, weight) -> weighted.addClusters(
+                TcpProxy.WeightedCluster.ClusterWeight.newBuilder().setName(cluster).setWeight(weight)));
+        return tcpProxy.setWeightedClusters(weighted).build();
+    }
+
+    private static List<RouteDestination> tcpDestinations(VirtualServiceConfig virtualService, int port) {
+        for (TCPRoute route : virtualService.spec().getTcpList()) {
+            if (route.getMatchCount() == 0) {
+                return route.getRouteList();
+            }
+            for (L4MatchAttributes match : route.getMatchList()) {
+                if ((match.getPort() == 0 || match.getPort() == port) && (match.getGatewaysCount() == 0
+                        || match.getGatewaysList().contains(VirtualServiceConfig.MESH_GATEWAY))) {
+                    return route.getRouteList();
+                }
+            }
+        }
+        return List.of();
+    }
+
+    private static Listener inboundListener(String address, InboundPort port) {
+        String name = XdsNames.inboundListener(port.listenerPort());
+        Filter filter;
+        if (port.protocol().isHttp()) {
+            RouteConfiguration routes = RouteConfiguration.newBuilder()
+                    .setName(name)
+                    .addVirtualHosts(VirtualHost.newBuilder()
+                            .setName("inbound|http|" + port.clusterPort())
+                            .addDomains("*")
+                            .addRoutes(Route.newBuilder()
+                                    .setName(RouteGenerator.DEFAULT_ROUTE_NAME)
+                                    .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                                    .setRoute(RouteAction.newBuilder().setCluster(port.clusterName()))))
+                    .build();
+            filter = filter(EnvoyProtos.HTTP_CONNECTION_MANAGER, Any.pack(EnvoyProtos.inlineConnectionManager(
+                    "inbound_0.0.0.0_" + port.listenerPort(), routes)));
+        } else {
+            filter = filter(EnvoyProtos.TCP_PROXY, Any.pack(TcpProxy.newBuilder()
+                    .setStatPrefix(port.clusterName())
+                    .setCluster(port.clusterName())
+                    .build()));
+        }
+        return Listener.newBuilder()
+                .setName(name)
+                .setAddress(EnvoyProtos.socketAddress(address, port.listenerPort()))
+                .setTrafficDirection(TrafficDirection.INBOUND)
+                .addFilterChains(FilterChain.newBuilder().setName(name).addFilters(filter))
+                .build();
+    }
+
+    /**
+     * The listener a proxyless gRPC client asks for by name: an {@code api_listener} whose HTTP connection manager
+     * uses RDS {@code routeName}.
+     */
+    public Listener apiListener(String name, String routeName) {
+        return Listener.newBuilder()
+                .setName(name)
+                .setApiListener(ApiListener.newBuilder().setApiListener(Any.pack(
+                        EnvoyProtos.rdsConnectionManager(name, routeName))))
+                .build();
+    }
+
+    private static Filter filter(String name, Any config) {
+        return Filter.newBuilder().setName(name).setTypedConfig(config).build();
+    }
+}

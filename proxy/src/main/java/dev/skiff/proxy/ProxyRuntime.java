@@ -1,0 +1,98 @@
+package dev.skiff.proxy;
+
+import dev.skiff.proxy.filter.RouterFilter;
+import dev.skiff.proxy.model.ProxyConfigSnapshot;
+import dev.skiff.proxy.transport.ListenerManager;
+import dev.skiff.proxy.transport.RuntimeState;
+import dev.skiff.proxy.transport.Worker;
+import dev.skiff.proxy.upstream.UpstreamPools;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+
+import java.net.InetSocketAddress;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The proxy's data plane: one shared group of event loops, the listeners of the current snapshot and the
+ * per-loop routers and connection pools. {@link #apply} publishes a new snapshot atomically; connections accepted
+ * afterwards use it, connections already open keep the one they captured.
+ */
+public final class ProxyRuntime implements AutoCloseable {
+
+    private final EventLoopGroup group;
+    private final Map<EventExecutor, Worker> workers;
+    private final AtomicReference<RuntimeState> state = new AtomicReference<>(RuntimeState.empty());
+    private final ListenerManager listeners;
+
+    public ProxyRuntime(ProxyRuntimeOptions options) {
+        this.group = new MultiThreadIoEventLoopGroup(options.eventLoopThreads(),
+                new DefaultThreadFactory("skiff-proxy", true), NioIoHandler.newFactory());
+        Map<EventExecutor, Worker> byLoop = new IdentityHashMap<>();
+        int index = 0;
+        for (EventExecutor executor : group) {
+            EventLoop loop = (EventLoop) executor;
+            Bootstrap bootstrap = new Bootstrap()
+                    .group(loop)
+                    .channel(NioSocketChannel.class)
+                    .option(ChannelOption.TCP_NODELAY, true);
+            byLoop.put(executor, new Worker(index, loop, new RouterFilter(options.randomFactory().get(), index),
+                    new UpstreamPools(bootstrap), options.requestListener()));
+            index++;
+        }
+        this.workers = Collections.unmodifiableMap(byLoop);
+        this.listeners = new ListenerManager(group, state::get, workers, options.originalDestination(),
+                options.drainTimeout());
+    }
+
+    /**
+     * Publishes {@code snapshot}: new listeners are bound, listeners whose address changed are rebound, removed
+     * ones stop accepting and drain, unchanged ones stay bound. Blocks until the sockets are bound; call it from a
+     * thread that is not one of the proxy's event loops.
+     *
+     * @throws IllegalStateException when a listener cannot be bound; the previous snapshot then stays in force
+     */
+    public synchronized void apply(ProxyConfigSnapshot snapshot) {
+        RuntimeState previous = state.get();
+        RuntimeState next = RuntimeState.build(snapshot, previous, workers.size());
+        listeners.apply(snapshot.listeners(), next, () -> state.set(next));
+    }
+
+    /** The snapshot in force. */
+    public ProxyConfigSnapshot snapshot() {
+        return state.get().snapshot();
+    }
+
+    /** The runtime state in force (snapshot, listeners, clusters with their live hosts). */
+    public RuntimeState state() {
+        return state.get();
+    }
+
+    /** Where the listener of that name is bound, if it is. */
+    public Optional<InetSocketAddress> boundAddress(String listenerName) {
+        return listeners.boundAddress(listenerName);
+    }
+
+    /** The event loops, for servers (admin, health) that run beside the data plane. */
+    public EventLoopGroup eventLoopGroup() {
+        return group;
+    }
+
+    /** Closes every listener and connection and stops the event loops. */
+    @Override
+    public synchronized void close() {
+        listeners.closeAll();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,65 @@
+package dev.skiff.proxy;
+
+import dev.skiff.proxy.filter.RequestListener;
+import dev.skiff.proxy.transport.OriginalDestination;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
+
+/**
+ * How a {@link ProxyRuntime} runs.
+ *
+ * @param eventLoopThreads    event loops to run, {@code >= 1} (by default the number of cores)
+ * @param randomFactory       makes one random generator per event loop (weighted picks, balancers, request ids);
+ *                            each generator is used by its loop only
+ * @param requestListener     told about every finished request and TCP connection
+ * @param originalDestination finds the original destination of redirected connections
+ * @param drainTimeout        how long connections of a removed listener may finish their work, {@code >= 0}
+ */
+public record ProxyRuntimeOptions(int eventLoopThreads, Supplier<RandomGenerator> randomFactory,
+                                  RequestListener requestListener, OriginalDestination originalDestination,
+                                  Duration drainTimeout) {
+
+    public ProxyRuntimeOptions {
+        if (eventLoopThreads < 1) {
+            throw new IllegalArgumentException("eventLoopThreads: " + eventLoopThreads + " (expected: >= 1)");
+        }
+        Objects.requireNonNull(randomFactory, "randomFactory: null (expected: a factory of random generators)");
+        Objects.requireNonNull(requestListener, "requestListener: null (expected: a listener or RequestListener.NONE)");
+        Objects.requireNonNull(originalDestination,
+                "originalDestination: null (expected: a resolver or OriginalDestination.NONE)");
+        Objects.requireNonNull(drainTimeout, "drainTimeout: null (expected: a duration >= 0)");
+        if (drainTimeout.isNegative()) {
+            throw new IllegalArgumentException("drainTimeout: " + drainTimeout + " (expected: >= 0)");
+        }
+    }
+
+    /** One event loop per core, fresh random generators, no request listener, no redirection, 5 s drain. */
+    public static ProxyRuntimeOptions defaults() {
+        return new ProxyRuntimeOptions(Runtime.getRuntime().availableProcessors(), SplittableRandom::new,
+                RequestListener.NONE, OriginalDestination.NONE, Duration.ofSeconds(5));
+    }
+
+    public ProxyRuntimeOptions withEventLoopThreads(int threads) {
+        return new ProxyRuntimeOptions(threads, randomFactory, requestListener, originalDestination, drainTimeout);
+    }
+
+    public ProxyRuntimeOptions withRandomFactory(Supplier<RandomGenerator> factory) {
+        return new ProxyRuntimeOptions(eventLoopThreads, factory, requestListener, originalDestination, drainTimeout);
+    }
+
+    public ProxyRuntimeOptions withRequestListener(RequestListener listener) {
+        return new ProxyRuntimeOptions(eventLoopThreads, randomFactory, listener, originalDestination, drainTimeout);
+    }
+
+    public ProxyRuntimeOptions withOriginalDestination(OriginalDestination resolver) {
+        return new ProxyRuntimeOptions(eventLoopThreads, randomFactory, requestListener, resolver, drainTimeout);
+    }
+
+    public ProxyRuntimeOptions withDrainTimeout(Duration timeout) {
+        return new ProxyRuntimeOptions(eventLoopThreads, randomFactory, requestListener, originalDestination, timeout);
+    }
+}

@@ -1,0 +1,183 @@
+package dev.skiff.proxy.filter;
+
+import dev.skiff.proxy.model.Direction;
+
+import java.net.InetSocketAddress;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * What happened to one request (or one TCP connection): the route and cluster taken, the upstream host, the status
+ * and the response flags. Written on the request's event loop only; handed to the {@link RequestListener} when
+ * the request completes, after which it is not changed any more.
+ */
+public final class RequestContext {
+
+    private static final ResponseFlag[] FLAGS = ResponseFlag.values();
+
+    private final String listenerName;
+    private final Direction direction;
+    private final long startNanos;
+    private String method = "";
+    private String authority = "";
+    private String path = "";
+    private String protocol = "";
+    private String requestId = "";
+    private String virtualHost = "";
+    private String routeName = "";
+    private String cluster = "";
+    private InetSocketAddress upstreamHost;
+    private int responseCode;
+    private int flags;
+    private long bytesReceived;
+    private long bytesSent;
+
+    public RequestContext(String listenerName, Direction direction, long startNanos) {
+        this.listenerName = listenerName;
+        this.direction = direction;
+        this.startNanos = startNanos;
+    }
+
+    public String listenerName() {
+        return listenerName;
+    }
+
+    public Direction direction() {
+        return direction;
+    }
+
+    public long startNanos() {
+        return startNanos;
+    }
+
+    public String method() {
+        return method;
+    }
+
+    public String authority() {
+        return authority;
+    }
+
+    public String path() {
+        return path;
+    }
+
+    public String protocol() {
+        return protocol;
+    }
+
+    public String requestId() {
+        return requestId;
+    }
+
+    public String virtualHost() {
+        return virtualHost;
+    }
+
+    public String routeName() {
+        return routeName;
+    }
+
+    public String cluster() {
+        return cluster;
+    }
+
+    /** The upstream host the request went to, or null when none was picked. */
+    public InetSocketAddress upstreamHost() {
+        return upstreamHost;
+    }
+
+    /** The status sent downstream, 0 before a response started (and for TCP connections). */
+    public int responseCode() {
+        return responseCode;
+    }
+
+    public long bytesReceived() {
+        return bytesReceived;
+    }
+
+    public long bytesSent() {
+        return bytesSent;
+    }
+
+    public RequestContext request(String method, String authority, String path, String protocol) {
+        this.method = method;
+        this.authority = authority;
+        this.path = path;
+        this.protocol = protocol;
+        return this;
+    }
+
+    public void requestId(String requestId) {
+        this.requestId = requestId;
+    }
+
+    public void virtualHost(String virtualHost) {
+        this.virtualHost = virtualHost;
+    }
+
+    public void routeName(String routeName) {
+        this.routeName = routeName;
+    }
+
+    public void cluster(String cluster) {
+        this.cluster = cluster;
+    }
+
+    public void upstreamHost(InetSocketAddress upstreamHost) {
+        this.upstreamHost = upstreamHost;
+    }
+
+    public void responseCode(int responseCode) {
+        this.responseCode = responseCode;
+    }
+
+    public void addBytesReceived(long bytes) {
+        bytesReceived += bytes;
+    }
+
+    public void addBytesSent(long bytes) {
+        bytesSent += bytes;
+    }
+
+    public void addFlag(ResponseFlag flag) {
+        flags |= flag.bit();
+    }
+
+    public boolean hasFlag(ResponseFlag flag) {
+        return (flags & flag.bit()) != 0;
+    }
+
+    public Set<ResponseFlag> flags() {
+        EnumSet<ResponseFlag> set = EnumSet.noneOf(ResponseFlag.class);
+        for (ResponseFlag flag : FLAGS) {
+            if (hasFlag(flag)) {
+                set.add(flag);
+            }
+        }
+        return set;
+    }
+
+    /** The flags as Envoy prints them: {@code UH,UF}, or {@code -} when there are none. */
+    public String flagsString() {
+        if (flags == 0) {
+            return "-";
+        }
+        StringBuilder out = new StringBuilder();
+        for (ResponseFlag flag : FLAGS) {
+            if (hasFlag(flag)) {
+                if (!out.isEmpty()) {
+                    out.append(',');
+                }
+                out.append(flag.code());
+            }
+        }
+        return out.toString();
+    }
+
+    @Override
+    public String toString() {
+        return "RequestContext[" + listenerName + " " + method + " " + authority + path + " -> " + responseCode
+                + " " + flagsString() + " route=" + routeName + " cluster=" + cluster + " host=" + upstreamHost + "]";
+    }
+}

@@ -1,0 +1,32 @@
+package dev.skiff.proxy.filter;
+
+/** Envoy's response flags: why a response is what it is, for access logs and metrics. */
+public enum ResponseFlag {
+    /** No route (or filter chain) matched the request. */
+    NO_ROUTE_FOUND("NR"),
+    /** The route's cluster does not exist. */
+    NO_CLUSTER_FOUND("NC"),
+    /** The cluster has no healthy endpoint. */
+    NO_HEALTHY_UPSTREAM("UH"),
+    /** Connecting to the upstream failed. */
+    UPSTREAM_CONNECTION_FAILURE("UF"),
+    /** The upstream connection closed before the response completed. */
+    UPSTREAM_CONNECTION_TERMINATION("UC"),
+    /** The downstream connection closed before the response completed. */
+    DOWNSTREAM_CONNECTION_TERMINATION("DC");
+
+    private final String code;
+
+    ResponseFlag(String code) {
+        this.code = code;
+    }
+
+    /** The short code, e.g. {@code NR}. */
+    public String code() {
+        return code;
+    }
+
+    int bit() {
+        return 1 << ordinal();
+    }
+}

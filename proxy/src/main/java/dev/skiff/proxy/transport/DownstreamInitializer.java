@@ -1,0 +1,88 @@
+package dev.skiff.proxy.transport;
+
+import dev.skiff.proxy.filter.RequestContext;
+import dev.skiff.proxy.model.Direction;
+import dev.skiff.proxy.model.FilterChainSpec;
+import dev.skiff.proxy.model.HttpConnectionManagerSpec;
+import dev.skiff.proxy.model.ListenerSpec;
+import dev.skiff.proxy.model.TcpProxySpec;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Sets up an accepted connection: captures the runtime state current at accept time, finds the destination (the
+ * original destination when the listener uses it and one is known, else the local address) and the filter chain
+ * for its port. A TCP chain relays bytes; an HTTP chain serves every request; an outbound listener reached without
+ * redirection works as an explicit HTTP proxy where each request picks its chain by its authority's port.
+ */
+final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
+
+    private static final int MAX_INITIAL_LINE = 16 * 1024;
+    private static final int MAX_HEADER_SIZE = 60 * 1024;
+
+    private final String listenerName;
+    private final ListenerBinding binding;
+    private final Supplier<RuntimeState> state;
+    private final Map<?, Worker> workers;
+    private final OriginalDestination originalDestination;
+
+    /**
+     * @param workers the worker of each event loop, keyed by the loop itself
+     */
+    DownstreamInitializer(String listenerName, ListenerBinding binding, Supplier<RuntimeState> state,
+                          Map<?, Worker> workers, OriginalDestination originalDestination) {
+        this.listenerName = listenerName;
+        this.binding = binding;
+        this.state = state;
+        this.workers = workers;
+        this.originalDestination = originalDestination;
+    }
+
+    static HttpServerCodec newServerCodec() {
+        return new HttpServerCodec(new HttpDecoderConfig()
+                .setMaxInitialLineLength(MAX_INITIAL_LINE)
+                .setMaxHeaderSize(MAX_HEADER_SIZE));
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        binding.accepted(ch);
+        RuntimeState current = state.get();
+        ListenerRuntime listener = current.listeners().get(listenerName);
+        Worker worker = workers.get(ch.eventLoop());
+        if (listener == null || worker == null) {
+            ch.close();
+            return;
+        }
+        ListenerSpec spec = listener.spec();
+        InetSocketAddress original = spec.useOriginalDst() ? originalDestination.of(ch) : null;
+        ConnectionContext connection = new ConnectionContext(worker, current, listener, binding, null);
+        if (original == null && spec.direction() == Direction.OUTBOUND) {
+            addHttp(ch, connection);
+            return;
+        }
+        int port = original != null ? original.getPort() : ch.localAddress().getPort();
+        FilterChainSpec chain = listener.chains().forConnection(port);
+        if (chain == null) {
+            ch.close();
+            return;
+        }
+        if (chain.action() instanceof TcpProxySpec tcp) {
+            RequestContext context = new RequestContext(listenerName, spec.direction(), System.nanoTime());
+            ch.pipeline().addLast(new TcpProxyHandler(worker, tcp, current.clusters(), context));
+        } else if (chain.action() instanceof HttpConnectionManagerSpec) {
+            addHttp(ch, connection.withChain(chain));
+        }
+    }
+
+    private static void addHttp(SocketChannel ch, ConnectionContext connection) {
+        ch.pipeline().addLast(Http1ServerHandler.CODEC_NAME, newServerCodec());
+        ch.pipeline().addLast(Http1ServerHandler.HANDLER_NAME, new Http1ServerHandler(connection));
+    }
+}

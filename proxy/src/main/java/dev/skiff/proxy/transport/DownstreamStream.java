@@ -1,0 +1,42 @@
+package dev.skiff.proxy.transport;
+
+import dev.skiff.proxy.upstream.Http1UpstreamConnection;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpResponse;
+
+/**
+ * The downstream side of one request as the exchange sees it, whatever the downstream protocol: response parts go
+ * in as protocol-neutral HTTP objects ({@link HttpResponse} head, {@link HttpContent} parts, a final
+ * {@link io.netty.handler.codec.http.LastHttpContent} with optional trailers), request body flow can be paused.
+ */
+interface DownstreamStream {
+
+    /** Sends the response head (hop-by-hop headers already removed); framing is the stream's business. */
+    void sendResponseHead(HttpResponse head, boolean bodiless);
+
+    /** Sends a response part; ownership passes to the stream. A LastHttpContent ends the response. */
+    void sendResponseContent(HttpContent content);
+
+    /** Answers the request locally; ends the response. */
+    void sendLocalReply(int status, String body);
+
+    /** Ends the response abruptly: the downstream connection (or stream) is reset. */
+    void abort();
+
+    boolean isWritable();
+
+    /** Stops reading the request body (upstream congested or not yet connected). */
+    void pauseRequestBody();
+
+    void resumeRequestBody();
+
+    /**
+     * Called once when the exchange is over.
+     *
+     * @param requestComplete whether the whole request body was read
+     */
+    void exchangeFinished(boolean requestComplete);
+
+    /** Turns the downstream into a byte tunnel to the (upgraded) upstream connection. */
+    void switchToTunnel(Http1UpstreamConnection upstream, TunnelCompletion completion);
+}

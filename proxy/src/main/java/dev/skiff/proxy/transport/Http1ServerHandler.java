@@ -1,0 +1,443 @@
+package dev.skiff.proxy.transport;
+
+import dev.skiff.proxy.filter.RequestContext;
+import dev.skiff.proxy.filter.ResponseFlag;
+import dev.skiff.proxy.filter.RouteDecision;
+import dev.skiff.proxy.model.FilterChainSpec;
+import dev.skiff.proxy.model.HttpConnectionManagerSpec;
+import dev.skiff.proxy.model.RouteTable;
+import dev.skiff.proxy.model.TcpProxySpec;
+import dev.skiff.proxy.model.WeightedCluster;
+import dev.skiff.proxy.upstream.Http1UpstreamConnection;
+import dev.skiff.proxy.upstream.WeightedClusterPicker;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+
+/**
+ * The HTTP/1.1 downstream side of a connection: decodes requests (proxy, origin and authority form), routes them
+ * through the connection manager of the chain for their destination port and streams each through an
+ * {@link HttpExchange}. Requests on one connection are served in order; pipelined ones wait their turn.
+ */
+final class Http1ServerHandler extends ChannelDuplexHandler implements DownstreamStream {
+
+    static final String CODEC_NAME = "http-codec";
+    static final String HANDLER_NAME = "http";
+
+    private static final int PAUSE_BACKPRESSURE = 1;
+    private static final int PAUSE_PIPELINING = 2;
+
+    private final ConnectionContext connection;
+    private ChannelHandlerContext ctx;
+    private HttpExchange exchange;
+    private ArrayDeque<Object> queued;
+    private int pauseReasons;
+    private boolean inRequest;
+    private boolean responding;
+    private boolean keepAlive;
+    private boolean http10;
+    private boolean expectContinue;
+    private boolean closing;
+    private boolean tunnelled;
+
+    Http1ServerHandler(ConnectionContext connection) {
+        this.connection = connection;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closing || tunnelled) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if ((queued != null && !queued.isEmpty()) || (responding && msg instanceof HttpRequest)) {
+            if (queued == null) {
+                queued = new ArrayDeque<>();
+            }
+            queued.add(msg);
+            pause(PAUSE_PIPELINING);
+            return;
+        }
+        dispatch(msg);
+    }
+
+    private void dispatch(Object msg) {
+        if (msg instanceof HttpRequest request) {
+            onRequest(request);
+        }
+        if (msg instanceof HttpContent content) {
+            onContent(content);
+        } else if (!(msg instanceof HttpRequest)) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onContent(HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        if (exchange != null && inRequest) {
+            exchange.onRequestContent(content);
+        } else {
+            content.release();
+        }
+        if (last && inRequest) {
+            inRequest = false;
+            slotMaybeDone();
+        }
+    }
+
+    private void onRequest(HttpRequest request) {
+        inRequest = true;
+        responding = true;
+        http10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
+        expectContinue = HttpUtil.is100ContinueExpected(request);
+        keepAlive = HttpUtil.isKeepAlive(request) && !connection.binding().isDraining();
+        Http1RequestView view = Http1RequestView.of(request);
+        RequestContext context = new RequestContext(connection.listener().spec().name(),
+                connection.listener().spec().direction(), System.nanoTime())
+                .request(request.method().name(), view.authority(), view.path(), request.protocolVersion().text());
+        if (request.decoderResult().isFailure()) {
+            keepAlive = false;
+            localReply(context, 400, "bad request: " + request.decoderResult().cause().getMessage());
+            return;
+        }
+        if (request.method().equals(HttpMethod.CONNECT)) {
+            onConnect(view, context);
+            return;
+        }
+        FilterChainSpec chain = connection.fixedChain();
+        if (chain == null) {
+            int port = Http1RequestView.port(view.authority(), 80);
+            chain = port < 0 ? null : connection.listener().chains().httpChain(port);
+        }
+        if (chain == null || !(chain.action() instanceof HttpConnectionManagerSpec hcm)) {
+            context.addFlag(ResponseFlag.NO_ROUTE_FOUND);
+            localReply(context, 404, "");
+            return;
+        }
+        RouteTable table = hcm.inlineRoutes() != null
+                ? hcm.inlineRoutes()
+                : connection.state().snapshot().routeTable(hcm.routeTableName());
+        Worker worker = connection.worker();
+        RouteDecision decision = worker.router().route(table, view.authority(), view, connection.state().clusters(),
+                context);
+        if (decision instanceof RouteDecision.LocalReply reply) {
+            context.addFlag(reply.flag());
+            localReply(context, reply.status(), reply.body());
+            return;
+        }
+        forward(request, view, context, (RouteDecision.Forward) decision);
+    }
+
+    private void forward(HttpRequest request, Http1RequestView view, RequestContext context,
+                         RouteDecision.Forward decision) {
+        if (expectContinue) {
+            expectContinue = false;
+            request.headers().remove(HttpHeaderNames.EXPECT);
+            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                    Unpooled.EMPTY_BUFFER), ctx.voidPromise());
+        }
+        boolean upgrade = ProxyHeaders.isUpgrade(request.headers());
+        Worker worker = connection.worker();
+        context.requestId(ProxyHeaders.prepareRequest(request.headers(), view.authority(), upgrade,
+                worker.router().random()));
+        boolean head = request.method().equals(HttpMethod.HEAD);
+        request.setUri(view.path());
+        request.setProtocolVersion(HttpVersion.HTTP_1_1);
+        exchange = new HttpExchange(this, context, worker.requestListener(), request, decision.host(), head, upgrade);
+        int timeout = (int) Math.min(Integer.MAX_VALUE, decision.cluster().spec().connectTimeout().toMillis());
+        exchange.start(worker.pools().pool(decision.host().address()), timeout);
+    }
+
+    private void onConnect(Http1RequestView view, RequestContext context) {
+        String authority = view.authority();
+        int port = Http1RequestView.port(authority, -1);
+        if (port <= 0 || connection.fixedChain() != null) {
+            context.addFlag(ResponseFlag.NO_ROUTE_FOUND);
+            localReply(context, port <= 0 ? 400 : 404, port <= 0
+                    ? "CONNECT target '" + authority + "' (expected: host:port)" : "");
+            return;
+        }
+        ChainIndex chains = connection.listener().chains();
+        String cluster = "outbound|" + port + "||" + Http1RequestView.host(authority);
+        FilterChainSpec tcp = chains.tcpChain(port, cluster);
+        if (tcp != null) {
+            connectTcp((TcpProxySpec) tcp.action(), context);
+            return;
+        }
+        FilterChainSpec http = chains.httpChain(port);
+        if (http == null) {
+            context.addFlag(ResponseFlag.NO_ROUTE_FOUND);
+            localReply(context, 404, "");
+            return;
+        }
+        keepAlive = false;
+        tunnelled = true;
+        context.responseCode(200);
+        ctx.writeAndFlush(connectEstablished(), ctx.voidPromise());
+        releaseQueued();
+        ChannelPipeline pipeline = ctx.pipeline();
+        pipeline.replace(this, HANDLER_NAME, new Http1ServerHandler(connection.withChain(http)));
+        pipeline.addBefore(HANDLER_NAME, CODEC_NAME + "-tunnelled", DownstreamInitializer.newServerCodec());
+        pipeline.remove(CODEC_NAME);
+        ctx.channel().config().setAutoRead(true);
+        connection.worker().requestListener().onComplete(context);
+    }
+
+    private void connectTcp(TcpProxySpec spec, RequestContext context) {
+        Worker worker = connection.worker();
+        int total = 0;
+        for (WeightedCluster cluster : spec.clusters()) {
+            total += cluster.weight();
+        }
+        WeightedCluster picked = WeightedClusterPicker.pick(spec.clusters(), total, worker.router().random());
+        RouteDecision decision = worker.router().pickHost(null, picked.cluster(), connection.state().clusters(),
+                context);
+        if (decision instanceof RouteDecision.LocalReply reply) {
+            context.addFlag(reply.flag());
+            localReply(context, reply.status(), reply.body());
+            return;
+        }
+        RouteDecision.Forward forward = (RouteDecision.Forward) decision;
+        forward.host().requestStarted();
+        Channel downstream = ctx.channel();
+        downstream.config().setAutoRead(false);
+        int timeout = (int) Math.min(Integer.MAX_VALUE, forward.cluster().spec().connectTimeout().toMillis());
+        Tunnels.connect(worker, forward.host(), timeout, upstream -> {
+            if (!downstream.isActive()) {
+                forward.host().requestFinished();
+                context.addFlag(ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION);
+                upstream.close();
+                worker.requestListener().onComplete(context);
+                return;
+            }
+            upstream.closeFuture().addListener(future -> forward.host().requestFinished());
+            tunnelled = true;
+            context.responseCode(200);
+            ctx.writeAndFlush(connectEstablished(), ctx.voidPromise());
+            releaseQueued();
+            Tunnels.link(downstream, this, upstream, new TunnelCompletion(context, worker.requestListener()));
+            ctx.pipeline().remove(CODEC_NAME);
+        }, cause -> {
+            forward.host().requestFinished();
+            context.addFlag(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
+            keepAlive = false;
+            localReply(context, 503, HttpExchange.CONNECT_FAILURE_BODY);
+            downstream.config().setAutoRead(true);
+        });
+    }
+
+    private static FullHttpResponse connectEstablished() {
+        return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.EMPTY_BUFFER);
+    }
+
+    private void localReply(RequestContext context, int status, String body) {
+        sendLocalReply(status, body);
+        context.responseCode(status);
+        connection.worker().requestListener().onComplete(context);
+    }
+
+    @Override
+    public void sendLocalReply(int status, String body) {
+        if (inRequest && expectContinue) {
+            keepAlive = false;
+        }
+        ByteBuf content = body.isEmpty() ? Unpooled.EMPTY_BUFFER
+                : ByteBufUtil.writeUtf8(ctx.alloc(), body);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(status), content);
+        if (!body.isEmpty()) {
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN);
+        }
+        HttpUtil.setContentLength(response, content.readableBytes());
+        writeLast(response);
+    }
+
+    @Override
+    public void sendResponseHead(HttpResponse head, boolean bodiless) {
+        if (head.status().code() != 101 && !bodiless && !HttpUtil.isContentLengthSet(head)) {
+            if (http10) {
+                keepAlive = false;
+                HttpUtil.setTransferEncodingChunked(head, false);
+            } else if (!HttpUtil.isTransferEncodingChunked(head)) {
+                HttpUtil.setTransferEncodingChunked(head, true);
+            }
+        }
+        head.setProtocolVersion(HttpVersion.HTTP_1_1);
+        if (head.status().code() != 101) {
+            HttpUtil.setKeepAlive(head, keepAlive);
+        }
+        ctx.write(head, ctx.voidPromise());
+    }
+
+    @Override
+    public void sendResponseContent(HttpContent content) {
+        if (content instanceof LastHttpContent) {
+            writeLast(content);
+        } else {
+            ctx.writeAndFlush(content, ctx.voidPromise());
+        }
+    }
+
+    private void writeLast(Object last) {
+        if (!keepAlive) {
+            closing = true;
+            ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.writeAndFlush(last, ctx.voidPromise());
+        }
+        responding = false;
+        slotMaybeDone();
+    }
+
+    @Override
+    public void abort() {
+        closing = true;
+        ctx.close();
+    }
+
+    @Override
+    public boolean isWritable() {
+        return ctx.channel().isWritable();
+    }
+
+    @Override
+    public void pauseRequestBody() {
+        pause(PAUSE_BACKPRESSURE);
+    }
+
+    @Override
+    public void resumeRequestBody() {
+        resume(PAUSE_BACKPRESSURE);
+    }
+
+    @Override
+    public void exchangeFinished(boolean requestComplete) {
+        if (!requestComplete && !closing) {
+            closing = true;
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void switchToTunnel(Http1UpstreamConnection upstream, TunnelCompletion completion) {
+        tunnelled = true;
+        ctx.flush();
+        releaseQueued();
+        Channel upstreamChannel = upstream.channel();
+        upstreamChannel.pipeline().replace(upstream, "relay",
+                new RelayHandler(ctx.channel(), completion, false));
+        Tunnels.removeBefore(upstreamChannel.pipeline(), upstreamChannel.pipeline().get("relay"));
+        ChannelPipeline pipeline = ctx.pipeline();
+        pipeline.replace(this, "relay", new RelayHandler(upstreamChannel, completion, true));
+        pipeline.remove(CODEC_NAME);
+    }
+
+    private void slotMaybeDone() {
+        if (inRequest || responding) {
+            return;
+        }
+        exchange = null;
+        if (closing) {
+            releaseQueued();
+            return;
+        }
+        while (queued != null && !queued.isEmpty() && !closing && !tunnelled) {
+            Object next = queued.peek();
+            if (responding && next instanceof HttpRequest) {
+                return;
+            }
+            queued.poll();
+            dispatch(next);
+        }
+        resume(PAUSE_PIPELINING);
+    }
+
+    private void pause(int reason) {
+        if (pauseReasons == 0) {
+            ctx.channel().config().setAutoRead(false);
+        }
+        pauseReasons |= reason;
+    }
+
+    private void resume(int reason) {
+        if ((pauseReasons & reason) == 0) {
+            return;
+        }
+        pauseReasons &= ~reason;
+        if (pauseReasons == 0 && !tunnelled) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    private void releaseQueued() {
+        if (queued != null) {
+            Object msg;
+            while ((msg = queued.poll()) != null) {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && exchange != null) {
+            exchange.onDownstreamWritable();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == DrainEvent.INSTANCE) {
+            keepAlive = false;
+            if (!inRequest && !responding) {
+                closing = true;
+                ctx.close();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closing = true;
+        releaseQueued();
+        if (exchange != null) {
+            exchange.onDownstreamClosed();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+}

@@ -1,0 +1,261 @@
+package dev.skiff.proxy.transport;
+
+import dev.skiff.proxy.filter.RequestContext;
+import dev.skiff.proxy.filter.RequestListener;
+import dev.skiff.proxy.filter.ResponseFlag;
+import dev.skiff.proxy.upstream.ConnectCallback;
+import dev.skiff.proxy.upstream.Http1ConnectionPool;
+import dev.skiff.proxy.upstream.Http1UpstreamConnection;
+import dev.skiff.proxy.upstream.UpstreamHost;
+import dev.skiff.proxy.upstream.UpstreamListener;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+
+import java.util.ArrayDeque;
+
+/**
+ * One request forwarded to one upstream host over a pooled HTTP/1.1 connection, streamed both ways with
+ * backpressure. Lives on the downstream connection's event loop, which also owns the upstream connection.
+ */
+final class HttpExchange implements UpstreamListener, ConnectCallback {
+
+    static final String CONNECT_FAILURE_BODY =
+            "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
+    static final String TERMINATION_BODY =
+            "upstream connect error or disconnect/reset before headers. reset reason: connection termination";
+
+    private final DownstreamStream downstream;
+    private final RequestContext context;
+    private final RequestListener requestListener;
+    private final HttpRequest head;
+    private final UpstreamHost host;
+    private final boolean headRequest;
+    private final boolean upgradeRequested;
+    private final ArrayDeque<HttpContent> pending = new ArrayDeque<>(2);
+    private Http1UpstreamConnection upstream;
+    private boolean requestComplete;
+    private boolean responseStarted;
+    private boolean skippingInformational;
+    private boolean switchingProtocols;
+    private boolean upstreamKeepAlive;
+    private boolean done;
+
+    HttpExchange(DownstreamStream downstream, RequestContext context, RequestListener requestListener,
+                 HttpRequest head, UpstreamHost host, boolean headRequest, boolean upgradeRequested) {
+        this.downstream = downstream;
+        this.context = context;
+        this.requestListener = requestListener;
+        this.head = head;
+        this.host = host;
+        this.headRequest = headRequest;
+        this.upgradeRequested = upgradeRequested;
+    }
+
+    RequestContext context() {
+        return context;
+    }
+
+    boolean isDone() {
+        return done;
+    }
+
+    void start(Http1ConnectionPool pool, int connectTimeoutMillis) {
+        host.requestStarted();
+        downstream.pauseRequestBody();
+        pool.acquire(host, connectTimeoutMillis, this);
+    }
+
+    @Override
+    public void onConnected(Http1UpstreamConnection connection) {
+        if (done) {
+            connection.release(true);
+            return;
+        }
+        upstream = connection;
+        connection.bind(this);
+        connection.write(head);
+        HttpContent content;
+        while ((content = pending.poll()) != null) {
+            connection.write(content);
+        }
+        if (connection.isWritable()) {
+            downstream.resumeRequestBody();
+        }
+    }
+
+    @Override
+    public void onConnectFailed(Throwable cause) {
+        if (done) {
+            return;
+        }
+        context.addFlag(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
+        failWithLocalReply(CONNECT_FAILURE_BODY);
+    }
+
+    /** A part of the request body from downstream; ownership passes to the exchange. */
+    void onRequestContent(HttpContent content) {
+        context.addBytesReceived(content.content().readableBytes());
+        if (content instanceof LastHttpContent) {
+            requestComplete = true;
+        }
+        if (done) {
+            content.release();
+            return;
+        }
+        if (upstream == null) {
+            pending.add(content);
+            return;
+        }
+        upstream.write(content);
+        if (!upstream.isWritable()) {
+            downstream.pauseRequestBody();
+        }
+    }
+
+    void onDownstreamWritable() {
+        if (!done && upstream != null) {
+            upstream.setAutoRead(true);
+        }
+    }
+
+    void onDownstreamClosed() {
+        if (done) {
+            return;
+        }
+        context.addFlag(ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION);
+        done = true;
+        releasePending();
+        if (upstream != null) {
+            upstream.release(false);
+        }
+        host.requestFinished();
+        requestListener.onComplete(context);
+    }
+
+    @Override
+    public void onUpstreamMessage(Object message) {
+        if (done) {
+            ReferenceCountUtil.release(message);
+            return;
+        }
+        if (message instanceof HttpResponse response) {
+            onResponseHead(response);
+        }
+        if (message instanceof HttpContent content) {
+            onResponseContent(content);
+        } else if (!(message instanceof HttpResponse)) {
+            ReferenceCountUtil.release(message);
+        }
+    }
+
+    private void onResponseHead(HttpResponse response) {
+        int code = response.status().code();
+        if (code == 101 && upgradeRequested) {
+            switchingProtocols = true;
+            context.responseCode(code);
+            ProxyHeaders.prepareResponse(response.headers(), true);
+            downstream.sendResponseHead(response, true);
+            return;
+        }
+        if (code < 200) {
+            skippingInformational = true;
+            return;
+        }
+        responseStarted = true;
+        context.responseCode(code);
+        upstreamKeepAlive = HttpUtil.isKeepAlive(response);
+        ProxyHeaders.prepareResponse(response.headers(), false);
+        downstream.sendResponseHead(response, headRequest || code == 204 || code == 304);
+    }
+
+    private void onResponseContent(HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        if (skippingInformational) {
+            content.release();
+            skippingInformational = !last;
+            return;
+        }
+        if (switchingProtocols) {
+            content.release();
+            if (last) {
+                switchToTunnel();
+            }
+            return;
+        }
+        if (!responseStarted) {
+            content.release();
+            return;
+        }
+        context.addBytesSent(content.content().readableBytes());
+        downstream.sendResponseContent(content);
+        if (last) {
+            finish();
+        } else if (!downstream.isWritable()) {
+            upstream.setAutoRead(false);
+        }
+    }
+
+    private void switchToTunnel() {
+        done = true;
+        Http1UpstreamConnection connection = upstream;
+        connection.detach();
+        host.requestFinished();
+        downstream.switchToTunnel(connection, new TunnelCompletion(context, requestListener));
+    }
+
+    private void finish() {
+        done = true;
+        upstream.release(requestComplete && upstreamKeepAlive);
+        host.requestFinished();
+        downstream.exchangeFinished(requestComplete);
+        requestListener.onComplete(context);
+    }
+
+    @Override
+    public void onUpstreamClosed() {
+        if (done) {
+            return;
+        }
+        context.addFlag(ResponseFlag.UPSTREAM_CONNECTION_TERMINATION);
+        if (responseStarted) {
+            done = true;
+            releasePending();
+            host.requestFinished();
+            downstream.abort();
+            requestListener.onComplete(context);
+        } else {
+            failWithLocalReply(TERMINATION_BODY);
+        }
+    }
+
+    @Override
+    public void onUpstreamWritabilityChanged(boolean writable) {
+        if (writable && !done) {
+            downstream.resumeRequestBody();
+        }
+    }
+
+    private void failWithLocalReply(String body) {
+        done = true;
+        releasePending();
+        if (upstream != null) {
+            upstream.release(false);
+        }
+        host.requestFinished();
+        downstream.sendLocalReply(503, body);
+        context.responseCode(503);
+        downstream.exchangeFinished(requestComplete);
+        requestListener.onComplete(context);
+    }
+
+    private void releasePending() {
+        HttpContent content;
+        while ((content = pending.poll()) != null) {
+            content.release();
+        }
+    }
+}

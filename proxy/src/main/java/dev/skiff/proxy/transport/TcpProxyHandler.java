@@ -1,0 +1,81 @@
+package dev.skiff.proxy.transport;
+
+import dev.skiff.proxy.filter.RequestContext;
+import dev.skiff.proxy.filter.ResponseFlag;
+import dev.skiff.proxy.filter.RouteDecision;
+import dev.skiff.proxy.model.TcpProxySpec;
+import dev.skiff.proxy.model.WeightedCluster;
+import dev.skiff.proxy.upstream.UpstreamClusters;
+import dev.skiff.proxy.upstream.WeightedClusterPicker;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * The handler of a connection accepted by a TCP proxy chain: picks a cluster and an endpoint, connects, and turns
+ * the connection into a byte tunnel. Without a usable endpoint the connection closes (flags UH, NC or UF).
+ */
+final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
+
+    private final Worker worker;
+    private final TcpProxySpec spec;
+    private final UpstreamClusters clusters;
+    private final RequestContext context;
+
+    TcpProxyHandler(Worker worker, TcpProxySpec spec, UpstreamClusters clusters, RequestContext context) {
+        this.worker = worker;
+        this.spec = spec;
+        this.clusters = clusters;
+        this.context = context;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ctx.channel().config().setAutoRead(false);
+        int total = 0;
+        for (WeightedCluster cluster : spec.clusters()) {
+            total += cluster.weight();
+        }
+        WeightedCluster picked = WeightedClusterPicker.pick(spec.clusters(), total, worker.router().random());
+        RouteDecision decision = worker.router().pickHost(null, picked.cluster(), clusters, context);
+        if (decision instanceof RouteDecision.LocalReply reply) {
+            context.addFlag(reply.flag());
+            fail(ctx);
+            return;
+        }
+        RouteDecision.Forward forward = (RouteDecision.Forward) decision;
+        int timeout = (int) forward.cluster().spec().connectTimeout().toMillis();
+        forward.host().requestStarted();
+        ctx.channel().closeFuture().addListener(future -> forward.host().requestFinished());
+        Tunnels.connect(worker, forward.host(), timeout,
+                upstream -> {
+                    if (!ctx.channel().isActive()) {
+                        context.addFlag(ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION);
+                        upstream.close();
+                        worker.requestListener().onComplete(context);
+                        return;
+                    }
+                    Tunnels.link(ctx.channel(), this, upstream,
+                            new TunnelCompletion(context, worker.requestListener()));
+                },
+                cause -> {
+                    context.addFlag(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
+                    fail(ctx);
+                });
+    }
+
+    private void fail(ChannelHandlerContext ctx) {
+        ctx.close();
+        worker.requestListener().onComplete(context);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ReferenceCountUtil.release(msg);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+}

@@ -1,0 +1,101 @@
+package dev.skiff.proxy.upstream;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+
+/**
+ * HTTP/1.1 keep-alive connections to one upstream address, owned by one event loop: every method runs on that loop,
+ * so the pool takes no locks. Idle connections are reused most-recently-used first.
+ */
+public final class Http1ConnectionPool {
+
+    static final int MAX_HEADER_SIZE = 60 * 1024;
+    private static final int MAX_IDLE = 64;
+
+    private final Bootstrap bootstrap;
+    private final InetSocketAddress address;
+    private final ArrayDeque<Http1UpstreamConnection> idle = new ArrayDeque<>();
+
+    /**
+     * @param bootstrap a bootstrap whose group is the owning event loop
+     * @param address   the upstream address
+     */
+    public Http1ConnectionPool(Bootstrap bootstrap, InetSocketAddress address) {
+        this.bootstrap = bootstrap;
+        this.address = address;
+    }
+
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    /** How many idle connections wait for reuse. */
+    public int idleCount() {
+        return idle.size();
+    }
+
+    /**
+     * Hands an idle connection to {@code callback}, or opens a new one.
+     *
+     * @param host                 the host the request goes to (its connection counters are updated)
+     * @param connectTimeoutMillis how long connecting may take
+     */
+    public void acquire(UpstreamHost host, int connectTimeoutMillis, ConnectCallback callback) {
+        Http1UpstreamConnection connection;
+        while ((connection = idle.pollLast()) != null) {
+            if (connection.isUsable()) {
+                callback.onConnected(connection);
+                return;
+            }
+        }
+        Http1UpstreamConnection fresh = new Http1UpstreamConnection(this, host);
+        ChannelFuture connect = bootstrap.clone()
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new HttpClientCodec(
+                                new HttpDecoderConfig().setMaxHeaderSize(MAX_HEADER_SIZE), false, false));
+                        ch.pipeline().addLast(fresh);
+                    }
+                })
+                .connect(address);
+        connect.addListener((ChannelFutureListener) future -> {
+            if (future.isSuccess()) {
+                callback.onConnected(fresh);
+            } else {
+                host.connectFailed();
+                callback.onConnectFailed(future.cause());
+            }
+        });
+    }
+
+    void offerIdle(Http1UpstreamConnection connection) {
+        if (idle.size() >= MAX_IDLE) {
+            connection.close();
+            return;
+        }
+        idle.addLast(connection);
+    }
+
+    void forget(Http1UpstreamConnection connection) {
+        idle.remove(connection);
+    }
+
+    /** Closes every idle connection. */
+    public void closeIdle() {
+        Http1UpstreamConnection connection;
+        while ((connection = idle.pollFirst()) != null) {
+            connection.close();
+        }
+    }
+}

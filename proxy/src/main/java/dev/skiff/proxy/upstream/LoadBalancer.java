@@ -1,0 +1,13 @@
+package dev.skiff.proxy.upstream;
+
+import java.util.random.RandomGenerator;
+
+/**
+ * Picks an endpoint of one cluster. An instance belongs to one event loop and is never shared, so it keeps its
+ * state without locks.
+ */
+public interface LoadBalancer {
+
+    /** The chosen host, or null when the cluster has no endpoints. */
+    UpstreamHost pick(RandomGenerator random);
+}

@@ -13,8 +13,9 @@ import java.util.Objects;
  * @param annotations {@code metadata.annotations}
  * @param spec        the parsed and validated spec, an instance of {@code key.kind().specClass()}
  * @param source      the file the object was read from
- * @param generation  starts at 1 and grows by one each time the object's content (or its file) changes; an
- *                    object whose file was rewritten without changing it keeps its generation and its instance
+ * @param generation  a number that grows each time the object's content (or its file) changes, never reused
+ *                    by one source; an object whose file was rewritten without changing it keeps its generation
+ *                    and stays the same instance
  */
 public record ConfigObject(
         ConfigKey key,

@@ -1,0 +1,24 @@
+package dev.skiff.controlplane.config;
+
+import com.google.protobuf.Message;
+import dev.skiff.api.networking.v1alpha3.DestinationRule;
+import dev.skiff.api.networking.v1alpha3.ServiceEntry;
+import dev.skiff.api.networking.v1alpha3.Sidecar;
+import dev.skiff.api.networking.v1alpha3.VirtualService;
+import dev.skiff.api.networking.v1alpha3.WorkloadEntry;
+
+/** Semantic checks of a parsed spec, the ones Istio's validation webhook makes; paths use the JSON field names. */
+final class SpecValidator {
+    private SpecValidator() {
+    }
+
+    static void validate(ConfigKind kind, Message spec, FieldProblems problems) {
+        switch (kind) {
+            case VIRTUAL_SERVICE -> VirtualServiceValidator.validate((VirtualService) spec, problems);
+            case DESTINATION_RULE -> DestinationRuleValidator.validate((DestinationRule) spec, problems);
+            case SERVICE_ENTRY -> ServiceEntryValidator.validate((ServiceEntry) spec, problems);
+            case WORKLOAD_ENTRY -> ServiceEntryValidator.workloadEntry(problems, "spec", (WorkloadEntry) spec);
+            case SIDECAR -> SidecarValidator.validate((Sidecar) spec, problems);
+        }
+    }
+}

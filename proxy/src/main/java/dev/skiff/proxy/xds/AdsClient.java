@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -132,7 +133,7 @@ public final class AdsClient implements AutoCloseable {
         AdsStream opened = new AdsStream();
         stream = opened;
         opened.requests = AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(opened);
-        log.info("xDS stream to {} opened as node {}", target, node.getId());
+        log.debug("xDS stream to {} opened as node {}", target, node.getId());
         for (Subscription subscription : subscriptions.values()) {
             if (subscription.wildcard || !subscription.names.isEmpty()) {
                 subscription.requested = true;
@@ -150,7 +151,7 @@ public final class AdsClient implements AutoCloseable {
         backoff.reset();
         if (!connected) {
             connected = true;
-            log.info("xDS stream to {} is receiving configuration", target);
+            log.info("xDS stream to {} connected as node {}", target, node.getId());
         }
         String typeUrl = response.getTypeUrl();
         Subscription subscription = subscriptions.get(typeUrl);
@@ -198,7 +199,7 @@ public final class AdsClient implements AutoCloseable {
                 continue;
             }
             subscription.requested = true;
-            log.info("{} subscription now {}", XdsTypeUrls.shortName(subscription.typeUrl), new java.util.TreeSet<>(wanted));
+            log.info("{} subscription now {}", XdsTypeUrls.shortName(subscription.typeUrl), new TreeSet<>(wanted));
             on.send(subscription.request(subscription.acceptedVersion,
                     on.nonces.getOrDefault(subscription.typeUrl, ""), null));
         }
@@ -217,10 +218,27 @@ public final class AdsClient implements AutoCloseable {
         if (error == null) {
             log.warn("xDS stream to {} closed by the server; reconnecting in {} ms", target, delay.toMillis());
         } else {
-            log.warn("xDS stream to {} failed: {}; reconnecting in {} ms", target, io.grpc.Status.fromThrowable(error),
-                    delay.toMillis());
+            log.warn("xDS stream to {} failed: {}; reconnecting in {} ms", target, describe(error), delay.toMillis());
         }
         pendingReconnect = executor.schedule(this::openStream, delay.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** A one-line description of a stream failure: the status code, its description and the root cause. */
+    private static String describe(Throwable error) {
+        io.grpc.Status status = io.grpc.Status.fromThrowable(error);
+        StringBuilder text = new StringBuilder(status.getCode().name());
+        if (status.getDescription() != null) {
+            text.append(": ").append(status.getDescription());
+        }
+        Throwable cause = status.getCause();
+        while (cause != null && cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        if (cause != null) {
+            text.append(" (").append(cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage())
+                    .append(')');
+        }
+        return text.toString();
     }
 
     private static List<Any> unwrap(DiscoveryResponse response) throws XdsRejectedException {
@@ -257,7 +275,7 @@ public final class AdsClient implements AutoCloseable {
                     .setTypeUrl(typeUrl)
                     .setVersionInfo(version)
                     .setResponseNonce(nonce)
-                    .addAllResourceNames(new java.util.TreeSet<>(names));
+                    .addAllResourceNames(new TreeSet<>(names));
             if (errorDetail != null) {
                 request.setErrorDetail(Status.newBuilder()
                         .setCode(Code.INVALID_ARGUMENT_VALUE)

@@ -1,0 +1,241 @@
+package dev.skiff.proxy;
+
+import dev.skiff.proxy.model.ListenerSpec;
+import dev.skiff.proxy.model.ProxyConfigSnapshot;
+import dev.skiff.proxy.xds.AdsClient;
+import dev.skiff.proxy.xds.NodeIdentity;
+import dev.skiff.proxy.xds.ReconnectBackoff;
+import dev.skiff.proxy.xds.XdsConfigAssembler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.net.InetAddress;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code skiff proxy}: the sidecar of one workload. It connects to the control plane over ADS, translates what it
+ * receives and serves it with the Netty data plane; the admin and health servers listen on the workload address.
+ */
+@Command(name = "skiff proxy", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+                "Runs the sidecar proxy of one workload: fetches its configuration from the control plane over"
+                        + " xDS (ADS) and serves the workload's inbound and outbound traffic.",
+                "Stops on SIGTERM or Ctrl-C."})
+public final class ProxyMain implements Callable<Integer> {
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--workload", required = true, paramLabel = "NAME.NAMESPACE",
+            description = "The WorkloadEntry this sidecar serves, e.g. reviews-v1.default.")
+    private String workload;
+
+    @Option(names = "--control-plane", defaultValue = "127.0.0.1:15010", paramLabel = "HOST:PORT",
+            description = "The control plane's xDS address (default: ${DEFAULT-VALUE}).")
+    private String controlPlane;
+
+    @Option(names = "--address", paramLabel = "IP",
+            description = "The workload's IP address (default: the address of the virtualOutbound listener the"
+                    + " control plane sends).")
+    private String address;
+
+    @Option(names = "--admin-port", defaultValue = "15000", paramLabel = "PORT",
+            description = "Port of the admin server (config_dump, stats) on the workload address (default:"
+                    + " ${DEFAULT-VALUE}).")
+    private int adminPort;
+
+    @Option(names = "--health-port", defaultValue = "15021", paramLabel = "PORT",
+            description = "Port of the health server (/healthz/ready) on the workload address (default:"
+                    + " ${DEFAULT-VALUE}).")
+    private int healthPort;
+
+    @Option(names = "--label", paramLabel = "KEY=VALUE",
+            description = "A label of the workload, reported to the control plane; repeatable.")
+    private Map<String, String> labels = new LinkedHashMap<>();
+
+    public static void main(String[] args) {
+        System.setProperty("org.slf4j.simpleLogger.showDateTime",
+                System.getProperty("org.slf4j.simpleLogger.showDateTime", "true"));
+        System.setProperty("org.slf4j.simpleLogger.dateTimeFormat",
+                System.getProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ"));
+        int exitCode = new CommandLine(new ProxyMain()).execute(args);
+        if (exitCode != 0) {
+            System.exit(exitCode);
+        }
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Running proxy = start();
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("skiff-proxy-shutdown").unstarted(proxy::close));
+        proxy.awaitClosed();
+        return 0;
+    }
+
+    /** Checks the options, starts the data plane and the xDS client, and returns at once. */
+    public Running start() {
+        NodeIdentity identity;
+        try {
+            identity = NodeIdentity.parse(workload, workloadAddress(), labels);
+        } catch (IllegalArgumentException e) {
+            String reason = e.getMessage();
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    reason.startsWith("workload:") ? "--" + reason : "--workload: " + reason);
+        }
+        HostPort target = HostPort.parse(spec.commandLine(), controlPlane);
+        requirePort(adminPort, "--admin-port");
+        requirePort(healthPort, "--health-port");
+        return new Running(identity, target);
+    }
+
+    private Optional<String> workloadAddress() {
+        if (address == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(InetAddress.ofLiteral(address).getHostAddress());
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--address: '" + address + "' (expected: an IPv4 or IPv6 address)");
+        }
+    }
+
+    private void requirePort(int port, String option) {
+        if (port < 1 || port > 65535) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    option + ": " + port + " (expected: 1..65535)");
+        }
+    }
+
+    /** A control plane address. */
+    record HostPort(String host, int port) {
+        static HostPort parse(CommandLine commandLine, String value) {
+            int colon = value.lastIndexOf(':');
+            String host = colon > 0 ? value.substring(0, colon) : "";
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            int port = -1;
+            if (colon > 0) {
+                try {
+                    port = Integer.parseInt(value.substring(colon + 1));
+                } catch (NumberFormatException e) {
+                    port = -1;
+                }
+            }
+            if (host.isEmpty() || port < 1 || port > 65535) {
+                throw new CommandLine.ParameterException(commandLine, "--control-plane: '" + value
+                        + "' (expected: HOST:PORT with a port in 1..65535, e.g. 127.0.0.1:15010)");
+            }
+            return new HostPort(host, port);
+        }
+
+        @Override
+        public String toString() {
+            return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+        }
+    }
+
+    /** A started proxy: data plane, xDS client and, once the workload address is known, admin and health. */
+    public final class Running implements AutoCloseable {
+        private final Logger log = LoggerFactory.getLogger(ProxyMain.class);
+        private final NodeIdentity identity;
+        private final ProxyRuntime runtime;
+        private final XdsConfigAssembler assembler;
+        private final AdsClient client;
+        private final CountDownLatch closed = new CountDownLatch(1);
+        private volatile String servingAddress;
+        private boolean closing;
+
+        Running(NodeIdentity identity, HostPort target) {
+            this.identity = identity;
+            log.info("skiff proxy for {}.{} starting: node {}, control plane {}", identity.workload(),
+                    identity.namespace(), identity.nodeId(), target);
+            this.runtime = new ProxyRuntime(ProxyRuntimeOptions.defaults());
+            this.assembler = new XdsConfigAssembler(identity.toNode(), Clock.systemUTC(), this::apply);
+            this.client = AdsClient.plaintext(target.host(), target.port(), identity.toNode(), assembler,
+                    ReconnectBackoff.standard(new SplittableRandom()));
+            identity.address().ifPresent(this::serveOn);
+            client.start();
+        }
+
+        /** Runs on the xDS client's thread for every new snapshot; throwing makes the client NACK the update. */
+        private void apply(ProxyConfigSnapshot snapshot) {
+            runtime.apply(snapshot);
+            if (servingAddress == null) {
+                serveOn(learnedAddress(snapshot));
+            }
+        }
+
+        private String learnedAddress(ProxyConfigSnapshot snapshot) {
+            for (ListenerSpec listener : snapshot.listeners()) {
+                if (listener.name().equals("virtualOutbound")) {
+                    String learned = listener.address().getAddress().getHostAddress();
+                    log.info("workload address {} learned from listener virtualOutbound", learned);
+                    return learned;
+                }
+            }
+            log.warn("no --address and no virtualOutbound listener in the first configuration; admin and health"
+                    + " servers listen on 127.0.0.1");
+            return "127.0.0.1";
+        }
+
+        private void serveOn(String workloadAddress) {
+            servingAddress = workloadAddress;
+            log.info("workload address {}: admin port {}, health port {}", workloadAddress, adminPort, healthPort);
+        }
+
+        /** The runtime serving the configuration. */
+        public ProxyRuntime runtime() {
+            return runtime;
+        }
+
+        /** The assembler holding the accepted configuration. */
+        public XdsConfigAssembler assembler() {
+            return assembler;
+        }
+
+        /** The identity the proxy connects as. */
+        public NodeIdentity identity() {
+            return identity;
+        }
+
+        /** The workload address the admin and health servers listen on, once known. */
+        public Optional<String> servingAddress() {
+            return Optional.ofNullable(servingAddress);
+        }
+
+        /** Blocks until {@link #close()} has finished. */
+        public void awaitClosed() throws InterruptedException {
+            closed.await();
+        }
+
+        @Override
+        public void close() {
+            synchronized (this) {
+                if (closing) {
+                    return;
+                }
+                closing = true;
+            }
+            log.info("skiff proxy for {}.{} stopping", identity.workload(), identity.namespace());
+            try {
+                client.close();
+                runtime.close();
+            } finally {
+                closed.countDown();
+                log.info("skiff proxy stopped");
+            }
+        }
+    }
+}

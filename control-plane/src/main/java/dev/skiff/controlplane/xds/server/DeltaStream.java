@@ -95,9 +95,12 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscoveryR
             }
         }
         boolean subscribed = subscribe(state, request.getResourceNamesSubscribeList(), first);
+        int heldBefore = state.held.size();
         boolean unsubscribed = unsubscribe(state, request.getResourceNamesUnsubscribeList());
         if (first || subscribed || unsubscribed) {
             respond(state, first);
+        } else if (state.held.size() != heldBefore) {
+            connection.update(connection.type(typeUrl).withResources(List.copyOf(state.held.values())));
         }
     }
 

@@ -29,6 +29,10 @@ public record TypeStatus(String typeUrl, String sentVersion, String sentNonce, S
         return new TypeStatus(typeUrl, version, nonce, ackedVersion, lastNack, sent);
     }
 
+    TypeStatus withResources(List<XdsResource> held) {
+        return new TypeStatus(typeUrl, sentVersion, sentNonce, ackedVersion, lastNack, held);
+    }
+
     TypeStatus withAck(String version) {
         return new TypeStatus(typeUrl, sentVersion, sentNonce, version, lastNack, resources);
     }

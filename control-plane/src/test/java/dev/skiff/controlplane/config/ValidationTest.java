@@ -1,0 +1,479 @@
+package dev.skiff.controlplane.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** The semantic checks, one per Istio webhook rule, with their exact messages. */
+class ValidationTest {
+    private static final String VS = "vs.yaml: VirtualService default/reviews: ";
+    private static final String DR = "test.yaml: DestinationRule default/test: ";
+    private static final String SE = "test.yaml: ServiceEntry default/test: ";
+    private static final String WE = "test.yaml: WorkloadEntry default/test: ";
+    private static final String SC = "test.yaml: Sidecar default/test: ";
+
+    @Test
+    void weightsMustAddUpTo100() {
+        assertThat(Yaml.virtualServiceErrors("""
+                hosts: [reviews]
+                http:
+                - route:
+                  - destination: {host: reviews, subset: v1}
+                    weight: 70
+                  - destination: {host: reviews, subset: v2}
+                    weight: 20
+                """)).containsExactly(VS + "spec.http[0].route: weights add up to 90 (expected: 100)");
+    }
+
+    @Test
+    void aSingleDestinationMayOmitItsWeightButNotHaveAPartialOne() {
+        assertThat(Yaml.virtualServiceErrors("""
+                hosts: [reviews]
+                http:
+                - route:
+                  - destination: {host: reviews}
+                - route:
+                  - destination: {host: reviews}
+                    weight: 100
+                """)).isEmpty();
+        assertThat(Yaml.virtualServiceErrors("""
+                hosts: [reviews]
+                http:
+                - route:
+                  - destination: {host: reviews}
+                    weight: 50
+                """)).containsExactly(VS + "spec.http[0].route: weights add up to 50 (expected: 100)");
+    }
+
+    @Test
+    void negativeWeights() {
+        assertThat(Yaml.virtualServiceErrors("""
+                hosts: [reviews]
+                tcp:
+                - route:
+                  - destination: {host: reviews}
+                    weight: -10
+                  - destination: {host: ratings}
+                    weight: 110
+                """)).containsExactly(VS + "spec.tcp[0].route[0].weight: -10 (expected: >= 0)");
+    }
+
+    @Test
+    void hostsAreRequiredAndMustBeValid() {
+        assertThat(Yaml.virtualServiceErrors("""
+                hosts: []
+                http: [{route: [{destination: {host: reviews}}]}]
+                """)).containsExactly(VS + "spec.hosts: at least one host is required");
+        assertThat(Yaml.virtualServiceErrors("""
+                hosts: [reviews, reviews.default.svc.cluster.local, "*.example.com", "*", "bad_host", "a.*.com"]
+                http: [{route: [{destination: {host: reviews}}]}]
+                """)).containsExactly(
+                VS + "spec.hosts[4]: \"bad_host\" is not a valid host name (expected: a DNS name such as "
+                        + "reviews, reviews.default.svc.cluster.local or *.example.com)",
+                VS + "spec.hosts[5]: \"a.*.com\" is not a valid host name (expected: a DNS name such as "
+                        + "reviews, reviews.default.svc.cluster.local or *.example.com)");
+    }
+
+    @Test
+    void everyRouteNeedsExactlyOneAction() {
+        assertThat(Yaml.virtualServiceErrors("""
+                hosts: [reviews]
+                http:
+                - name: nothing
+                - route: [{destination: {host: reviews}}]
+                  redirect: {uri: /elsewhere}
+                """)).containsExactly(
+                VS + "spec.http[0]: no action (expected one of: route, redirect, directResponse, delegate)",
+                VS + "spec.http[1]: route and redirect are both set (expected only one of: route, redirect, "
+                        + "directResponse, delegate)");
+    }
+
+    @Test
+    void destinationsNeedAValidHost() {
+        assertThat(Yaml.virtualServiceErrors("""
+                hosts: [reviews]
+                http:
+                - route:
+                  - destination: {subset: v1}
+                  - weight: 0
+                  - destination: {host: "*.example.com", subset: V_1, port: {number: 70000}}
+                    weight: 100
+                """)).containsExactly(
+                VS + "spec.http[0].route[0].destination.host: required",
+                VS + "spec.http[0].route[1].destination: required",
+                VS + "spec.http[0].route[2].destination.host: \"*.example.com\": wildcards are not allowed "
+                        + "here (expected: a host name such as reviews or reviews.default.svc.cluster.local)",
+                VS + "spec.http[0].route[2].destination.subset: \"V_1\" is not a valid subset name (expected: "
+                        + "a DNS-1123 label)",
+                VS + "spec.http[0].route[2].destination.port.number: 70000 is not a valid port (expected: 1 to "
+                        + "65535)");
+    }
+
+    @Test
+    void regexesMustCompile() {
+        assertThat(Yaml.virtualServiceErrors("""
+                hosts: [reviews]
+                http:
+                - match:
+                  - uri: {regex: "/api/(v1|v2"}
+                    headers:
+                      x-version: {regex: "[0-9]+"}
+                  route: [{destination: {host: reviews}}]
+                  rewrite:
+                    uriRegexRewrite: {match: "*oops", rewrite: /x}
+                """)).containsExactly(
+                VS + "spec.http[0].match[0].uri.regex: invalid regular expression \"/api/(v1|v2\": Unclosed "
+                        + "group near index 11",
+                VS + "spec.http[0].rewrite.uriRegexRewrite.match: invalid regular expression \"*oops\": "
+                        + "Dangling meta character '*' near index 0");
+    }
+
+    @Test
+    void headerMatchNamesMustBeLowerCase() {
+        assertThat(Yaml.virtualServiceErrors("""
+                hosts: [reviews]
+                http:
+                - match:
+                  - headers:
+                      End-User: {exact: jason}
+                  route: [{destination: {host: reviews}}]
+                """)).containsExactly(VS + "spec.http[0].match[0].headers[End-User]: header name \"End-User\" "
+                        + "must be lower case (expected: \"end-user\")");
+    }
+
+    @Test
+    void retriesAndTimeouts() {
+        assertThat(Yaml.virtualServiceErrors("""
+                hosts: [reviews]
+                http:
+                - route: [{destination: {host: reviews}}]
+                  timeout: 0s
+                  retries: {attempts: -1, perTryTimeout: -100ms, retryOn: "5xx,teapot,503"}
+                """)).containsExactly(
+                VS + "spec.http[0].timeout: 0s (expected: > 0)",
+                VS + "spec.http[0].retries.attempts: -1 (expected: >= 0)",
+                VS + "spec.http[0].retries.perTryTimeout: -100ms (expected: > 0)",
+                VS + "spec.http[0].retries.retryOn: unknown retry condition \"teapot\" (expected an HTTP status "
+                        + "code or one of: 5xx, cancelled, connect-failure, deadline-exceeded, envoy-ratelimited, "
+                        + "gateway-error, http3-post-connect-failure, internal, refused-stream, reset, "
+                        + "reset-before-request, resource-exhausted, retriable-4xx, retriable-headers, "
+                        + "retriable-status-codes, unavailable)");
+    }
+
+    @Test
+    void faultPercentagesAndStatuses() {
+        assertThat(Yaml.virtualServiceErrors("""
+                hosts: [reviews]
+                http:
+                - route: [{destination: {host: reviews}}]
+                  fault:
+                    delay: {fixedDelay: 7s, percentage: {value: 150}}
+                    abort: {httpStatus: 700, percentage: {value: -1}}
+                - route: [{destination: {host: reviews}}]
+                  fault: {}
+                """)).containsExactly(
+                VS + "spec.http[0].fault.delay.percentage.value: 150.0 (expected: a percentage from 0 to 100)",
+                VS + "spec.http[0].fault.abort.httpStatus: 700 is not a valid HTTP status (expected: 200 to "
+                        + "599)",
+                VS + "spec.http[0].fault.abort.percentage.value: -1.0 (expected: a percentage from 0 to 100)",
+                VS + "spec.http[1].fault: empty fault (expected: delay, abort or both)");
+    }
+
+    @Test
+    void redirectsAndDirectResponses() {
+        assertThat(Yaml.virtualServiceErrors("""
+                hosts: [reviews]
+                http:
+                - redirect: {uri: /v2, redirectCode: 404}
+                - redirect: {redirectCode: 301}
+                - redirect: {authority: other, port: 0}
+                - directResponse: {status: 99}
+                - directResponse: {status: 503, body: {string: unavailable}}
+                """)).containsExactly(
+                VS + "spec.http[0].redirect.redirectCode: 404 is not a redirect code (expected one of: 301, 302, "
+                        + "303, 307, 308)",
+                VS + "spec.http[1].redirect: nothing to redirect to (expected at least one of: uri, authority, "
+                        + "scheme, port, derivePort)",
+                VS + "spec.http[2].redirect.port: required (expected: a port from 1 to 65535)",
+                VS + "spec.http[3].directResponse.status: 99 is not a valid HTTP status (expected: 200 to 599)");
+    }
+
+    @Test
+    void matchPortsAndMirrors() {
+        assertThat(Yaml.virtualServiceErrors("""
+                hosts: [reviews]
+                http:
+                - match: [{port: 65536}]
+                  route: [{destination: {host: reviews}}]
+                  mirror: {host: shadow}
+                  mirrorPercentage: {value: 100.5}
+                """)).containsExactly(
+                VS + "spec.http[0].match[0].port: 65536 is not a valid port (expected: 1 to 65535)",
+                VS + "spec.http[0].mirrorPercentage.value: 100.5 (expected: a percentage from 0 to 100)");
+    }
+
+    @Test
+    void tlsRoutesNeedSniMatches() {
+        assertThat(Yaml.virtualServiceErrors("""
+                hosts: [api.example.com]
+                tls:
+                - match: [{port: 443}]
+                  route: [{destination: {host: api.example.com}}]
+                - route: []
+                """)).containsExactly(
+                VS + "spec.tls[0].match[0].sniHosts: at least one SNI host is required",
+                VS + "spec.tls[1].match: at least one match is required",
+                VS + "spec.tls[1].route: at least one destination is required");
+    }
+
+    @Test
+    void aVirtualServiceNeedsRoutes() {
+        assertThat(Yaml.virtualServiceErrors("hosts: [reviews]\n"))
+                .containsExactly(VS + "spec: no routes (expected: at least one of http, tcp or tls)");
+    }
+
+    @Test
+    void hostIsRequired() {
+        assertThat(Yaml.specErrors("DestinationRule", "subsets: [{name: v1, labels: {version: v1}}]\n"))
+                .containsExactly(DR + "spec.host: required");
+    }
+
+    @Test
+    void subsetNamesAreRequiredUniqueAndDnsLabels() {
+        assertThat(Yaml.specErrors("DestinationRule", """
+                host: reviews
+                subsets:
+                - name: v1
+                  labels: {version: v1}
+                - labels: {version: v2}
+                - name: v1
+                  labels: {version: v3}
+                - name: Version_4
+                  labels: {version: v4}
+                """)).containsExactly(
+                DR + "spec.subsets[1].name: required",
+                DR + "spec.subsets[2].name: duplicate subset name \"v1\" (already used by spec.subsets[0])",
+                DR + "spec.subsets[3].name: \"Version_4\" is not a valid subset name (expected: a DNS-1123 label "
+                        + "such as v1)");
+    }
+
+    @Test
+    void consistentHashSettingsAreExclusive() {
+        assertThat(Yaml.specErrors("DestinationRule", """
+                host: reviews
+                trafficPolicy:
+                  loadBalancer:
+                    consistentHash: {httpHeaderName: x-user, useSourceIp: true}
+                """)).containsExactly(DR + "spec.trafficPolicy.loadBalancer.consistentHash: httpHeaderName and "
+                        + "useSourceIp are both set (expected: only one of httpHeaderName, httpCookie, "
+                        + "useSourceIp, httpQueryParameterName)");
+        assertThat(Yaml.specErrors("DestinationRule", """
+                host: reviews
+                trafficPolicy:
+                  loadBalancer:
+                    simple: RANDOM
+                    consistentHash: {useSourceIp: true}
+                """)).containsExactly(DR + "spec.trafficPolicy.loadBalancer: simple and consistentHash are both "
+                        + "set (expected: only one of simple, consistentHash)");
+        assertThat(Yaml.specErrors("DestinationRule", """
+                host: reviews
+                trafficPolicy:
+                  loadBalancer:
+                    consistentHash:
+                      httpCookie: {path: /}
+                      minimumRingSize: 1024
+                      maglev: {tableSize: 65537}
+                """)).containsExactly(
+                DR + "spec.trafficPolicy.loadBalancer.consistentHash.httpCookie.name: required",
+                DR + "spec.trafficPolicy.loadBalancer.consistentHash.httpCookie.ttl: required (use 0s for a "
+                        + "session cookie)",
+                DR + "spec.trafficPolicy.loadBalancer.consistentHash: minimumRingSize and maglev are both set "
+                        + "(expected only one of: minimumRingSize, ringHash, maglev)");
+    }
+
+    @Test
+    void poolAndOutlierValuesMustNotBeNegative() {
+        assertThat(Yaml.specErrors("DestinationRule", """
+                host: reviews
+                trafficPolicy:
+                  connectionPool:
+                    tcp: {maxConnections: -1, connectTimeout: 0s}
+                    http: {http1MaxPendingRequests: -5, maxRetries: -1}
+                  outlierDetection:
+                    consecutiveErrors: -1
+                    interval: -1s
+                    maxEjectionPercent: 101
+                  portLevelSettings:
+                  - port: {number: 80}
+                    outlierDetection: {minHealthPercent: -1}
+                  - port: {number: 80}
+                  - connectionPool: {}
+                """)).containsExactly(
+                DR + "spec.trafficPolicy.connectionPool.tcp.maxConnections: -1 (expected: >= 0)",
+                DR + "spec.trafficPolicy.connectionPool.tcp.connectTimeout: 0s (expected: > 0)",
+                DR + "spec.trafficPolicy.connectionPool.http.http1MaxPendingRequests: -5 (expected: >= 0)",
+                DR + "spec.trafficPolicy.connectionPool.http.maxRetries: -1 (expected: >= 0)",
+                DR + "spec.trafficPolicy.outlierDetection.consecutiveErrors: -1 (expected: >= 0)",
+                DR + "spec.trafficPolicy.outlierDetection.interval: -1s (expected: > 0)",
+                DR + "spec.trafficPolicy.outlierDetection.maxEjectionPercent: 101.0 (expected: a percentage "
+                        + "from 0 to 100)",
+                DR + "spec.trafficPolicy.portLevelSettings[0].outlierDetection.minHealthPercent: -1.0 (expected: "
+                        + "a percentage from 0 to 100)",
+                DR + "spec.trafficPolicy.portLevelSettings[1].port.number: duplicate port 80 (already used by "
+                        + "spec.trafficPolicy.portLevelSettings[0])",
+                DR + "spec.trafficPolicy.portLevelSettings[2].port: required");
+    }
+
+    @Test
+    void mutualTlsNeedsCertificates() {
+        assertThat(Yaml.specErrors("DestinationRule", """
+                host: reviews
+                trafficPolicy:
+                  tls: {mode: MUTUAL, caCertificates: /etc/ca.pem}
+                subsets:
+                - name: v1
+                  labels: {version: v1}
+                  trafficPolicy:
+                    tls: {mode: ISTIO_MUTUAL, privateKey: /etc/key.pem}
+                """)).containsExactly(
+                DR + "spec.trafficPolicy.tls.clientCertificate: required when mode is MUTUAL and no "
+                        + "credentialName is set",
+                DR + "spec.trafficPolicy.tls.privateKey: required when mode is MUTUAL and no credentialName is "
+                        + "set",
+                DR + "spec.subsets[0].trafficPolicy.tls: mode ISTIO_MUTUAL uses the mesh certificates "
+                        + "(expected no clientCertificate, privateKey, caCertificates or credentialName)");
+    }
+
+    @Test
+    void hostsAndPortsAreRequired() {
+        assertThat(Yaml.specErrors("ServiceEntry", "resolution: DNS\n")).containsExactly(
+                SE + "spec.hosts: at least one host is required",
+                SE + "spec.ports: at least one port is required");
+    }
+
+    @Test
+    void portNumbersAndNamesAreUniqueAndProtocolsKnown() {
+        assertThat(Yaml.specErrors("ServiceEntry", """
+                hosts: [api.example.com]
+                resolution: DNS
+                ports:
+                - {number: 80, name: http, protocol: HTTP}
+                - {number: 80, name: http, protocol: http2}
+                - {number: 443, protocol: QUIC}
+                - {number: 0, name: grpc, protocol: GRPC-WEB}
+                """)).containsExactly(
+                SE + "spec.ports[1].number: duplicate port 80 (already used by spec.ports[0])",
+                SE + "spec.ports[1].name: duplicate port name \"http\" (already used by spec.ports[0])",
+                SE + "spec.ports[2].name: required",
+                SE + "spec.ports[2].protocol: unknown protocol \"QUIC\" (expected one of: HTTP, HTTPS, GRPC, "
+                        + "GRPC-WEB, HTTP2, MONGO, MYSQL, REDIS, TCP, TLS, UDP)",
+                SE + "spec.ports[3].number: required (expected: a port from 1 to 65535)");
+    }
+
+    @Test
+    void staticResolutionNeedsIpEndpoints() {
+        assertThat(Yaml.specErrors("ServiceEntry", """
+                hosts: [db.internal]
+                resolution: STATIC
+                ports: [{number: 5432, name: tcp, protocol: TCP}]
+                endpoints:
+                - address: 127.0.0.10
+                - address: db-1.internal
+                  ports: {postgres: 5433}
+                - address: unix:///var/run/db.sock
+                """)).containsExactly(
+                SE + "spec.endpoints[1].address: \"db-1.internal\" is not an IP address (expected: an IP address "
+                        + "or unix:// path with resolution STATIC)",
+                SE + "spec.endpoints[1].ports[postgres]: no port named \"postgres\" in spec.ports");
+    }
+
+    @Test
+    void workloadSelectorAndEndpointsAreExclusive() {
+        assertThat(Yaml.specErrors("ServiceEntry", """
+                hosts: [db.internal]
+                resolution: STATIC
+                ports: [{number: 5432, name: tcp, protocol: TCP}]
+                workloadSelector: {labels: {app: db}}
+                endpoints: [{address: 127.0.0.10}]
+                """)).containsExactly(SE + "spec: workloadSelector and endpoints are both set (expected only one "
+                        + "of them)");
+    }
+
+    @Test
+    void dnsResolutionCannotResolveWildcards() {
+        assertThat(Yaml.specErrors("ServiceEntry", """
+                hosts: ["*.example.com"]
+                resolution: DNS
+                addresses: [10.0.0.0/33]
+                ports: [{number: 443, name: tls, protocol: TLS}]
+                """)).containsExactly(
+                SE + "spec.hosts[0]: \"*.example.com\": a wildcard host cannot be resolved with resolution DNS "
+                        + "(expected: endpoints, or resolution NONE)",
+                SE + "spec.addresses[0]: \"10.0.0.0/33\" is not an IP address or CIDR (expected e.g. 10.1.2.3 or "
+                        + "10.1.0.0/16)");
+    }
+
+    @Test
+    void addressIsRequiredAndMustBeAnIpOrHostName() {
+        assertThat(Yaml.specErrors("WorkloadEntry", "labels: {app: vm}\n"))
+                .containsExactly(WE + "spec.address: required");
+        assertThat(Yaml.specErrors("WorkloadEntry", "address: \"not an address\"\n"))
+                .containsExactly(WE + "spec.address: \"not an address\" is not an IP address or host name "
+                        + "(expected e.g. 10.1.2.3 or reviews.example.com)");
+        assertThat(Yaml.specErrors("WorkloadEntry", "address: vm-1.example.com\n")).isEmpty();
+        assertThat(Yaml.specErrors("WorkloadEntry", "address: \"::1\"\n")).isEmpty();
+    }
+
+    @Test
+    void portsAndLocality() {
+        assertThat(Yaml.specErrors("WorkloadEntry", """
+                address: 127.0.0.1
+                ports: {http: 0}
+                locality: us-east1//a
+                """)).containsExactly(
+                WE + "spec.ports[http]: required (expected: a port from 1 to 65535)",
+                WE + "spec.locality: \"us-east1//a\" is not a locality (expected: region, region/zone or "
+                        + "region/zone/subzone)");
+    }
+
+    @Test
+    void ingressPortsAndDefaultEndpoints() {
+        assertThat(Yaml.specErrors("Sidecar", """
+                ingress:
+                - port: {number: 9080, protocol: HTTP, name: http}
+                  defaultEndpoint: 10.0.0.1:8080
+                - port: {number: 9080, protocol: SCTP, name: other}
+                  defaultEndpoint: 127.0.0.1:99999
+                - defaultEndpoint: 0.0.0.0:8080
+                - port: {number: 9090, protocol: TCP}
+                  defaultEndpoint: "[::1]:9090"
+                """)).containsExactly(
+                SC + "spec.ingress[0].defaultEndpoint: \"10.0.0.1:8080\" is not a local endpoint (expected: "
+                        + "127.0.0.1:PORT, 0.0.0.0:PORT, [::1]:PORT, [::]:PORT or unix:///path)",
+                SC + "spec.ingress[1].port.protocol: unknown protocol \"SCTP\" (expected one of: HTTP, HTTPS, "
+                        + "GRPC, GRPC-WEB, HTTP2, MONGO, MYSQL, REDIS, TCP, TLS, UDP)",
+                SC + "spec.ingress[1].port.number: duplicate port 9080 (already used by spec.ingress[0])",
+                SC + "spec.ingress[1].defaultEndpoint: \"127.0.0.1:99999\": 99999 is not a valid port (expected: "
+                        + "1 to 65535)",
+                SC + "spec.ingress[2].port: required");
+    }
+
+    @Test
+    void egressHostsNeedANamespace() {
+        assertThat(Yaml.specErrors("Sidecar", """
+                egress:
+                - hosts: ["reviews.default.svc.cluster.local"]
+                - hosts: ["Bad_NS/*", "./bad host"]
+                """)).containsExactly(
+                SC + "spec.egress[0].port: required unless this is the last egress listener",
+                SC + "spec.egress[0].hosts[0]: \"reviews.default.svc.cluster.local\" has no namespace (expected: "
+                        + "namespace/dnsName, such as \"./*\", \"istio-system/*\" or "
+                        + "\"*/reviews.default.svc.cluster.local\")",
+                SC + "spec.egress[1].port: required: spec.egress[0] already has no port (expected: at most one "
+                        + "egress listener without a port)",
+                SC + "spec.egress[1].hosts[0]: \"Bad_NS/*\": \"Bad_NS\" is not a namespace (expected: *, ., ~ "
+                        + "or a namespace name)",
+                SC + "spec.egress[1].hosts[1]: \"bad host\" is not a valid host name (expected: a DNS name such "
+                        + "as reviews, reviews.default.svc.cluster.local or *.example.com)");
+    }
+}

@@ -41,7 +41,7 @@ class AdsClientTest {
     @BeforeEach
     void start() throws Exception {
         String name = "ads-" + System.nanoTime();
-        server = new RecordingAdsServer(name).start();
+        server = RecordingAdsServer.inProcess(name).start();
         client = new AdsClient(InProcessChannelBuilder.forName(name), "in-process:" + name, NODE.toNode(), assembler,
                 new ReconnectBackoff(Duration.ofMillis(10), Duration.ofMillis(100), new SplittableRandom(7)));
         client.start();

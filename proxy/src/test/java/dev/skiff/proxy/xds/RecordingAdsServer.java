@@ -4,36 +4,55 @@ import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.Server;
+import io.grpc.ServerBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * An in-process ADS server that records every request and sends the responses a test tells it to, on the latest
- * stream. It can be stopped and started again under the same name to exercise reconnects.
+ * An ADS server (in-process, or plaintext gRPC on a loopback port) that records every request and sends the
+ * responses a test tells it to, on the latest stream. An in-process server can be stopped and started again under
+ * the same name to exercise reconnects.
  */
 final class RecordingAdsServer extends AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase
         implements AutoCloseable {
-    private final String name;
+    private final Supplier<ServerBuilder<?>> builder;
     private final BlockingQueue<DiscoveryRequest> requests = new LinkedBlockingQueue<>();
     private final AtomicInteger streams = new AtomicInteger();
     private volatile StreamObserver<DiscoveryResponse> current;
     private Server server;
 
-    RecordingAdsServer(String name) {
-        this.name = name;
+    private RecordingAdsServer(Supplier<ServerBuilder<?>> builder) {
+        this.builder = builder;
+    }
+
+    /** A server reached with {@code InProcessChannelBuilder.forName(name)}. */
+    static RecordingAdsServer inProcess(String name) {
+        return new RecordingAdsServer(() -> InProcessServerBuilder.forName(name));
+    }
+
+    /** A plaintext gRPC server on 127.0.0.1 and a port the system picks; see {@link #port()}. */
+    static RecordingAdsServer onLoopback() {
+        return new RecordingAdsServer(() -> NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)));
     }
 
     RecordingAdsServer start() throws IOException {
-        server = InProcessServerBuilder.forName(name).addService(this).build().start();
+        server = builder.get().addService(this).build().start();
         return this;
+    }
+
+    int port() {
+        return server.getPort();
     }
 
     void stop() throws InterruptedException {

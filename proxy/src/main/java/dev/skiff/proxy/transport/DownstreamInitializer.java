@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * Sets up an accepted connection: captures the runtime state current at accept time, finds the destination (the
+ * Sets up an accepted connection: captures its listener as configured at accept time, finds the destination (the
  * original destination when the listener uses it and one is known, else the local address) and the filter chain
  * for its port. A TCP chain relays bytes; an HTTP chain serves every request; an outbound listener reached without
  * redirection works as an explicit HTTP proxy where each request picks its chain by its authority's port.
@@ -62,7 +62,7 @@ final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
         }
         ListenerSpec spec = listener.spec();
         InetSocketAddress original = spec.useOriginalDst() ? originalDestination.of(ch) : null;
-        ConnectionContext connection = new ConnectionContext(worker, current, listener, binding, null);
+        ConnectionContext connection = new ConnectionContext(worker, state, listener, binding, null);
         if (original == null && spec.direction() == Direction.OUTBOUND) {
             addHttp(ch, connection);
             return;

@@ -141,12 +141,12 @@ final class Http1ServerHandler extends ChannelDuplexHandler implements Downstrea
             localReply(context, 404, "");
             return;
         }
+        RuntimeState live = connection.live().get();
         RouteTable table = hcm.inlineRoutes() != null
                 ? hcm.inlineRoutes()
-                : connection.state().snapshot().routeTable(hcm.routeTableName());
+                : live.snapshot().routeTable(hcm.routeTableName());
         Worker worker = connection.worker();
-        RouteDecision decision = worker.router().route(table, view.authority(), view, connection.state().clusters(),
-                context);
+        RouteDecision decision = worker.router().route(table, view.authority(), view, live.clusters(), context);
         if (decision instanceof RouteDecision.LocalReply reply) {
             context.addFlag(reply.flag());
             localReply(context, reply.status(), reply.body());
@@ -217,8 +217,8 @@ final class Http1ServerHandler extends ChannelDuplexHandler implements Downstrea
             total += cluster.weight();
         }
         WeightedCluster picked = WeightedClusterPicker.pick(spec.clusters(), total, worker.router().random());
-        RouteDecision decision = worker.router().pickHost(null, picked.cluster(), connection.state().clusters(),
-                context);
+        RouteDecision decision = worker.router().pickHost(null, picked.cluster(),
+                connection.live().get().clusters(), context);
         if (decision instanceof RouteDecision.LocalReply reply) {
             context.addFlag(reply.flag());
             localReply(context, reply.status(), reply.body());
@@ -339,6 +339,7 @@ final class Http1ServerHandler extends ChannelDuplexHandler implements Downstrea
 
     @Override
     public void exchangeFinished(boolean requestComplete) {
+        resume(PAUSE_BACKPRESSURE);
         if (!requestComplete && !closing) {
             closing = true;
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);

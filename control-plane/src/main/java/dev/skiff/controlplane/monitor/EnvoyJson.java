@@ -1,0 +1,42 @@
+package dev.skiff.controlplane.monitor;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+
+/** Prints packed Envoy resources as Envoy prints them in its own config dump: proto field names, no defaults. */
+final class EnvoyJson {
+    private static final JsonFormat.TypeRegistry TYPES = JsonFormat.TypeRegistry.newBuilder()
+            .add(Cluster.getDescriptor())
+            .add(ClusterLoadAssignment.getDescriptor())
+            .add(Listener.getDescriptor())
+            .add(RouteConfiguration.getDescriptor())
+            .add(HttpConnectionManager.getDescriptor())
+            .add(Router.getDescriptor())
+            .add(TcpProxy.getDescriptor())
+            .add(HttpProtocolOptions.getDescriptor())
+            .build();
+
+    private static final JsonFormat.Printer PRINTER = JsonFormat.printer()
+            .usingTypeRegistry(TYPES)
+            .preservingProtoFieldNames();
+
+    private EnvoyJson() {
+    }
+
+    /**
+     * @throws InvalidProtocolBufferException if the resource, or something packed inside it, is of a type the
+     *                                        registry does not know
+     */
+    static String print(Any resource) throws InvalidProtocolBufferException {
+        return PRINTER.print(resource);
+    }
+}

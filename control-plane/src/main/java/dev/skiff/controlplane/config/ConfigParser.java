@@ -62,9 +62,15 @@ public final class ConfigParser {
         JsonLocation location = e.getLocation();
         String where = location == null || location.getLineNr() < 1 ? ""
                 : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
-        String message = e.getOriginalMessage();
-        int newline = message.indexOf('\n');
-        return "not valid YAML" + where + ": " + (newline < 0 ? message : message.substring(0, newline));
+        List<String> parts = new ArrayList<>();
+        for (String line : e.getOriginalMessage().split("\n")) {
+            String trimmed = line.strip();
+            boolean echo = line.startsWith("    ") || trimmed.startsWith("in 'reader'") || trimmed.equals("^");
+            if (!trimmed.isEmpty() && !echo) {
+                parts.add(trimmed);
+            }
+        }
+        return "not valid YAML" + where + ": " + String.join(": ", parts);
     }
 
     private ParsedDocument parseDocument(String file, int index, JsonNode node) {

@@ -258,7 +258,8 @@ class ParseErrorTest {
                 """);
 
         assertThat(file.readable()).isFalse();
-        assertThat(file.yamlError().toString()).startsWith("broken.yaml: not valid YAML at line 5, column ");
+        assertThat(file.yamlError().toString()).isEqualTo("broken.yaml: not valid YAML at line 5, column 13: "
+                + "mapping values are not allowed here");
     }
 
     @Test
@@ -273,7 +274,15 @@ class ParseErrorTest {
                 """);
 
         assertThat(file.readable()).isFalse();
-        assertThat(file.yamlError().message()).contains("Duplicate field 'address'");
+        assertThat(file.yamlError().message()).startsWith("not valid YAML at line 6, column ")
+                .contains("Duplicate field 'address'");
+    }
+
+    @Test
+    void anUnclosedListSaysWhatWasExpected() {
+        assertThat(Yaml.errors(Yaml.parse("u.yaml", "apiVersion: [unclosed\n"))).containsExactly("u.yaml: not "
+                + "valid YAML at line 1, column 22: while parsing a flow sequence: expected ',' or ']', but got "
+                + "<stream end>");
     }
 
     @Test

@@ -11,38 +11,14 @@ import java.util.Optional;
  * @param namespace        the ServiceEntry's namespace
  * @param name             the ServiceEntry's name
  * @param ports            its ports, in declaration order
- * @param addresses        virtual IPs or CIDRs the ServiceEntry declares (may be empty)
  * @param exportTo         the namespaces that may see it
  * @param workloadSelector labels selecting WorkloadEntries of the same namespace; empty when it selects none
  */
-public record MeshService(String host, String namespace, String name, List<ServicePort> ports,
-                          List<String> addresses, ExportTo exportTo, Map<String, String> workloadSelector) {
+public record MeshService(String host, String namespace, String name, List<ServicePort> ports, ExportTo exportTo,
+                          Map<String, String> workloadSelector) {
     public MeshService {
         ports = List.copyOf(ports);
-        addresses = List.copyOf(addresses);
         workloadSelector = Map.copyOf(workloadSelector);
-        for (String address : addresses) {
-            requireAddressOrCidr(address);
-        }
-    }
-
-    private static void requireAddressOrCidr(String address) {
-        int slash = address.indexOf('/');
-        String prefix = slash < 0 ? address : address.substring(0, slash);
-        int maxLength = prefix.indexOf(':') >= 0 ? 128 : 32;
-        boolean valid = !prefix.isEmpty();
-        if (valid && slash >= 0) {
-            try {
-                int length = Integer.parseInt(address.substring(slash + 1));
-                valid = length >= 0 && length <= maxLength;
-            } catch (NumberFormatException e) {
-                valid = false;
-            }
-        }
-        if (!valid) {
-            throw new IllegalArgumentException("addresses: " + address
-                    + " (expected: an IP address or a CIDR block such as 10.0.0.0/24)");
-        }
     }
 
     /** The port with this number. */

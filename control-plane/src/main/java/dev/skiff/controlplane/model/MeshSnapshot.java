@@ -345,19 +345,48 @@ public final class MeshSnapshot {
                                 + existing.namespace() + "/" + existing.name() + " (expected: one ServiceEntry per host)");
                         continue;
                     }
-                    try {
-                        byHost.put(host, new MeshService(host, key.namespace(), key.name(), ports,
-                                entry.getAddressesList(), exportTo, entry.getWorkloadSelector().getLabelsMap()));
-                    } catch (IllegalArgumentException e) {
-                        problems.add(key + ": " + e.getMessage());
-                        break;
-                    }
+                    byHost.put(host, new MeshService(host, key.namespace(), key.name(), ports, exportTo,
+                            entry.getWorkloadSelector().getLabelsMap()));
                     entries.put(host, entry);
                 }
             }
             List<MeshService> ordered = List.copyOf(byHost.values());
+            reportSharedTcpPorts(ordered, problems);
             return new Part<>(new Services(ordered, Collections.unmodifiableMap(byHost), Map.copyOf(entries),
                     ordered.stream().filter(service -> !service.workloadSelector().isEmpty()).toList()), problems);
+        }
+
+        /**
+         * A sidecar's outbound listener tells services apart by destination port alone: a port carries either the
+         * HTTP services that use it (told apart by Host) or one TCP service, the first by host.
+         */
+        private static void reportSharedTcpPorts(List<MeshService> ordered, List<String> problems) {
+            Map<Integer, List<MeshService>> byPort = new TreeMap<>();
+            Map<Integer, MeshService> firstHttp = new HashMap<>();
+            for (MeshService service : ordered) {
+                for (ServicePort port : service.ports()) {
+                    byPort.computeIfAbsent(port.number(), number -> new ArrayList<>()).add(service);
+                    if (port.protocol().isHttp()) {
+                        firstHttp.putIfAbsent(port.number(), service);
+                    }
+                }
+            }
+            byPort.forEach((number, services) -> {
+                MeshService owner = firstHttp.get(number);
+                for (MeshService service : services) {
+                    if (service.port(number).orElseThrow().protocol().isHttp()) {
+                        continue;
+                    }
+                    if (owner == null) {
+                        owner = service;
+                    } else {
+                        problems.add("ServiceEntry " + service.namespace() + "/" + service.name() + ": TCP port "
+                                + number + " of " + service.host() + " is also used by " + owner.host()
+                                + ", so sidecars that see both send port " + number + " to " + owner.host()
+                                + " (expected: a TCP port number used by no other service)");
+                    }
+                }
+            });
         }
 
         private static List<ServicePort> ports(ServiceEntry entry) {
@@ -394,8 +423,10 @@ public final class MeshSnapshot {
             List<VirtualServiceConfig> resolvedVirtualServices = new ArrayList<>();
             for (ConfigObject object : virtualServices) {
                 try {
+                    VirtualService spec = object.spec(VirtualService.class);
                     resolvedVirtualServices.add(VirtualServiceConfig.of(object.key().namespace(), object.key().name(),
-                            object.spec(VirtualService.class)));
+                            spec));
+                    UnservedFeatures.of(spec).forEach(unserved -> problems.add(object.key() + ": " + unserved));
                 } catch (IllegalArgumentException e) {
                     problems.add(object.key() + ": " + e.getMessage());
                 }
@@ -403,8 +434,10 @@ public final class MeshSnapshot {
             List<DestinationRuleConfig> resolvedDestinationRules = new ArrayList<>();
             for (ConfigObject object : destinationRules) {
                 try {
+                    DestinationRule spec = object.spec(DestinationRule.class);
                     resolvedDestinationRules.add(DestinationRuleConfig.of(object.key().namespace(),
-                            object.key().name(), object.spec(DestinationRule.class)));
+                            object.key().name(), spec));
+                    UnservedFeatures.of(spec).forEach(unserved -> problems.add(object.key() + ": " + unserved));
                 } catch (IllegalArgumentException e) {
                     problems.add(object.key() + ": " + e.getMessage());
                 }

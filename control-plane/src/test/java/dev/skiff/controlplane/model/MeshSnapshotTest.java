@@ -3,13 +3,21 @@ package dev.skiff.controlplane.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import com.google.protobuf.Duration;
 import com.google.protobuf.Message;
+import dev.skiff.api.networking.v1alpha3.Destination;
 import dev.skiff.api.networking.v1alpha3.DestinationRule;
+import dev.skiff.api.networking.v1alpha3.HTTPRedirect;
+import dev.skiff.api.networking.v1alpha3.HTTPRoute;
+import dev.skiff.api.networking.v1alpha3.HTTPRouteDestination;
 import dev.skiff.api.networking.v1alpha3.IstioEgressListener;
 import dev.skiff.api.networking.v1alpha3.IstioIngressListener;
+import dev.skiff.api.networking.v1alpha3.LoadBalancerSettings;
+import dev.skiff.api.networking.v1alpha3.OutlierDetection;
 import dev.skiff.api.networking.v1alpha3.ServiceEntry;
 import dev.skiff.api.networking.v1alpha3.Sidecar;
 import dev.skiff.api.networking.v1alpha3.SidecarPort;
+import dev.skiff.api.networking.v1alpha3.TrafficPolicy;
 import dev.skiff.api.networking.v1alpha3.VirtualService;
 import dev.skiff.api.networking.v1alpha3.WorkloadEntry;
 import dev.skiff.api.networking.v1alpha3.WorkloadSelector;
@@ -206,6 +214,55 @@ class MeshSnapshotTest {
                         + "or istio-system/*)",
                 "Sidecar default/bad-ingress: ingress[0].defaultEndpoint: unix:///var/run/app.sock (expected: "
                         + "127.0.0.1:PORT, [::1]:PORT or 0.0.0.0:PORT)");
+    }
+
+    @Test
+    void routingFeaturesTheContractHasNoPlaceForAreReported() {
+        MeshSnapshot mesh = build(reviewsEntry(),
+                virtualService("default", "reviews", VirtualService.newBuilder()
+                        .addHosts("reviews")
+                        .addHttp(HTTPRoute.newBuilder()
+                                .setTimeout(Duration.newBuilder().setSeconds(2))
+                                .addRoute(HTTPRouteDestination.newBuilder()
+                                        .setDestination(Destination.newBuilder().setHost("reviews"))))
+                        .addHttp(HTTPRoute.newBuilder().setRedirect(HTTPRedirect.newBuilder().setUri("/new")))),
+                object(ConfigKind.DESTINATION_RULE, "default", "reviews", DestinationRule.newBuilder()
+                        .setHost("reviews")
+                        .setTrafficPolicy(TrafficPolicy.newBuilder()
+                                .setLoadBalancer(LoadBalancerSettings.newBuilder()
+                                        .setSimple(LoadBalancerSettings.SimpleLB.RANDOM))
+                                .setOutlierDetection(OutlierDetection.newBuilder().setMaxEjectionPercent(50)))
+                        .build()));
+
+        assertThat(mesh.virtualService(REVIEWS, "default")).isPresent();
+        assertThat(mesh.problems()).containsExactly(
+                "VirtualService default/reviews: http[0].timeout: ignored (Skiff serves match and route)",
+                "VirtualService default/reviews: http[1].redirect: this route is left out (Skiff serves routes to "
+                        + "destinations)",
+                "DestinationRule default/reviews: trafficPolicy.outlierDetection: ignored",
+                "DestinationRule default/reviews: trafficPolicy.loadBalancer.simple: RANDOM is served as ROUND_ROBIN "
+                        + "(expected: ROUND_ROBIN or LEAST_REQUEST)");
+    }
+
+    @Test
+    void aTcpPortSharedWithAnotherServiceIsReported() {
+        MeshSnapshot mesh = build(
+                object(ConfigKind.SERVICE_ENTRY, "default", "db-a", ServiceEntry.newBuilder()
+                        .addHosts("db-a").addPorts(port(5432, "tcp", "TCP", 0)).build()),
+                object(ConfigKind.SERVICE_ENTRY, "default", "db-b", ServiceEntry.newBuilder()
+                        .addHosts("db-b").addPorts(port(5432, "tcp", "TCP", 0)).build()),
+                object(ConfigKind.SERVICE_ENTRY, "default", "web", ServiceEntry.newBuilder()
+                        .addHosts("web").addPorts(port(8080, "http", "HTTP", 0)).build()),
+                object(ConfigKind.SERVICE_ENTRY, "default", "raw", ServiceEntry.newBuilder()
+                        .addHosts("raw").addPorts(port(8080, "tcp", "TCP", 0)).build()));
+
+        assertThat(mesh.problems()).containsExactly(
+                "ServiceEntry default/db-b: TCP port 5432 of db-b.default.svc.cluster.local is also used by "
+                        + "db-a.default.svc.cluster.local, so sidecars that see both send port 5432 to "
+                        + "db-a.default.svc.cluster.local (expected: a TCP port number used by no other service)",
+                "ServiceEntry default/raw: TCP port 8080 of raw.default.svc.cluster.local is also used by "
+                        + "web.default.svc.cluster.local, so sidecars that see both send port 8080 to "
+                        + "web.default.svc.cluster.local (expected: a TCP port number used by no other service)");
     }
 
     @Test

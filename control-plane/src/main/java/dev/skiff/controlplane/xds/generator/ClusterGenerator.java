@@ -58,7 +58,9 @@ public final class ClusterGenerator {
 
     /**
      * The balancer named by the most specific {@code loadBalancer.simple}: the subset's port-level setting, the
-     * subset's, the rule's port-level setting, the rule's; ROUND_ROBIN when none is set.
+     * subset's, the rule's port-level setting, the rule's; ROUND_ROBIN when none is set. The contract has
+     * ROUND_ROBIN and LEAST_REQUEST (LEAST_CONN is its old name); RANDOM and PASSTHROUGH are served as ROUND_ROBIN
+     * and reported by the snapshot.
      */
     static Cluster.LbPolicy lbPolicy(int port, TrafficPolicy rulePolicy, TrafficPolicy subsetPolicy) {
         for (LoadBalancerSettings settings : List.of(portLevel(subsetPolicy, port), subsetPolicy.getLoadBalancer(),
@@ -67,9 +69,7 @@ public final class ClusterGenerator {
                 switch (settings.getSimple()) {
                     case LEAST_REQUEST, LEAST_CONN:
                         return Cluster.LbPolicy.LEAST_REQUEST;
-                    case RANDOM:
-                        return Cluster.LbPolicy.RANDOM;
-                    case ROUND_ROBIN:
+                    case ROUND_ROBIN, RANDOM, PASSTHROUGH:
                         return Cluster.LbPolicy.ROUND_ROBIN;
                     default:
                         break;

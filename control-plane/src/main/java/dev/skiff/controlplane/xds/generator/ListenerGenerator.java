@@ -8,7 +8,6 @@ import dev.skiff.api.networking.v1alpha3.RouteDestination;
 import dev.skiff.api.networking.v1alpha3.TCPRoute;
 import dev.skiff.controlplane.model.MeshSnapshot;
 import dev.skiff.controlplane.model.VirtualServiceConfig;
-import io.envoyproxy.envoy.config.core.v3.CidrRange;
 import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
 import io.envoyproxy.envoy.config.listener.v3.ApiListener;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
@@ -39,8 +38,7 @@ public final class ListenerGenerator {
      *
      * <p>{@code virtualOutbound} has one filter chain per outbound port, matched by destination port: an HTTP
      * connection manager using RDS {@code <port>} when any service on the port speaks an HTTP-family protocol,
-     * otherwise a TCP proxy for the first TCP service on it (by host). A TCP service that declares
-     * {@code addresses} gets its own chain, matched by destination port and those addresses, next to it.
+     * otherwise a TCP proxy for the first TCP service on it (by host; the snapshot reports the others).
      */
     public List<Listener> sidecarListeners(String address, List<OutboundPort> targets, List<InboundPort> inbound,
                                            MeshSnapshot mesh, ProxyContext proxy) {
@@ -64,48 +62,25 @@ public final class ListenerGenerator {
                 .setTrafficDirection(TrafficDirection.OUTBOUND)
                 .setUseOriginalDst(BoolValue.of(true));
         byPort.forEach((port, onPort) -> {
-            boolean http = onPort.stream().anyMatch(target -> target.port().protocol().isHttp());
-            boolean portChainTaken = false;
-            if (http) {
+            Optional<OutboundPort> http = onPort.stream().filter(target -> target.port().protocol().isHttp())
+                    .findFirst();
+            FilterChainMatch match = FilterChainMatch.newBuilder().setDestinationPort(UInt32Value.of(port)).build();
+            if (http.isPresent()) {
                 listener.addFilterChains(FilterChain.newBuilder()
                         .setName(XdsNames.portRoutes(port))
-                        .setFilterChainMatch(FilterChainMatch.newBuilder().setDestinationPort(UInt32Value.of(port)))
+                        .setFilterChainMatch(match)
                         .addFilters(filter(EnvoyProtos.HTTP_CONNECTION_MANAGER, Any.pack(
                                 EnvoyProtos.rdsConnectionManager("outbound_0.0.0.0_" + port,
                                         XdsNames.portRoutes(port))))));
-                portChainTaken = true;
-            }
-            for (OutboundPort target : onPort) {
-                if (target.port().protocol().isHttp()) {
-                    continue;
-                }
-                List<CidrRange> ranges = cidrRanges(target.service().addresses());
-                if (ranges.isEmpty() && portChainTaken) {
-                    continue;
-                }
-                FilterChainMatch.Builder match = FilterChainMatch.newBuilder().setDestinationPort(UInt32Value.of(port))
-                        .addAllPrefixRanges(ranges);
-                portChainTaken |= ranges.isEmpty();
+            } else {
+                OutboundPort tcp = onPort.getFirst();
                 listener.addFilterChains(FilterChain.newBuilder()
-                        .setName(target.clusterName())
+                        .setName(tcp.clusterName())
                         .setFilterChainMatch(match)
-                        .addFilters(filter(EnvoyProtos.TCP_PROXY, Any.pack(tcpProxy(target, mesh, proxy)))));
+                        .addFilters(filter(EnvoyProtos.TCP_PROXY, Any.pack(tcpProxy(tcp, mesh, proxy)))));
             }
         });
         return listener.build();
-    }
-
-    /** {@code 10.0.0.1} (a /32 or /128) or {@code 10.0.0.0/24}. */
-    private static List<CidrRange> cidrRanges(List<String> addresses) {
-        List<CidrRange> ranges = new ArrayList<>(addresses.size());
-        for (String address : addresses) {
-            int slash = address.indexOf('/');
-            String prefix = slash < 0 ? address : address.substring(0, slash);
-            int length = slash < 0 ? (prefix.indexOf(':') >= 0 ? 128 : 32)
-                    : Integer.parseInt(address.substring(slash + 1));
-            ranges.add(CidrRange.newBuilder().setAddressPrefix(prefix).setPrefixLen(UInt32Value.of(length)).build());
-        }
-        return ranges;
     }
 
     /**

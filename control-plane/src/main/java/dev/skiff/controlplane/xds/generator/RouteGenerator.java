@@ -2,34 +2,22 @@ package dev.skiff.controlplane.xds.generator;
 
 import com.google.protobuf.BoolValue;
 import com.google.protobuf.UInt32Value;
-import dev.skiff.api.networking.v1alpha3.HTTPDirectResponse;
 import dev.skiff.api.networking.v1alpha3.HTTPMatchRequest;
-import dev.skiff.api.networking.v1alpha3.HTTPRedirect;
-import dev.skiff.api.networking.v1alpha3.HTTPRetry;
-import dev.skiff.api.networking.v1alpha3.HTTPRewrite;
 import dev.skiff.api.networking.v1alpha3.HTTPRoute;
 import dev.skiff.api.networking.v1alpha3.HTTPRouteDestination;
-import dev.skiff.api.networking.v1alpha3.Headers;
 import dev.skiff.api.networking.v1alpha3.StringMatch;
 import dev.skiff.controlplane.model.Hostnames;
 import dev.skiff.controlplane.model.Labels;
 import dev.skiff.controlplane.model.MeshSnapshot;
 import dev.skiff.controlplane.model.VirtualServiceConfig;
-import io.envoyproxy.envoy.config.core.v3.DataSource;
-import io.envoyproxy.envoy.config.core.v3.HeaderValue;
-import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
-import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher;
-import io.envoyproxy.envoy.config.route.v3.RedirectAction;
-import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
-import io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import java.util.ArrayList;
@@ -48,8 +36,6 @@ import java.util.TreeMap;
 public final class RouteGenerator {
     /** The name of the route used when no VirtualService routes a host. */
     public static final String DEFAULT_ROUTE_NAME = "default";
-
-    private static final Set<String> RETRIABLE_STATUS_CODES = Set.of("retriable-status-codes");
 
     /**
      * Route configuration {@code <port>}: one virtual host per HTTP-family service in {@code targets} on that
@@ -121,10 +107,16 @@ public final class RouteGenerator {
         return virtualHost.build();
     }
 
-    /** One route per applicable match of {@code httpRoute} (one catch-all route when it has no match). */
+    /**
+     * One route per applicable match of {@code httpRoute} (one catch-all route when it has no match). Routes without
+     * destinations (redirects, direct responses, delegation) are not served; the snapshot reports them.
+     */
     private static void addRoutes(VirtualHost.Builder virtualHost, HTTPRoute httpRoute,
                                   VirtualServiceConfig virtualService, OutboundPort target, MeshSnapshot mesh,
                                   ProxyContext proxy) {
+        if (httpRoute.getRouteCount() == 0) {
+            return;
+        }
         List<RouteMatch> matches = new ArrayList<>();
         if (httpRoute.getMatchCount() == 0) {
             matches.add(RouteMatch.newBuilder().setPrefix("/").build());
@@ -134,21 +126,12 @@ public final class RouteGenerator {
                 matches.add(routeMatch(match));
             }
         }
+        RouteAction action = routeAction(httpRoute, virtualService, target, mesh);
         for (RouteMatch match : matches) {
-            Route.Builder route = Route.newBuilder().setMatch(match);
+            Route.Builder route = Route.newBuilder().setMatch(match).setRoute(action);
             if (!httpRoute.getName().isEmpty()) {
                 route.setName(httpRoute.getName());
             }
-            if (httpRoute.hasRedirect()) {
-                route.setRedirect(redirect(httpRoute.getRedirect()));
-            } else if (httpRoute.hasDirectResponse()) {
-                route.setDirectResponse(directResponse(httpRoute.getDirectResponse()));
-            } else if (httpRoute.getRouteCount() > 0) {
-                route.setRoute(routeAction(httpRoute, virtualService, target, mesh));
-            } else {
-                continue;
-            }
-            addHeaderOperations(route, httpRoute.getHeaders());
             virtualHost.addRoutes(route);
         }
     }
@@ -235,115 +218,6 @@ public final class RouteGenerator {
             }
             action.setWeightedClusters(weighted);
         }
-        if (httpRoute.hasTimeout()) {
-            action.setTimeout(httpRoute.getTimeout());
-        }
-        if (httpRoute.hasRetries() && httpRoute.getRetries().getAttempts() > 0) {
-            action.setRetryPolicy(retryPolicy(httpRoute.getRetries()));
-        }
-        if (httpRoute.hasRewrite()) {
-            HTTPRewrite rewrite = httpRoute.getRewrite();
-            if (!rewrite.getUri().isEmpty()) {
-                action.setPrefixRewrite(rewrite.getUri());
-            }
-            if (!rewrite.getAuthority().isEmpty()) {
-                action.setHostRewriteLiteral(rewrite.getAuthority());
-            }
-            if (rewrite.hasUriRegexRewrite()) {
-                action.setRegexRewrite(RegexMatchAndSubstitute.newBuilder()
-                        .setPattern(RegexMatcher.newBuilder().setRegex(rewrite.getUriRegexRewrite().getMatch()))
-                        .setSubstitution(rewrite.getUriRegexRewrite().getRewrite()));
-            }
-        }
         return action.build();
-    }
-
-    /**
-     * Istio's {@code retryOn} is Envoy's {@code retry_on} list, except that plain status codes go to
-     * {@code retriable_status_codes} (and turn on {@code retriable-status-codes}).
-     */
-    private static RetryPolicy retryPolicy(HTTPRetry retries) {
-        RetryPolicy.Builder policy = RetryPolicy.newBuilder().setNumRetries(UInt32Value.of(retries.getAttempts()));
-        if (retries.hasPerTryTimeout()) {
-            policy.setPerTryTimeout(retries.getPerTryTimeout());
-        }
-        List<String> conditions = new ArrayList<>();
-        for (String condition : retries.getRetryOn().split(",")) {
-            String trimmed = condition.trim();
-            if (trimmed.isEmpty()) {
-                continue;
-            }
-            if (trimmed.chars().allMatch(Character::isDigit)) {
-                policy.addRetriableStatusCodes(Integer.parseInt(trimmed));
-            } else if (!conditions.contains(trimmed)) {
-                conditions.add(trimmed);
-            }
-        }
-        if (policy.getRetriableStatusCodesCount() > 0 && !conditions.containsAll(RETRIABLE_STATUS_CODES)) {
-            conditions.addAll(RETRIABLE_STATUS_CODES);
-        }
-        if (!conditions.isEmpty()) {
-            policy.setRetryOn(String.join(",", conditions));
-        }
-        return policy.build();
-    }
-
-    private static RedirectAction redirect(HTTPRedirect redirect) {
-        RedirectAction.Builder action = RedirectAction.newBuilder();
-        if (!redirect.getUri().isEmpty()) {
-            action.setPathRedirect(redirect.getUri());
-        }
-        if (!redirect.getAuthority().isEmpty()) {
-            action.setHostRedirect(redirect.getAuthority());
-        }
-        if (redirect.getRedirectPortCase() == HTTPRedirect.RedirectPortCase.PORT) {
-            action.setPortRedirect(redirect.getPort());
-        }
-        if (!redirect.getScheme().isEmpty()) {
-            action.setSchemeRedirect(redirect.getScheme());
-        }
-        action.setResponseCode(switch (redirect.getRedirectCode()) {
-            case 302 -> RedirectAction.RedirectResponseCode.FOUND;
-            case 303 -> RedirectAction.RedirectResponseCode.SEE_OTHER;
-            case 307 -> RedirectAction.RedirectResponseCode.TEMPORARY_REDIRECT;
-            case 308 -> RedirectAction.RedirectResponseCode.PERMANENT_REDIRECT;
-            default -> RedirectAction.RedirectResponseCode.MOVED_PERMANENTLY;
-        });
-        return action.build();
-    }
-
-    private static DirectResponseAction directResponse(HTTPDirectResponse response) {
-        DirectResponseAction.Builder action = DirectResponseAction.newBuilder().setStatus(response.getStatus());
-        switch (response.getBody().getSpecifierCase()) {
-            case STRING -> action.setBody(DataSource.newBuilder().setInlineString(response.getBody().getString()));
-            case BYTES -> action.setBody(DataSource.newBuilder().setInlineBytes(response.getBody().getBytes()));
-            case SPECIFIER_NOT_SET -> {
-            }
-        }
-        return action.build();
-    }
-
-    /** {@code headers.request/response}: {@code set} overwrites, {@code add} appends, {@code remove} removes. */
-    private static void addHeaderOperations(Route.Builder route, Headers headers) {
-        Headers.HeaderOperations request = headers.getRequest();
-        new TreeMap<>(request.getSetMap()).forEach((name, value) -> route.addRequestHeadersToAdd(
-                headerValue(name, value, HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)));
-        new TreeMap<>(request.getAddMap()).forEach((name, value) -> route.addRequestHeadersToAdd(
-                headerValue(name, value, HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD)));
-        route.addAllRequestHeadersToRemove(request.getRemoveList());
-        Headers.HeaderOperations response = headers.getResponse();
-        new TreeMap<>(response.getSetMap()).forEach((name, value) -> route.addResponseHeadersToAdd(
-                headerValue(name, value, HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)));
-        new TreeMap<>(response.getAddMap()).forEach((name, value) -> route.addResponseHeadersToAdd(
-                headerValue(name, value, HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD)));
-        route.addAllResponseHeadersToRemove(response.getRemoveList());
-    }
-
-    private static HeaderValueOption headerValue(String name, String value,
-                                                 HeaderValueOption.HeaderAppendAction action) {
-        return HeaderValueOption.newBuilder()
-                .setHeader(HeaderValue.newBuilder().setKey(name).setValue(value))
-                .setAppendAction(action)
-                .build();
     }
 }

@@ -206,6 +206,30 @@ class DefaultXdsResourceProviderTest {
     }
 
     @Test
+    void routesWithoutDestinationsAreLeftOutAndTheDefaultRouteStaysBehindThem() throws Exception {
+        provider.update(MeshConfigs.parse("mesh.yaml", MESH + """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  hosts: [reviews]
+                  http:
+                    - name: moved
+                      match: [{uri: {exact: /old}}]
+                      redirect: {uri: /new}
+                """));
+
+        RouteConfiguration routes = named(provider.resources(sidecar("client", "default"), TypeUrls.ROUTE,
+                Set.of("9080")), "9080").body().unpack(RouteConfiguration.class);
+
+        assertThat(routes.getVirtualHosts(0).getRoutesList()).extracting(route -> route.getName())
+                .containsExactly(RouteGenerator.DEFAULT_ROUTE_NAME);
+        assertThat(provider.mesh().problems()).containsExactly("VirtualService default/reviews: http[0].redirect: "
+                + "this route is left out (Skiff serves routes to destinations)");
+    }
+
+    @Test
     void snapshotVersionChangesOnEveryUpdateWhileUnchangedResourcesKeepTheirVersion() {
         ConfigSnapshot config = MeshConfigs.parse("mesh.yaml", MESH);
         provider.update(config);

@@ -1,0 +1,101 @@
+package dev.skiff.controlplane.model;
+
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Message;
+import dev.skiff.api.networking.v1alpha3.DestinationRule;
+import dev.skiff.api.networking.v1alpha3.HTTPRoute;
+import dev.skiff.api.networking.v1alpha3.LoadBalancerSettings;
+import dev.skiff.api.networking.v1alpha3.Subset;
+import dev.skiff.api.networking.v1alpha3.TrafficPolicy;
+import dev.skiff.api.networking.v1alpha3.VirtualService;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The parts of valid VirtualServices and DestinationRules that the xDS contract has no place for yet, described so
+ * that {@link MeshSnapshot#problems()} tells users what their configuration does not do.
+ */
+final class UnservedFeatures {
+    private static final Set<String> HTTP_ROUTE_SERVED = Set.of("name", "match", "route");
+    private static final Set<String> ROUTE_LESS = Set.of("redirect", "direct_response", "delegate");
+    private static final Set<String> DESTINATION_SERVED = Set.of("destination", "weight");
+    private static final Set<String> POLICY_SERVED = Set.of("load_balancer", "port_level_settings");
+    private static final Set<String> PORT_POLICY_SERVED = Set.of("port", "load_balancer");
+    private static final Set<String> BALANCER_SERVED = Set.of("simple");
+
+    private UnservedFeatures() {
+    }
+
+    static List<String> of(VirtualService spec) {
+        List<String> unserved = new ArrayList<>();
+        if (spec.getTlsCount() > 0) {
+            unserved.add("tls: ignored (Skiff serves http and tcp routes)");
+        }
+        for (int i = 0; i < spec.getHttpCount(); i++) {
+            HTTPRoute route = spec.getHttp(i);
+            String path = "http[" + i + "]";
+            for (FieldDescriptor field : route.getAllFields().keySet()) {
+                if (ROUTE_LESS.contains(field.getName())) {
+                    unserved.add(path + "." + field.getJsonName() + ": this route is left out (Skiff serves "
+                            + "routes to destinations)");
+                } else if (!HTTP_ROUTE_SERVED.contains(field.getName())) {
+                    unserved.add(path + "." + field.getJsonName() + ": ignored (Skiff serves match and route)");
+                }
+            }
+            for (int j = 0; j < route.getRouteCount(); j++) {
+                ignoredFields(route.getRoute(j), path + ".route[" + j + "]", DESTINATION_SERVED, unserved);
+            }
+        }
+        return unserved;
+    }
+
+    static List<String> of(DestinationRule spec) {
+        List<String> unserved = new ArrayList<>();
+        if (spec.hasTrafficPolicy()) {
+            trafficPolicy(spec.getTrafficPolicy(), "trafficPolicy", unserved);
+        }
+        for (int i = 0; i < spec.getSubsetsCount(); i++) {
+            Subset subset = spec.getSubsets(i);
+            if (subset.hasTrafficPolicy()) {
+                trafficPolicy(subset.getTrafficPolicy(), "subsets[" + i + "].trafficPolicy", unserved);
+            }
+        }
+        return unserved;
+    }
+
+    private static void trafficPolicy(TrafficPolicy policy, String path, List<String> unserved) {
+        ignoredFields(policy, path, POLICY_SERVED, unserved);
+        if (policy.hasLoadBalancer()) {
+            loadBalancer(policy.getLoadBalancer(), path + ".loadBalancer", unserved);
+        }
+        for (int i = 0; i < policy.getPortLevelSettingsCount(); i++) {
+            TrafficPolicy.PortTrafficPolicy portPolicy = policy.getPortLevelSettings(i);
+            String portPath = path + ".portLevelSettings[" + i + "]";
+            ignoredFields(portPolicy, portPath, PORT_POLICY_SERVED, unserved);
+            if (portPolicy.hasLoadBalancer()) {
+                loadBalancer(portPolicy.getLoadBalancer(), portPath + ".loadBalancer", unserved);
+            }
+        }
+    }
+
+    private static void loadBalancer(LoadBalancerSettings settings, String path, List<String> unserved) {
+        ignoredFields(settings, path, BALANCER_SERVED, unserved);
+        if (settings.getLbPolicyCase() == LoadBalancerSettings.LbPolicyCase.SIMPLE) {
+            switch (settings.getSimple()) {
+                case RANDOM, PASSTHROUGH -> unserved.add(path + ".simple: " + settings.getSimple()
+                        + " is served as ROUND_ROBIN (expected: ROUND_ROBIN or LEAST_REQUEST)");
+                default -> {
+                }
+            }
+        }
+    }
+
+    private static void ignoredFields(Message message, String path, Set<String> served, List<String> unserved) {
+        for (FieldDescriptor field : message.getAllFields().keySet()) {
+            if (!served.contains(field.getName())) {
+                unserved.add(path + "." + field.getJsonName() + ": ignored");
+            }
+        }
+    }
+}

@@ -146,7 +146,7 @@ public final class DirectoryConfigSource implements ConfigSource {
         synchronized (loadLock) {
             ConfigSnapshot before = current;
             load();
-            if (current != before && listener != null) {
+            if (current != before && listener != null && !closed) {
                 deliver(current);
             }
             return current;
@@ -167,7 +167,7 @@ public final class DirectoryConfigSource implements ConfigSource {
             }
         }
         if (executor != null) {
-            executor.shutdownNow();
+            executor.shutdown();
         }
     }
 

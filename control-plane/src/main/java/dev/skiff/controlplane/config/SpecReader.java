@@ -183,7 +183,8 @@ final class SpecReader {
         switch (field.getJavaType()) {
             case STRING -> {
                 if (!node.isTextual()) {
-                    problems.add(path, "expected a string, got " + describe(node));
+                    problems.add(path, "expected a string, got " + describe(node)
+                            + (node.isNumber() || node.isBoolean() ? " (quote it in YAML)" : ""));
                     return null;
                 }
                 return node.textValue();

@@ -78,7 +78,7 @@ class ParseErrorTest {
                 address: 127.0.0.1
                 labels: {version: 1.10}
                 """)).containsExactly("test.yaml: WorkloadEntry default/test: spec.labels[version]: expected a "
-                        + "string, got 1.1");
+                        + "string, got 1.1 (quote it in YAML)");
     }
 
     @Test

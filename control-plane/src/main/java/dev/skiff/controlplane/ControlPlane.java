@@ -1,0 +1,69 @@
+package dev.skiff.controlplane;
+
+import dev.skiff.controlplane.config.ConfigSnapshot;
+import dev.skiff.controlplane.config.ConfigSource;
+import dev.skiff.controlplane.monitor.MonitoringServer;
+import dev.skiff.controlplane.xds.generator.DefaultXdsResourceProvider;
+import dev.skiff.controlplane.xds.server.AdsService;
+import dev.skiff.controlplane.xds.server.ConnectedProxies;
+import dev.skiff.controlplane.xds.server.XdsServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+
+/**
+ * The control plane's lifecycle: a config source feeds the generators, every new snapshot triggers a push to the
+ * connected proxies, and the xDS server and the monitoring port serve the result.
+ */
+public final class ControlPlane implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ControlPlane.class);
+
+    private final ConfigSource source;
+    private final DefaultXdsResourceProvider provider = new DefaultXdsResourceProvider();
+    private final ConnectedProxies proxies = new ConnectedProxies();
+    private final AdsService ads;
+    private final XdsServer xds;
+    private final MonitoringServer monitoring;
+    private volatile boolean loaded;
+
+    public ControlPlane(ConfigSource source, InetSocketAddress xdsAddress, InetSocketAddress monitoringAddress) {
+        this.source = source;
+        this.ads = new AdsService(provider, proxies, Clock.systemUTC());
+        this.xds = new XdsServer(xdsAddress, ads);
+        this.monitoring = new MonitoringServer(monitoringAddress, () -> loaded, proxies);
+    }
+
+    /** Loads the configuration, then starts serving; returns once both ports are bound. */
+    public ControlPlane start() throws IOException {
+        source.start(this::apply);
+        xds.start();
+        monitoring.start();
+        log.info("xDS on port {}, monitoring on port {}", xds.port(), monitoring.port());
+        return this;
+    }
+
+    private void apply(ConfigSnapshot config) {
+        var mesh = provider.update(config);
+        loaded = true;
+        log.info("config version {}: {} objects, mesh snapshot {}", config.version(), config.size(), mesh.version());
+        ads.push();
+    }
+
+    public int xdsPort() {
+        return xds.port();
+    }
+
+    public int monitoringPort() {
+        return monitoring.port();
+    }
+
+    @Override
+    public void close() {
+        monitoring.close();
+        xds.close();
+        source.close();
+    }
+}

@@ -1,0 +1,78 @@
+package dev.skiff.controlplane;
+
+import dev.skiff.controlplane.cli.ValidateCommand;
+import dev.skiff.controlplane.config.DirectoryConfigSource;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** Entry point of the control-plane jar: {@code skiff control-plane} and {@code skiff validate}. */
+@Command(name = "skiff", mixinStandardHelpOptions = true, subcommands = {
+        ControlPlaneMain.Run.class, ValidateCommand.class})
+public final class ControlPlaneMain {
+    private ControlPlaneMain() {
+    }
+
+    public static void main(String[] args) {
+        int code = new CommandLine(new ControlPlaneMain()).execute(args);
+        if (code != 0 || args.length == 0 || !"control-plane".equals(args[0])) {
+            System.exit(code);
+        }
+    }
+
+    @Command(name = "control-plane", mixinStandardHelpOptions = true,
+            description = "Serve xDS to sidecars and proxyless gRPC clients from a watched directory of Istio YAML.")
+    static final class Run implements Callable<Integer> {
+        @Option(names = "--config-dir", required = true, paramLabel = "DIR",
+                description = "Directory of *.yaml files (Istio kinds), watched for changes.")
+        Path configDir;
+
+        @Option(names = "--xds-address", defaultValue = "127.0.0.1:15010", paramLabel = "HOST:PORT",
+                description = "Where ADS is served over gRPC (default: ${DEFAULT-VALUE}).")
+        String xdsAddress;
+
+        @Option(names = "--monitoring-address", defaultValue = "127.0.0.1:15014", paramLabel = "HOST:PORT",
+                description = "Where /ready and /debug/* are served over HTTP (default: ${DEFAULT-VALUE}).")
+        String monitoringAddress;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!Files.isDirectory(configDir)) {
+                System.err.println("skiff control-plane: --config-dir " + configDir + ": not a directory");
+                return 2;
+            }
+            CountDownLatch stopped = new CountDownLatch(1);
+            ControlPlane controlPlane = new ControlPlane(new DirectoryConfigSource(configDir),
+                    parse("--xds-address", xdsAddress), parse("--monitoring-address", monitoringAddress)).start();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                controlPlane.close();
+                stopped.countDown();
+            }, "shutdown"));
+            stopped.await();
+            return 0;
+        }
+
+        private static InetSocketAddress parse(String option, String hostPort) {
+            int colon = hostPort.lastIndexOf(':');
+            try {
+                if (colon <= 0) {
+                    throw new NumberFormatException();
+                }
+                int port = Integer.parseInt(hostPort.substring(colon + 1));
+                if (port < 0 || port > 65535) {
+                    throw new NumberFormatException();
+                }
+                return new InetSocketAddress(hostPort.substring(0, colon), port);
+            } catch (NumberFormatException e) {
+                throw new CommandLine.ParameterException(new CommandLine(new Run()),
+                        option + " " + hostPort + ": expected HOST:PORT with a port from 0 to 65535");
+            }
+        }
+    }
+}

@@ -276,6 +276,7 @@ final class Http1ServerHandler extends ChannelDuplexHandler implements Downstrea
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN);
         }
         HttpUtil.setContentLength(response, content.readableBytes());
+        HttpUtil.setKeepAlive(response, keepAlive);
         writeLast(response);
     }
 

@@ -1,10 +1,13 @@
 package dev.skiff.proxy.transport;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -12,10 +15,13 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -24,6 +30,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,7 +39,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A small HTTP/1.1 application for tests: answers every request with a chunked response that starts with
  * {@code <name> <uri>\n}, then echoes each request body chunk as it arrives. Reports what it saw in
  * {@code x-seen-*} headers and counts its connections. The path {@code /break} makes it send the head and one
- * chunk, then close.
+ * chunk, then close. A request with {@code Upgrade: echo} is switched to a raw byte echo.
  */
 final class TestBackend implements AutoCloseable {
 
@@ -87,6 +94,11 @@ final class TestBackend implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
+            if (msg instanceof HttpRequest request && "echo".equals(request.headers().get("upgrade"))) {
+                requests.incrementAndGet();
+                switchToEcho(ctx);
+                return;
+            }
             if (msg instanceof HttpRequest request) {
                 requests.incrementAndGet();
                 keepAlive = HttpUtil.isKeepAlive(request);
@@ -122,6 +134,26 @@ final class TestBackend implements AutoCloseable {
                     ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
                 }
             }
+        }
+
+        private void switchToEcho(ChannelHandlerContext ctx) {
+            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.SWITCHING_PROTOCOLS, Unpooled.EMPTY_BUFFER);
+            response.headers().set(HttpHeaderNames.UPGRADE, "echo");
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+            ctx.writeAndFlush(response);
+            ctx.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                    if (msg instanceof ByteBuf bytes) {
+                        ctx.writeAndFlush(bytes);
+                    } else {
+                        ReferenceCountUtil.release(msg);
+                    }
+                }
+            });
+            ctx.pipeline().remove(this);
+            ctx.pipeline().remove(HttpServerCodec.class);
         }
 
         private void copy(HttpRequest request, HttpResponse response, String from, String to) {

@@ -15,7 +15,7 @@ import java.util.Objects;
  * @param version     the {@code version_info} of the response that delivered it
  * @param lastUpdated when it was accepted
  */
-public record AcceptedResource<T>(String name, Message raw, T translated, String version, Instant lastUpdated) {
+record AcceptedResource<T>(String name, Message raw, T translated, String version, Instant lastUpdated) {
     public AcceptedResource {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(raw, "raw");

@@ -25,7 +25,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -97,11 +96,6 @@ public final class AdsClient implements AutoCloseable {
     /** Whether the stream is open and has delivered at least one response since it was opened. */
     public boolean isConnected() {
         return connected;
-    }
-
-    /** The executor all callbacks run on, for components that must share the client's thread. */
-    public ScheduledExecutorService executor() {
-        return executor;
     }
 
     @Override

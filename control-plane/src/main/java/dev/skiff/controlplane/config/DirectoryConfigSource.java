@@ -54,8 +54,12 @@ public final class DirectoryConfigSource implements ConfigSource {
                 new Settings(Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(1));
 
         public Settings {
-            Objects.requireNonNull(quietPeriod, "quietPeriod");
-            Objects.requireNonNull(maxWait, "maxWait");
+            if (quietPeriod.isNegative() || quietPeriod.isZero()) {
+                throw new IllegalArgumentException("quietPeriod: " + quietPeriod + " (expected: > 0)");
+            }
+            if (maxWait.compareTo(quietPeriod) < 0) {
+                throw new IllegalArgumentException("maxWait: " + maxWait + " (expected: >= quietPeriod)");
+            }
             if (rescanInterval.isNegative() || rescanInterval.isZero()) {
                 throw new IllegalArgumentException("rescanInterval: " + rescanInterval + " (expected: > 0)");
             }

@@ -10,6 +10,7 @@ import dev.skiff.api.networking.v1alpha3.ConnectionPoolSettings;
 import dev.skiff.api.networking.v1alpha3.Destination;
 import dev.skiff.api.networking.v1alpha3.DestinationRule;
 import dev.skiff.api.networking.v1alpha3.HTTPMatchRequest;
+import dev.skiff.api.networking.v1alpha3.HTTPRedirect;
 import dev.skiff.api.networking.v1alpha3.HTTPRetry;
 import dev.skiff.api.networking.v1alpha3.HTTPRoute;
 import dev.skiff.api.networking.v1alpha3.HTTPRouteDestination;
@@ -154,6 +155,26 @@ class ConfigParserTest {
                 .setOutboundTrafficPolicy(OutboundTrafficPolicy.newBuilder()
                         .setMode(OutboundTrafficPolicy.Mode.REGISTRY_ONLY))
                 .build());
+    }
+
+    @Test
+    void acceptsTheShapesOfTheIstioDocumentation() {
+        ParsedFile file = Yaml.resource("istio-docs-samples.yaml");
+
+        assertThat(Yaml.errors(file)).isEmpty();
+        assertThat(file.documents()).extracting(document -> document.key().toString()).containsExactly(
+                "VirtualService default/bookinfo",
+                "DestinationRule default/helloworld",
+                "ServiceEntry default/external-svc-https",
+                "ServiceEntry default/external-svc-wikipedia",
+                "Sidecar istio-config/default");
+        VirtualService bookinfo = file.documents().getFirst().object().spec(VirtualService.class);
+        assertThat(bookinfo.getHttp(1).getFault().getAbort().getHttpStatus()).isEqualTo(400);
+        assertThat(bookinfo.getHttp(1).getCorsPolicy().getMaxAge().getSeconds()).isEqualTo(86_400);
+        assertThat(bookinfo.getHttp(1).getHeaders().getRequest().getSetMap()).containsEntry("test", "true");
+        assertThat(bookinfo.getHttp(2).getRedirect().getDerivePort())
+                .isEqualTo(HTTPRedirect.RedirectPortSelection.FROM_REQUEST_PORT);
+        assertThat(bookinfo.getTcp(0).getRoute(0).getDestination().getPort().getNumber()).isEqualTo(5555);
     }
 
     @Test

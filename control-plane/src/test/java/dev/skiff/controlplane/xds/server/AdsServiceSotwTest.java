@@ -380,6 +380,24 @@ class AdsServiceSotwTest {
     }
 
     @Test
+    void aReconnectingNodeIsFoundByItsLatestStream() {
+        try (var old = connect(); var fresh = connect()) {
+            old.send(request(TypeUrls.CLUSTER, "", ""));
+            old.next();
+            fresh.send(request(TypeUrls.LISTENER, "", ""));
+            fresh.next();
+
+            assertThat(proxies.all()).hasSize(2)
+                    .extracting(ProxyStatus::connectionId).containsExactly(node.getId() + "-1", node.getId() + "-2");
+            ProxyStatus latest = proxies.find(node.getId()).orElseThrow();
+            assertThat(latest.connectionId()).isEqualTo(node.getId() + "-2");
+            assertThat(latest.types().keySet()).containsExactly(TypeUrls.LISTENER);
+            assertThat(proxies.connection(node.getId() + "-1").orElseThrow().types().keySet())
+                    .containsExactly(TypeUrls.CLUSTER);
+        }
+    }
+
+    @Test
     void unknownTypesGetNoResponse() {
         try (var client = connect()) {
             client.send(request(SECRET_TYPE, "", "", "default"));

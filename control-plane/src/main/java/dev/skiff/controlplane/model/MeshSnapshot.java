@@ -153,7 +153,7 @@ public final class MeshSnapshot {
     public Optional<VirtualServiceConfig> virtualService(String host, String proxyNamespace) {
         VirtualServiceConfig best = null;
         int bestSpecificity = -1;
-        for (VirtualServiceConfig candidate : routing.value().virtualServices) {
+        for (VirtualServiceConfig candidate : routing.value().virtualServices.candidates(host)) {
             if (!candidate.appliesToMesh() || !candidate.exportTo().isVisibleTo(proxyNamespace)) {
                 continue;
             }
@@ -178,7 +178,7 @@ public final class MeshSnapshot {
         DestinationRuleConfig best = null;
         int bestSpecificity = -1;
         int bestPreference = 0;
-        for (DestinationRuleConfig candidate : routing.value().destinationRules) {
+        for (DestinationRuleConfig candidate : routing.value().destinationRules.candidates(host)) {
             if (!candidate.exportTo().isVisibleTo(proxyNamespace) || !Hostnames.matches(candidate.host(), host)) {
                 continue;
             }
@@ -405,16 +405,16 @@ public final class MeshSnapshot {
         }
     }
 
-    /** VirtualServices and DestinationRules, ordered by namespace and name. */
+    /** VirtualServices and DestinationRules indexed by host, in namespace and name order. */
     private static final class Routing {
         static final Routing EMPTY = new Routing(List.of(), List.of());
 
-        final List<VirtualServiceConfig> virtualServices;
-        final List<DestinationRuleConfig> destinationRules;
+        final HostIndex<VirtualServiceConfig> virtualServices;
+        final HostIndex<DestinationRuleConfig> destinationRules;
 
         Routing(List<VirtualServiceConfig> virtualServices, List<DestinationRuleConfig> destinationRules) {
-            this.virtualServices = virtualServices;
-            this.destinationRules = destinationRules;
+            this.virtualServices = new HostIndex<>(virtualServices, VirtualServiceConfig::hosts);
+            this.destinationRules = new HostIndex<>(destinationRules, rule -> List.of(rule.host()));
         }
 
         static Part<Routing> build(Collection<ConfigObject> virtualServices,

@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each object keeps its last good version: a document that fails validation never replaces the valid object
  * it had declared before, and the other documents of its file still apply. Deleting a file removes its objects; a
- * file that is not even valid YAML keeps every object it contributed before. When two documents declare the same
+ * file that is not even valid YAML keeps every object it contributed before, and so does the whole directory
+ * while it cannot be listed (while it is missing, say). When two documents declare the same
  * kind, namespace and name, the first one read wins and the other is reported.
  *
  * <p>Changes are noticed by a {@link WatchService} and, because editors often replace files by renaming, also by
@@ -198,9 +199,11 @@ public final class DirectoryConfigSource implements ConfigSource {
     private void load() {
         List<Path> paths;
         try {
-            paths = Files.isDirectory(directory) ? ConfigFiles.yamlFiles(directory) : List.of();
+            paths = ConfigFiles.yamlFiles(directory);
         } catch (IOException e) {
-            logErrors(List.of(new ConfigError(directory.toString(), null, "", "cannot list the directory: " + e)));
+            fingerprint = List.of();
+            logErrors(List.of(new ConfigError(directory.toString(), null, "", "cannot list the directory ("
+                    + e + "); the last configuration read stays in use")));
             return;
         }
         fingerprint = fingerprint(paths);
@@ -324,8 +327,8 @@ public final class DirectoryConfigSource implements ConfigSource {
             return;
         }
         try {
-            List<Path> paths = Files.isDirectory(directory) ? ConfigFiles.yamlFiles(directory) : List.of();
-            List<Fingerprint> now = fingerprint(paths);
+            List<Fingerprint> now = fingerprint(Files.isDirectory(directory) ? ConfigFiles.yamlFiles(directory)
+                    : List.of());
             boolean changed;
             synchronized (loadLock) {
                 changed = !now.equals(fingerprint);

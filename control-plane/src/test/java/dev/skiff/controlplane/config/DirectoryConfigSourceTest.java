@@ -156,6 +156,27 @@ class DirectoryConfigSourceTest {
     }
 
     @Test
+    void aDirectoryThatDisappearsKeepsTheLastConfiguration() throws IOException {
+        Path config = dir.resolve("config");
+        Files.createDirectories(config);
+        Files.writeString(config.resolve("vms.yaml"), workloadEntry("vm1", "127.0.0.1"));
+        source = new DirectoryConfigSource(config);
+        ConfigSnapshot before = source.reload();
+
+        Files.delete(config.resolve("vms.yaml"));
+        Files.delete(config);
+        ConfigSnapshot during = source.reload();
+
+        assertThat(during).isSameAs(before);
+        assertThat(errors()).singleElement().asString().startsWith(config + ": cannot list the directory (")
+                .endsWith("); the last configuration read stays in use");
+
+        Files.createDirectories(config);
+        assertThat(source.reload().size()).isZero();
+        assertThat(source.currentErrors()).isEmpty();
+    }
+
+    @Test
     void theFirstDeclarationReadWinsAndTheDuplicateIsReported() throws IOException {
         write("a.yaml", workloadEntry("vm1", "127.0.0.1"));
         write("b.yaml", workloadEntry("vm1", "127.0.0.2"));

@@ -1,7 +1,6 @@
 package dev.skiff.controlplane.model;
 
 import dev.skiff.api.networking.v1alpha3.DestinationRule;
-import dev.skiff.api.networking.v1alpha3.Subset;
 
 /**
  * A DestinationRule with its host resolved.
@@ -17,15 +16,5 @@ public record DestinationRuleConfig(String namespace, String name, String host, 
     public static DestinationRuleConfig of(String namespace, String name, DestinationRule spec) {
         return new DestinationRuleConfig(namespace, name, Hostnames.resolve(spec.getHost(), namespace),
                 ExportTo.parse(spec.getExportToList(), namespace), spec);
-    }
-
-    /** The subset of that name, if declared. */
-    public java.util.Optional<Subset> subset(String subsetName) {
-        for (Subset subset : spec.getSubsetsList()) {
-            if (subset.getName().equals(subsetName)) {
-                return java.util.Optional.of(subset);
-            }
-        }
-        return java.util.Optional.empty();
     }
 }

@@ -2,6 +2,7 @@ package dev.skiff.controlplane.model;
 
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The namespaces that may see a configuration object, from its {@code exportTo} list: empty or {@code *} means
@@ -26,7 +27,7 @@ public record ExportTo(boolean all, Set<String> namespaces) {
         return new ExportTo(false, exportTo.stream()
                 .filter(entry -> !entry.equals("~"))
                 .map(entry -> entry.equals(".") ? ownNamespace : entry)
-                .collect(java.util.stream.Collectors.toUnmodifiableSet()));
+                .collect(Collectors.toUnmodifiableSet()));
     }
 
     public boolean isVisibleTo(String namespace) {

@@ -1,6 +1,7 @@
 package dev.skiff.controlplane.model;
 
 import java.util.Locale;
+import java.util.Optional;
 
 /** The application protocol of a service port, as named in a ServiceEntry or Sidecar port. */
 public enum Protocol {
@@ -32,18 +33,13 @@ public enum Protocol {
         return parse(prefix).orElse(TCP);
     }
 
-    private static java.util.Optional<Protocol> parse(String name) {
+    private static Optional<Protocol> parse(String name) {
         String normalized = name.toUpperCase(Locale.ROOT).replace('-', '_');
         for (Protocol protocol : values()) {
             if (protocol.name().equals(normalized)) {
-                return java.util.Optional.of(protocol);
+                return Optional.of(protocol);
             }
         }
-        return java.util.Optional.empty();
-    }
-
-    /** The name as Istio writes it, e.g. {@code GRPC-WEB}. */
-    public String istioName() {
-        return name().replace('_', '-');
+        return Optional.empty();
     }
 }

@@ -23,6 +23,7 @@ import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -179,7 +180,7 @@ public final class RouteGenerator {
 
     /** A header matcher; a StringMatch without a match type matches any value of a present header. */
     private static HeaderMatcher header(String name, StringMatch value, boolean invert) {
-        HeaderMatcher.Builder header = HeaderMatcher.newBuilder().setName(name.toLowerCase(java.util.Locale.ROOT));
+        HeaderMatcher.Builder header = HeaderMatcher.newBuilder().setName(name.toLowerCase(Locale.ROOT));
         stringMatcher(value).ifPresentOrElse(header::setStringMatch, () -> header.setPresentMatch(true));
         if (invert) {
             header.setInvertMatch(true);

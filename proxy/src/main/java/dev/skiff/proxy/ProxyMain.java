@@ -1,5 +1,7 @@
 package dev.skiff.proxy;
 
+import dev.skiff.proxy.admin.AdminServer;
+import dev.skiff.proxy.admin.HealthServer;
 import dev.skiff.proxy.model.ListenerSpec;
 import dev.skiff.proxy.model.ProxyConfigSnapshot;
 import dev.skiff.proxy.xds.AdsClient;
@@ -15,6 +17,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -79,7 +82,7 @@ public final class ProxyMain implements Callable<Integer> {
         Running proxy = start();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("skiff-proxy-shutdown").unstarted(proxy::close));
         proxy.awaitClosed();
-        return 0;
+        return proxy.exitCode();
     }
 
     /** Checks the options, starts the data plane and the xDS client, and returns at once. */
@@ -155,6 +158,9 @@ public final class ProxyMain implements Callable<Integer> {
         private final AdsClient client;
         private final CountDownLatch closed = new CountDownLatch(1);
         private volatile String servingAddress;
+        private volatile AdminServer admin;
+        private volatile HealthServer health;
+        private volatile int exitCode;
         private boolean closing;
 
         Running(NodeIdentity identity, HostPort target) {
@@ -165,7 +171,14 @@ public final class ProxyMain implements Callable<Integer> {
             this.assembler = new XdsConfigAssembler(identity.toNode(), Clock.systemUTC(), this::apply);
             this.client = AdsClient.plaintext(target.host(), target.port(), identity.toNode(), assembler,
                     ReconnectBackoff.standard(new SplittableRandom()));
-            identity.address().ifPresent(this::serveOn);
+            if (identity.address().isPresent()) {
+                try {
+                    serveOn(identity.address().get());
+                } catch (RuntimeException e) {
+                    close();
+                    throw e;
+                }
+            }
             client.start();
         }
 
@@ -173,7 +186,15 @@ public final class ProxyMain implements Callable<Integer> {
         private void apply(ProxyConfigSnapshot snapshot) {
             runtime.apply(snapshot);
             if (servingAddress == null) {
-                serveOn(learnedAddress(snapshot));
+                String learned = learnedAddress(snapshot);
+                try {
+                    serveOn(learned);
+                } catch (RuntimeException e) {
+                    log.error("cannot start the admin and health servers on {}: {}; stopping", learned,
+                            e.getMessage());
+                    exitCode = 1;
+                    Thread.ofPlatform().name("skiff-proxy-stop").start(this::close);
+                }
             }
         }
 
@@ -190,9 +211,15 @@ public final class ProxyMain implements Callable<Integer> {
             return "127.0.0.1";
         }
 
+        /** Starts the admin and health servers on the workload address; health is ready once a config applied. */
         private void serveOn(String workloadAddress) {
             servingAddress = workloadAddress;
-            log.info("workload address {}: admin port {}, health port {}", workloadAddress, adminPort, healthPort);
+            InetAddress ip = InetAddress.ofLiteral(workloadAddress);
+            admin = new AdminServer(new InetSocketAddress(ip, adminPort), runtime, assembler::configDumpJson,
+                    assembler::hasFullConfig);
+            health = new HealthServer(new InetSocketAddress(ip, healthPort), runtime.eventLoopGroup(),
+                    assembler::hasFullConfig);
+            log.info("admin server on {}, health server on {}", admin.address(), health.address());
         }
 
         /** The runtime serving the configuration. */
@@ -215,6 +242,23 @@ public final class ProxyMain implements Callable<Integer> {
             return Optional.ofNullable(servingAddress);
         }
 
+        /** Where the admin server listens, once started. */
+        public Optional<InetSocketAddress> adminAddress() {
+            AdminServer server = admin;
+            return server == null ? Optional.empty() : Optional.of(server.address());
+        }
+
+        /** Where the health server listens, once started. */
+        public Optional<InetSocketAddress> healthAddress() {
+            HealthServer server = health;
+            return server == null ? Optional.empty() : Optional.of(server.address());
+        }
+
+        /** 0, or 1 when the proxy stopped because it could not serve its admin or health port. */
+        public int exitCode() {
+            return exitCode;
+        }
+
         /** Blocks until {@link #close()} has finished. */
         public void awaitClosed() throws InterruptedException {
             closed.await();
@@ -231,10 +275,23 @@ public final class ProxyMain implements Callable<Integer> {
             log.info("skiff proxy for {}.{} stopping", identity.workload(), identity.namespace());
             try {
                 client.close();
+                closeQuietly(health);
+                closeQuietly(admin);
                 runtime.close();
             } finally {
                 closed.countDown();
                 log.info("skiff proxy stopped");
+            }
+        }
+
+        private void closeQuietly(AutoCloseable server) {
+            if (server == null) {
+                return;
+            }
+            try {
+                server.close();
+            } catch (Exception e) {
+                log.warn("closing {}: {}", server.getClass().getSimpleName(), e.getMessage());
             }
         }
     }

@@ -71,6 +71,7 @@ public final class XdsConfigAssembler implements XdsResponseHandler {
 
     private volatile AcceptedConfig accepted = AcceptedConfig.EMPTY;
     private volatile ProxyConfigSnapshot current;
+    private volatile RenderedDump dump;
     private long publishedCount;
 
     /**
@@ -94,19 +95,34 @@ public final class XdsConfigAssembler implements XdsResponseHandler {
         return current;
     }
 
+    /** Whether the first full configuration has been published (and so applied). */
+    public boolean hasFullConfig() {
+        return current != null;
+    }
+
     /** Completes with the first full configuration, once it has been published. */
     public CompletableFuture<ProxyConfigSnapshot> firstConfig() {
         return firstConfig.copy();
     }
 
-    /** Everything accepted so far, as Envoy's {@code /config_dump} JSON. */
+    /** Everything accepted so far, as Envoy's {@code /config_dump} JSON; rendered once per accepted state. */
     public String configDumpJson() {
+        AcceptedConfig config = accepted;
+        RenderedDump rendered = dump;
+        if (rendered != null && rendered.config() == config) {
+            return rendered.json();
+        }
         try {
-            return ConfigDumpRenderer.render(node, started, accepted);
+            String json = ConfigDumpRenderer.render(node, started, config);
+            dump = new RenderedDump(config, json);
+            return json;
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalStateException("config dump: an accepted resource cannot be printed as JSON: "
                     + e.getMessage(), e);
         }
+    }
+
+    private record RenderedDump(AcceptedConfig config, String json) {
     }
 
     @Override

@@ -13,6 +13,11 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -55,10 +60,12 @@ class ProxyMainTest {
 
     @Test
     void servesTheConfigurationTheControlPlaneSends() throws Exception {
+        int adminPort = freePort();
+        int healthPort = freePort();
         ProxyMain main = new ProxyMain();
         new CommandLine(main).parseArgs("--workload", "reviews-v1.default",
                 "--control-plane", "127.0.0.1:" + controlPlane.port(),
-                "--admin-port", Integer.toString(freePort()), "--health-port", Integer.toString(freePort()),
+                "--admin-port", Integer.toString(adminPort), "--health-port", Integer.toString(healthPort),
                 "--label", "app=reviews");
         proxy = main.start();
 
@@ -79,6 +86,11 @@ class ProxyMainTest {
 
         await().until(() -> proxy.assembler().firstConfig().isDone());
         assertThat(proxy.servingAddress()).contains("127.0.0.1");
+        assertThat(get("http://127.0.0.1:" + healthPort + "/healthz/ready").statusCode()).isEqualTo(200);
+        HttpResponse<String> dump = get("http://127.0.0.1:" + adminPort + "/config_dump");
+        assertThat(dump.statusCode()).isEqualTo(200);
+        assertThat(dump.body()).contains("\"versionInfo\": \"c1\"", "\"name\": \"" + INBOUND + "\"",
+                "\"name\": \"virtualOutbound\"");
         assertThat(proxy.runtime().boundAddress("virtualOutbound")).isPresent();
         InetSocketAddress listener = proxy.runtime().boundAddress("inbound|0").orElseThrow();
         try (Socket socket = new Socket(listener.getAddress(), listener.getPort())) {
@@ -86,6 +98,32 @@ class ProxyMainTest {
             socket.getOutputStream().write("ping\n".getBytes(StandardCharsets.US_ASCII));
             byte[] reply = socket.getInputStream().readNBytes(5);
             assertThat(new String(reply, StandardCharsets.US_ASCII)).isEqualTo("ping\n");
+        }
+    }
+
+    @Test
+    void healthIsNotReadyUntilTheFirstFullConfiguration() throws Exception {
+        int healthPort = freePort();
+        ProxyMain main = new ProxyMain();
+        new CommandLine(main).parseArgs("--workload", "reviews-v1.default", "--address", "127.0.0.1",
+                "--control-plane", "127.0.0.1:" + controlPlane.port(),
+                "--admin-port", Integer.toString(freePort()), "--health-port", Integer.toString(healthPort));
+        proxy = main.start();
+
+        assertThat(controlPlane.nextRequest().getNode().getId())
+                .isEqualTo("sidecar~127.0.0.1~reviews-v1.default~default.svc.cluster.local");
+        HttpResponse<String> notReady = get("http://127.0.0.1:" + healthPort + "/healthz/ready");
+        assertThat(notReady.statusCode()).isEqualTo(503);
+        controlPlane.send(response(XdsTypeUrls.CLUSTER, "c1", "n1", staticCluster(INBOUND, backend.getLocalPort())));
+        controlPlane.send(response(XdsTypeUrls.LISTENER, "l1", "n2", inboundTcp("127.0.0.1", 0, INBOUND)));
+
+        await().until(() -> get("http://127.0.0.1:" + healthPort + "/healthz/ready").statusCode() == 200);
+    }
+
+    private static HttpResponse<String> get(String uri) throws IOException, InterruptedException {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            return http.send(HttpRequest.newBuilder(URI.create(uri)).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString());
         }
     }
 

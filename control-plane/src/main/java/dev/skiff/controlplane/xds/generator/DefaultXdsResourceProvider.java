@@ -27,8 +27,9 @@ public final class DefaultXdsResourceProvider implements XdsResourceProvider {
      */
     public MeshSnapshot update(ConfigSnapshot config) {
         synchronized (updateLock) {
-            MeshSnapshot next = MeshSnapshot.next(current.get().mesh(), config);
-            current.set(new GeneratedResources(next));
+            GeneratedResources previous = current.get();
+            MeshSnapshot next = MeshSnapshot.next(previous.mesh(), config);
+            current.set(new GeneratedResources(next, previous));
             return next;
         }
     }

@@ -36,7 +36,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Sharing works on two levels. Resource lists are cached per {@link ProxyContext} (proxies that resolve to the
  * same context get the same lists), outbound clusters and endpoints per service port and DestinationRule. Below
  * that, every generated message is interned by type, name and serialized bytes, so identical content is one
- * {@link XdsResource} instance whichever path produced it.
+ * {@link XdsResource} instance whichever path produced it, and stays the instance of the previous snapshot when
+ * an update did not change it.
  */
 final class GeneratedResources {
     private static final int VERSION_BYTES = 8;
@@ -51,9 +52,21 @@ final class GeneratedResources {
     private final ConcurrentHashMap<OutboundKey, List<XdsResource>> outboundClusters = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<OutboundKey, List<XdsResource>> outboundEndpoints = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<ContentKey, XdsResource> interned = new ConcurrentHashMap<>();
+    private final Map<ContentKey, XdsResource> previouslyInterned;
 
+    /** The resources of the first snapshot. */
     GeneratedResources(MeshSnapshot mesh) {
         this.mesh = mesh;
+        this.previouslyInterned = Map.of();
+    }
+
+    /**
+     * The resources of {@code mesh}, reusing the {@link XdsResource} instances of {@code previous} for identical
+     * content (the previous snapshot's instances only, so no chain of snapshots stays reachable).
+     */
+    GeneratedResources(MeshSnapshot mesh, GeneratedResources previous) {
+        this.mesh = mesh;
+        this.previouslyInterned = previous.interned;
     }
 
     MeshSnapshot mesh() {
@@ -230,8 +243,11 @@ final class GeneratedResources {
 
     private XdsResource intern(String typeUrl, String name, Message message) {
         ByteString bytes = serialize(message);
-        return interned.computeIfAbsent(new ContentKey(typeUrl, name, bytes), key -> new XdsResource(name,
-                Any.newBuilder().setTypeUrl(typeUrl).setValue(bytes).build(), version(bytes)));
+        return interned.computeIfAbsent(new ContentKey(typeUrl, name, bytes), key -> {
+            XdsResource earlier = previouslyInterned.get(key);
+            return earlier != null ? earlier : new XdsResource(name,
+                    Any.newBuilder().setTypeUrl(typeUrl).setValue(bytes).build(), version(bytes));
+        });
     }
 
     /** Serialized with deterministic map ordering, so that equal messages have equal bytes. */

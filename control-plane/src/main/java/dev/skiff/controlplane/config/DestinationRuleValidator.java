@@ -108,6 +108,8 @@ final class DestinationRuleValidator {
         }
     }
 
+    /** Deprecated Istio fields are still accepted, so they are still checked. */
+    @SuppressWarnings("deprecation")
     private static void loadBalancer(FieldProblems problems, String path, LoadBalancerSettings lb) {
         if (lb.hasConsistentHash()) {
             LoadBalancerSettings.ConsistentHashLB hash = lb.getConsistentHash();
@@ -215,6 +217,8 @@ final class DestinationRuleValidator {
         }
     }
 
+    /** Deprecated Istio fields are still accepted, so they are still checked. */
+    @SuppressWarnings("deprecation")
     private static void outlierDetection(FieldProblems problems, String path, OutlierDetection outlier) {
         Checks.nonNegative(problems, path + ".consecutiveErrors", outlier.getConsecutiveErrors());
         Checks.positive(problems, path + ".interval", outlier.hasInterval(), outlier.getInterval());

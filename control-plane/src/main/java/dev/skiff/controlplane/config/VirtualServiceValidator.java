@@ -245,6 +245,8 @@ final class VirtualServiceValidator {
         }
     }
 
+    /** Deprecated Istio fields are still accepted, so they are still checked. */
+    @SuppressWarnings("deprecation")
     private static void fault(FieldProblems problems, String path, HTTPFaultInjection fault) {
         if (!fault.hasDelay() && !fault.hasAbort()) {
             problems.add(path, "empty fault (expected: delay, abort or both)");
@@ -287,6 +289,8 @@ final class VirtualServiceValidator {
         }
     }
 
+    /** Deprecated Istio fields are still accepted, so they are still checked. */
+    @SuppressWarnings("deprecation")
     private static void mirrors(FieldProblems problems, String path, HTTPRoute route) {
         if (route.hasMirror()) {
             destination(problems, path + ".mirror", route.getMirror());

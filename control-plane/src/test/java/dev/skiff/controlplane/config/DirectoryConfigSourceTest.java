@@ -6,7 +6,10 @@ import static org.awaitility.Awaitility.await;
 
 import dev.skiff.api.networking.v1alpha3.VirtualService;
 import dev.skiff.api.networking.v1alpha3.WorkloadEntry;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -116,6 +119,26 @@ class DirectoryConfigSourceTest {
         assertThat(fixed.get(REVIEWS).orElseThrow().generation()).isGreaterThan(good.generation());
         assertThat(source.currentErrors()).isEmpty();
         assertThat(fixed.changedSince(afterBad)).containsExactly(REVIEWS);
+    }
+
+    @Test
+    void eachDistinctErrorIsLoggedOnce() throws IOException {
+        write("mesh.yaml", reviews(10, 10));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        PrintStream stderr = System.err;
+        System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
+        try {
+            loaded();
+            source.reload();
+            write("mesh.yaml", reviews(10, 10) + "# edited, still wrong\n");
+            source.reload();
+        } finally {
+            System.setErr(stderr);
+        }
+
+        assertThat(log.toString(StandardCharsets.UTF_8).lines().filter(line -> line.contains("weights add up to 20")))
+                .hasSize(1);
+        assertThat(source.currentErrors()).hasSize(1);
     }
 
     @Test

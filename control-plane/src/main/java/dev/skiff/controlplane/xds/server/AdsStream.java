@@ -33,6 +33,8 @@ abstract class AdsStream<Q, R> implements StreamObserver<Q> {
     private final AtomicBoolean pushPending = new AtomicBoolean();
     private final Set<String> unknownTypesLogged = new HashSet<>();
     private boolean closed;
+    /** A push arrived while the client was not reading; it runs when the transport is ready again. */
+    private boolean pushDeferred;
     private long nonceSequence;
     ProxyView proxy;
     ConnectedProxies.Connection connection;
@@ -42,6 +44,7 @@ abstract class AdsStream<Q, R> implements StreamObserver<Q> {
         this.responses = (ServerCallStreamObserver<R>) responseObserver;
         this.serial = new SerialExecutor(service.executor());
         responses.setOnCancelHandler(() -> serial.execute(() -> close(null)));
+        responses.setOnReadyHandler(() -> serial.execute(this::resumeDeferredPush));
     }
 
     abstract ProxyStatus.Protocol protocol();
@@ -73,12 +76,31 @@ abstract class AdsStream<Q, R> implements StreamObserver<Q> {
 
     final void schedulePush() {
         if (pushPending.compareAndSet(false, true)) {
-            serial.execute(() -> {
-                pushPending.set(false);
-                if (!closed && connection != null) {
-                    push();
-                }
-            });
+            serial.execute(this::runPush);
+        }
+    }
+
+    /**
+     * Pushes now, unless the client is not reading what was already sent: then the push waits for the transport
+     * to become ready, so a stalled client costs one deferred push instead of a growing backlog of full states.
+     */
+    private void runPush() {
+        pushPending.set(false);
+        if (closed || connection == null) {
+            return;
+        }
+        if (!responses.isReady()) {
+            pushDeferred = true;
+            return;
+        }
+        pushDeferred = false;
+        push();
+    }
+
+    private void resumeDeferredPush() {
+        if (pushDeferred && !closed && responses.isReady()) {
+            pushDeferred = false;
+            push();
         }
     }
 

@@ -398,6 +398,40 @@ class AdsServiceSotwTest {
     }
 
     @Test
+    void pushesToAClientThatStoppedReadingAreDeferredAndCoalesced() {
+        try (var client = AdsTestClient.sotwSlowReader(channel, 1)) {
+            client.send(request(TypeUrls.CLUSTER, "", ""));
+            DiscoveryResponse first = client.next();
+            client.send(ack(first));
+            awaitAcked(first);
+
+            for (Cluster.LbPolicy policy : List.of(Cluster.LbPolicy.LEAST_REQUEST, Cluster.LbPolicy.RANDOM,
+                    Cluster.LbPolicy.RING_HASH)) {
+                provider.put(cluster(REVIEWS).toBuilder().setLbPolicy(policy).build());
+                ads.push();
+                // Handled after the push; recorded only while the first response is still the latest one sent.
+                String marker = "still reading nothing after " + policy;
+                client.send(nack(first, first.getVersionInfo(), marker));
+                await().until(() -> status(TypeUrls.CLUSTER).lastNack() != null
+                        && marker.equals(status(TypeUrls.CLUSTER).lastNack().message()));
+            }
+            String latest = provider.get(TypeUrls.CLUSTER, REVIEWS).version();
+            assertThat(status(TypeUrls.CLUSTER).sentNonce()).as("nothing sent while the client is not reading")
+                    .isEqualTo(first.getNonce());
+
+            client.read(10);
+            DiscoveryResponse caughtUp = client.next();
+            assertThat(caughtUp.getTypeUrl()).isEqualTo(TypeUrls.CLUSTER);
+            assertThat(status(TypeUrls.CLUSTER).resources())
+                    .filteredOn(r -> r.name().equals(REVIEWS)).extracting(r -> r.version()).containsExactly(latest);
+
+            client.send(request(TypeUrls.LISTENER, "", ""));
+            assertThat(client.next().getTypeUrl()).as("one response carried all three changes")
+                    .isEqualTo(TypeUrls.LISTENER);
+        }
+    }
+
+    @Test
     void unknownTypesGetNoResponse() {
         try (var client = connect()) {
             client.send(request(SECRET_TYPE, "", "", "default"));

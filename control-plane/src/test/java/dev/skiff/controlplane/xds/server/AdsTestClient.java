@@ -38,10 +38,21 @@ public final class AdsTestClient<Q, R> implements AutoCloseable {
     private final StreamObserver<Q> requests;
 
     public AdsTestClient(Function<StreamObserver<R>, StreamObserver<Q>> open) {
+        this(open, -1);
+    }
+
+    /**
+     * @param readAhead how many responses the client reads before {@link #read(int)} allows more; negative to read
+     *                  everything as it arrives
+     */
+    public AdsTestClient(Function<StreamObserver<R>, StreamObserver<Q>> open, int readAhead) {
         this.requests = open.apply(new ClientResponseObserver<Q, R>() {
             @Override
             public void beforeStart(ClientCallStreamObserver<Q> requestStream) {
                 call.set(requestStream);
+                if (readAhead >= 0) {
+                    requestStream.disableAutoRequestWithInitial(readAhead);
+                }
             }
 
             @Override
@@ -72,6 +83,12 @@ public final class AdsTestClient<Q, R> implements AutoCloseable {
             DeltaDiscoveryResponse> delta(Channel channel) {
         var stub = AggregatedDiscoveryServiceGrpc.newStub(channel);
         return new AdsTestClient<>(stub::deltaAggregatedResources);
+    }
+
+    /** A state-of-the-world stream that reads only {@code readAhead} responses until told to read more. */
+    public static AdsTestClient<DiscoveryRequest, DiscoveryResponse> sotwSlowReader(Channel channel, int readAhead) {
+        var stub = AggregatedDiscoveryServiceGrpc.newStub(channel);
+        return new AdsTestClient<>(stub::streamAggregatedResources, readAhead);
     }
 
     /** A sidecar node as the contract describes it. */
@@ -112,6 +129,11 @@ public final class AdsTestClient<Q, R> implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted while waiting for the stream to end", e);
         }
+    }
+
+    /** Lets a slow reader take {@code count} more responses. */
+    public void read(int count) {
+        call.get().request(count);
     }
 
     /** Cancels the call, as a client that goes away does. */

@@ -292,8 +292,9 @@ public final class MeshSnapshot {
         List<SidecarConfig> sidecars = new ArrayList<>();
         for (ConfigObject object : objects) {
             try {
-                sidecars.add(SidecarConfig.of(object.key().namespace(), object.key().name(),
-                        object.spec(Sidecar.class)));
+                Sidecar spec = object.spec(Sidecar.class);
+                sidecars.add(SidecarConfig.of(object.key().namespace(), object.key().name(), spec));
+                UnservedFeatures.of(spec).forEach(unserved -> problems.add(object.key() + ": " + unserved));
             } catch (IllegalArgumentException e) {
                 problems.add(object.key() + ": " + e.getMessage());
             }

@@ -5,6 +5,7 @@ import com.google.protobuf.Message;
 import dev.skiff.api.networking.v1alpha3.DestinationRule;
 import dev.skiff.api.networking.v1alpha3.HTTPRoute;
 import dev.skiff.api.networking.v1alpha3.LoadBalancerSettings;
+import dev.skiff.api.networking.v1alpha3.Sidecar;
 import dev.skiff.api.networking.v1alpha3.Subset;
 import dev.skiff.api.networking.v1alpha3.TrafficPolicy;
 import dev.skiff.api.networking.v1alpha3.VirtualService;
@@ -13,8 +14,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The parts of valid VirtualServices and DestinationRules that the xDS contract has no place for yet, described so
- * that {@link MeshSnapshot#problems()} tells users what their configuration does not do.
+ * The parts of valid VirtualServices, DestinationRules and Sidecars that the xDS contract has no place for yet,
+ * described so that {@link MeshSnapshot#problems()} tells users what their configuration does not do.
  */
 final class UnservedFeatures {
     private static final Set<String> HTTP_ROUTE_SERVED = Set.of("name", "match", "route");
@@ -23,6 +24,9 @@ final class UnservedFeatures {
     private static final Set<String> POLICY_SERVED = Set.of("load_balancer", "port_level_settings");
     private static final Set<String> PORT_POLICY_SERVED = Set.of("port", "load_balancer");
     private static final Set<String> BALANCER_SERVED = Set.of("simple");
+    private static final Set<String> SIDECAR_SERVED = Set.of("workload_selector", "ingress", "egress");
+    private static final Set<String> INGRESS_SERVED = Set.of("port", "default_endpoint");
+    private static final Set<String> EGRESS_SERVED = Set.of("port", "hosts");
 
     private UnservedFeatures() {
     }
@@ -64,6 +68,18 @@ final class UnservedFeatures {
         return unserved;
     }
 
+    static List<String> of(Sidecar spec) {
+        List<String> unserved = new ArrayList<>();
+        ignoredFields(spec, "", SIDECAR_SERVED, unserved);
+        for (int i = 0; i < spec.getIngressCount(); i++) {
+            ignoredFields(spec.getIngress(i), "ingress[" + i + "]", INGRESS_SERVED, unserved);
+        }
+        for (int i = 0; i < spec.getEgressCount(); i++) {
+            ignoredFields(spec.getEgress(i), "egress[" + i + "]", EGRESS_SERVED, unserved);
+        }
+        return unserved;
+    }
+
     private static void trafficPolicy(TrafficPolicy policy, String path, List<String> unserved) {
         ignoredFields(policy, path, POLICY_SERVED, unserved);
         if (policy.hasLoadBalancer()) {
@@ -94,7 +110,7 @@ final class UnservedFeatures {
     private static void ignoredFields(Message message, String path, Set<String> served, List<String> unserved) {
         for (FieldDescriptor field : message.getAllFields().keySet()) {
             if (!served.contains(field.getName())) {
-                unserved.add(path + "." + field.getJsonName() + ": ignored");
+                unserved.add((path.isEmpty() ? "" : path + ".") + field.getJsonName() + ": ignored");
             }
         }
     }

@@ -13,6 +13,7 @@ import dev.skiff.api.networking.v1alpha3.HTTPRouteDestination;
 import dev.skiff.api.networking.v1alpha3.IstioEgressListener;
 import dev.skiff.api.networking.v1alpha3.IstioIngressListener;
 import dev.skiff.api.networking.v1alpha3.LoadBalancerSettings;
+import dev.skiff.api.networking.v1alpha3.OutboundTrafficPolicy;
 import dev.skiff.api.networking.v1alpha3.OutlierDetection;
 import dev.skiff.api.networking.v1alpha3.ServiceEntry;
 import dev.skiff.api.networking.v1alpha3.Sidecar;
@@ -217,7 +218,7 @@ class MeshSnapshotTest {
     }
 
     @Test
-    void routingFeaturesTheContractHasNoPlaceForAreReported() {
+    void featuresTheContractHasNoPlaceForAreReported() {
         MeshSnapshot mesh = build(reviewsEntry(),
                 virtualService("default", "reviews", VirtualService.newBuilder()
                         .addHosts("reviews")
@@ -226,6 +227,11 @@ class MeshSnapshotTest {
                                 .addRoute(HTTPRouteDestination.newBuilder()
                                         .setDestination(Destination.newBuilder().setHost("reviews"))))
                         .addHttp(HTTPRoute.newBuilder().setRedirect(HTTPRedirect.newBuilder().setUri("/new")))),
+                sidecar("default", "default", Sidecar.newBuilder()
+                        .setOutboundTrafficPolicy(OutboundTrafficPolicy.newBuilder()
+                                .setMode(OutboundTrafficPolicy.Mode.ALLOW_ANY))
+                        .addEgress(IstioEgressListener.newBuilder().addHosts("./*").setBind("127.0.0.1"))
+                        .build()),
                 object(ConfigKind.DESTINATION_RULE, "default", "reviews", DestinationRule.newBuilder()
                         .setHost("reviews")
                         .setTrafficPolicy(TrafficPolicy.newBuilder()
@@ -241,7 +247,9 @@ class MeshSnapshotTest {
                         + "destinations)",
                 "DestinationRule default/reviews: trafficPolicy.outlierDetection: ignored",
                 "DestinationRule default/reviews: trafficPolicy.loadBalancer.simple: RANDOM is served as ROUND_ROBIN "
-                        + "(expected: ROUND_ROBIN or LEAST_REQUEST)");
+                        + "(expected: ROUND_ROBIN or LEAST_REQUEST)",
+                "Sidecar default/default: outboundTrafficPolicy: ignored",
+                "Sidecar default/default: egress[0].bind: ignored");
     }
 
     @Test

@@ -3,7 +3,10 @@ package dev.skiff.proxy.xds;
 import com.google.rpc.Code;
 import dev.skiff.proxy.model.ProxyConfigSnapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import com.google.protobuf.Any;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,8 +36,14 @@ class AdsClientTest {
             Map.of("app", "reviews", "version", "v1"));
 
     private final List<ProxyConfigSnapshot> published = new CopyOnWriteArrayList<>();
+    private volatile String applyFailure;
     private final XdsConfigAssembler assembler = new XdsConfigAssembler(NODE.toNode(), Clock.systemUTC(),
-            published::add);
+            snapshot -> {
+                if (applyFailure != null) {
+                    throw new IllegalStateException(applyFailure);
+                }
+                published.add(snapshot);
+            });
     private RecordingAdsServer server;
     private AdsClient client;
 
@@ -149,6 +158,41 @@ class AdsClientTest {
         assertThat(server.nextRequest().getResponseNonce()).isEqualTo("m1");
         await().until(client::isConnected);
         assertThat(published).as("the same resources again publish nothing new").hasSize(1);
+    }
+
+    @Test
+    void nacksAnUpdateTheRuntimeCannotApply() throws Exception {
+        skipInitialRequests();
+        receiveFullConfig();
+        applyFailure = "listener inbound|8080: cannot bind 127.0.0.10:8080: address in use";
+
+        server.send(response(XdsTypeUrls.LISTENER, "l2", "n5", virtualOutbound("127.0.0.10", "9080", 9080),
+                XdsFixtures.inboundTcp("127.0.0.10", 8080, INBOUND)));
+
+        DiscoveryRequest nack = server.nextRequest();
+        assertThat(nack.getVersionInfo()).isEqualTo("l1");
+        assertThat(nack.getResponseNonce()).isEqualTo("n5");
+        assertThat(nack.getErrorDetail().getMessage()).isEqualTo("internal error while applying the response:"
+                + " java.lang.IllegalStateException: listener inbound|8080: cannot bind 127.0.0.10:8080: address in use");
+        assertThat(assembler.current().listeners()).hasSize(1);
+    }
+
+    @Test
+    void unwrapsResourcesSentInsideResourceWrappers() throws Exception {
+        skipInitialRequests();
+
+        server.send(DiscoveryResponse.newBuilder()
+                .setTypeUrl(XdsTypeUrls.CLUSTER)
+                .setVersionInfo("c1")
+                .setNonce("n1")
+                .addResources(Any.pack(Resource.newBuilder().setName(INBOUND)
+                        .setResource(Any.pack(staticCluster(INBOUND, 8080))).build()))
+                .build());
+
+        DiscoveryRequest ack = server.nextRequest();
+        assertThat(ack.getVersionInfo()).isEqualTo("c1");
+        assertThat(ack.hasErrorDetail()).isFalse();
+        assertThat(assembler.resourceNames(XdsTypeUrls.ENDPOINT)).isEmpty();
     }
 
     private void skipInitialRequests() throws InterruptedException {

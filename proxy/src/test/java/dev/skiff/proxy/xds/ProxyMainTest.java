@@ -120,6 +120,27 @@ class ProxyMainTest {
         await().until(() -> get("http://127.0.0.1:" + healthPort + "/healthz/ready").statusCode() == 200);
     }
 
+    @Test
+    void rejectsMalformedOptionsWithTheExpectedForm() {
+        assertThat(parseError("--workload", "reviews")).startsWith(
+                "--workload: 'reviews' (expected: NAME.NAMESPACE, e.g. reviews-v1.default)");
+        assertThat(parseError("--workload", "reviews.default", "--control-plane", "localhost")).startsWith(
+                "--control-plane: 'localhost' (expected: HOST:PORT with a port in 1..65535, e.g. 127.0.0.1:15010)");
+        assertThat(parseError("--workload", "reviews.default", "--address", "reviews.local")).startsWith(
+                "--address: 'reviews.local' (expected: an IPv4 or IPv6 address)");
+        assertThat(parseError("--workload", "reviews.default", "--admin-port", "0")).startsWith(
+                "--admin-port: 0 (expected: 1..65535)");
+        assertThat(parseError()).startsWith("Missing required option: '--workload=NAME.NAMESPACE'");
+    }
+
+    /** Runs the command as the launcher does and returns what it printed, checking the usage exit code. */
+    private static String parseError(String... args) {
+        java.io.StringWriter err = new java.io.StringWriter();
+        int exitCode = new CommandLine(new ProxyMain()).setErr(new java.io.PrintWriter(err)).execute(args);
+        assertThat(exitCode).isEqualTo(2);
+        return err.toString();
+    }
+
     private static HttpResponse<String> get(String uri) throws IOException, InterruptedException {
         try (HttpClient http = HttpClient.newHttpClient()) {
             return http.send(HttpRequest.newBuilder(URI.create(uri)).timeout(Duration.ofSeconds(5)).build(),

@@ -8,7 +8,7 @@ import dev.skiff.proxy.model.HttpConnectionManagerSpec;
 import dev.skiff.proxy.model.RouteTable;
 import dev.skiff.proxy.model.TcpProxySpec;
 import dev.skiff.proxy.model.WeightedCluster;
-import dev.skiff.proxy.upstream.Http1UpstreamConnection;
+import dev.skiff.proxy.upstream.UpstreamStream;
 import dev.skiff.proxy.upstream.WeightedClusterPicker;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -19,7 +19,9 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -37,11 +39,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 
 /**
- * The HTTP/1.1 downstream side of a connection: decodes requests (proxy, origin and authority form), routes them
- * through the connection manager of the chain for their destination port and streams each through an
- * {@link HttpExchange}. Requests on one connection are served in order; pipelined ones wait their turn.
+ * The downstream side of an HTTP/1.1 connection or of one HTTP/2 stream (behind the frame to HTTP object codec):
+ * takes requests (proxy, origin and authority form), routes them through the connection manager of the chain for
+ * their destination port and streams each through an {@link HttpExchange}. Requests on one HTTP/1.1 connection are
+ * served in order; pipelined ones wait their turn.
  */
-final class Http1ServerHandler extends ChannelDuplexHandler implements DownstreamStream {
+final class DownstreamHttpHandler extends ChannelDuplexHandler implements DownstreamStream {
 
     static final String CODEC_NAME = "http-codec";
     static final String HANDLER_NAME = "http";
@@ -50,6 +53,7 @@ final class Http1ServerHandler extends ChannelDuplexHandler implements Downstrea
     private static final int PAUSE_PIPELINING = 2;
 
     private final ConnectionContext connection;
+    private final boolean http2;
     private ChannelHandlerContext ctx;
     private HttpExchange exchange;
     private ArrayDeque<Object> queued;
@@ -62,8 +66,13 @@ final class Http1ServerHandler extends ChannelDuplexHandler implements Downstrea
     private boolean closing;
     private boolean tunnelled;
 
-    Http1ServerHandler(ConnectionContext connection) {
+    /**
+     * @param connection what the downstream connection captured
+     * @param http2      whether this handler serves one HTTP/2 stream rather than an HTTP/1.1 connection
+     */
+    DownstreamHttpHandler(ConnectionContext connection, boolean http2) {
         this.connection = connection;
+        this.http2 = http2;
     }
 
     @Override
@@ -89,6 +98,11 @@ final class Http1ServerHandler extends ChannelDuplexHandler implements Downstrea
     }
 
     private void dispatch(Object msg) {
+        if (msg instanceof FullHttpRequest full) {
+            onRequest(new DefaultHttpRequest(full.protocolVersion(), full.method(), full.uri(), full.headers()));
+            onContent(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
+            return;
+        }
         if (msg instanceof HttpRequest request) {
             onRequest(request);
         }
@@ -121,7 +135,8 @@ final class Http1ServerHandler extends ChannelDuplexHandler implements Downstrea
         Http1RequestView view = Http1RequestView.of(request);
         RequestContext context = new RequestContext(connection.listener().spec().name(),
                 connection.listener().spec().direction(), System.nanoTime())
-                .request(request.method().name(), view.authority(), view.path(), request.protocolVersion().text());
+                .request(request.method().name(), view.authority(), view.path(),
+                        http2 ? "HTTP/2" : request.protocolVersion().text());
         if (request.decoderResult().isFailure()) {
             keepAlive = false;
             localReply(context, 400, "bad request: " + request.decoderResult().cause().getMessage());
@@ -163,22 +178,27 @@ final class Http1ServerHandler extends ChannelDuplexHandler implements Downstrea
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
                     Unpooled.EMPTY_BUFFER), ctx.voidPromise());
         }
-        boolean upgrade = ProxyHeaders.isUpgrade(request.headers());
+        boolean upstreamHttp2 = switch (decision.cluster().spec().protocol()) {
+            case HTTP1 -> false;
+            case HTTP2 -> true;
+            case USE_DOWNSTREAM -> http2;
+        };
+        boolean upgrade = !http2 && !upstreamHttp2 && ProxyHeaders.isUpgrade(request.headers());
         Worker worker = connection.worker();
-        context.requestId(ProxyHeaders.prepareRequest(request.headers(), view.authority(), upgrade,
+        context.requestId(ProxyHeaders.prepareRequest(request.headers(), view.authority(), upgrade, upstreamHttp2,
                 worker.router().random()));
         boolean head = request.method().equals(HttpMethod.HEAD);
         request.setUri(view.path());
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
         exchange = new HttpExchange(this, context, worker.requestListener(), request, decision.host(), head, upgrade);
         int timeout = (int) Math.min(Integer.MAX_VALUE, decision.cluster().spec().connectTimeout().toMillis());
-        exchange.start(worker.pools().pool(decision.host().address()), timeout);
+        exchange.start(worker.pools(), upstreamHttp2, timeout);
     }
 
     private void onConnect(Http1RequestView view, RequestContext context) {
         String authority = view.authority();
         int port = Http1RequestView.port(authority, -1);
-        if (port <= 0 || connection.fixedChain() != null) {
+        if (port <= 0 || connection.fixedChain() != null || http2) {
             context.addFlag(ResponseFlag.NO_ROUTE_FOUND);
             localReply(context, port <= 0 ? 400 : 404, port <= 0
                     ? "CONNECT target '" + authority + "' (expected: host:port)" : "");
@@ -203,8 +223,7 @@ final class Http1ServerHandler extends ChannelDuplexHandler implements Downstrea
         ctx.writeAndFlush(connectEstablished(), ctx.voidPromise());
         releaseQueued();
         ChannelPipeline pipeline = ctx.pipeline();
-        pipeline.replace(this, HANDLER_NAME, new Http1ServerHandler(connection.withChain(http)));
-        pipeline.addBefore(HANDLER_NAME, CODEC_NAME + "-tunnelled", DownstreamInitializer.newServerCodec());
+        pipeline.replace(this, ProtocolDetector.NAME, new ProtocolDetector(connection.withChain(http)));
         pipeline.remove(CODEC_NAME);
         ctx.channel().config().setAutoRead(true);
         connection.worker().requestListener().onComplete(context);
@@ -281,6 +300,16 @@ final class Http1ServerHandler extends ChannelDuplexHandler implements Downstrea
     }
 
     @Override
+    public void sendFullResponse(FullHttpResponse response, boolean bodiless) {
+        if (!bodiless && !HttpUtil.isContentLengthSet(response) && !HttpUtil.isTransferEncodingChunked(response)) {
+            HttpUtil.setContentLength(response, response.content().readableBytes());
+        }
+        response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        HttpUtil.setKeepAlive(response, keepAlive);
+        writeLast(response);
+    }
+
+    @Override
     public void sendResponseHead(HttpResponse head, boolean bodiless) {
         if (head.status().code() != 101 && !bodiless && !HttpUtil.isContentLengthSet(head)) {
             if (http10) {
@@ -343,19 +372,22 @@ final class Http1ServerHandler extends ChannelDuplexHandler implements Downstrea
         resume(PAUSE_BACKPRESSURE);
         if (!requestComplete && !closing) {
             closing = true;
-            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            if (http2) {
+                ctx.close();
+            } else {
+                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            }
         }
     }
 
     @Override
-    public void switchToTunnel(Http1UpstreamConnection upstream, TunnelCompletion completion) {
+    public void switchToTunnel(UpstreamStream upstream, TunnelCompletion completion) {
         tunnelled = true;
         ctx.flush();
         releaseQueued();
         Channel upstreamChannel = upstream.channel();
-        upstreamChannel.pipeline().replace(upstream, "relay",
-                new RelayHandler(ctx.channel(), completion, false));
-        Tunnels.removeBefore(upstreamChannel.pipeline(), upstreamChannel.pipeline().get("relay"));
+        upstreamChannel.pipeline().addLast("relay", new RelayHandler(ctx.channel(), completion, false));
+        upstream.detachForTunnel();
         ChannelPipeline pipeline = ctx.pipeline();
         pipeline.replace(this, "relay", new RelayHandler(upstreamChannel, completion, true));
         pipeline.remove(CODEC_NAME);

@@ -19,7 +19,8 @@ import java.util.function.Supplier;
  * Sets up an accepted connection: captures its listener as configured at accept time, finds the destination (the
  * original destination when the listener uses it and one is known, else the local address) and the filter chain
  * for its port. A TCP chain relays bytes; an HTTP chain serves every request; an outbound listener reached without
- * redirection works as an explicit HTTP proxy where each request picks its chain by its authority's port.
+ * redirection works as an explicit HTTP proxy where each request picks its chain by its authority's port. HTTP
+ * connections speak HTTP/1.1 or HTTP/2 (prior knowledge), told apart by their first bytes.
  */
 final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
 
@@ -82,7 +83,6 @@ final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
     }
 
     private static void addHttp(SocketChannel ch, ConnectionContext connection) {
-        ch.pipeline().addLast(Http1ServerHandler.CODEC_NAME, newServerCodec());
-        ch.pipeline().addLast(Http1ServerHandler.HANDLER_NAME, new Http1ServerHandler(connection));
+        ch.pipeline().addLast(ProtocolDetector.NAME, new ProtocolDetector(connection));
     }
 }

@@ -1,6 +1,7 @@
 package dev.skiff.proxy.transport;
 
-import dev.skiff.proxy.upstream.Http1UpstreamConnection;
+import dev.skiff.proxy.upstream.UpstreamStream;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 
@@ -13,6 +14,9 @@ interface DownstreamStream {
 
     /** Sends the response head (hop-by-hop headers already removed); framing is the stream's business. */
     void sendResponseHead(HttpResponse head, boolean bodiless);
+
+    /** Sends a whole response at once; ownership passes to the stream. Ends the response. */
+    void sendFullResponse(FullHttpResponse response, boolean bodiless);
 
     /** Sends a response part; ownership passes to the stream. A LastHttpContent ends the response. */
     void sendResponseContent(HttpContent content);
@@ -38,5 +42,5 @@ interface DownstreamStream {
     void exchangeFinished(boolean requestComplete);
 
     /** Turns the downstream into a byte tunnel to the (upgraded) upstream connection. */
-    void switchToTunnel(Http1UpstreamConnection upstream, TunnelCompletion completion);
+    void switchToTunnel(UpstreamStream upstream, TunnelCompletion completion);
 }

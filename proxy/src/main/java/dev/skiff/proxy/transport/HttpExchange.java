@@ -4,10 +4,11 @@ import dev.skiff.proxy.filter.RequestContext;
 import dev.skiff.proxy.filter.RequestListener;
 import dev.skiff.proxy.filter.ResponseFlag;
 import dev.skiff.proxy.upstream.ConnectCallback;
-import dev.skiff.proxy.upstream.Http1ConnectionPool;
-import dev.skiff.proxy.upstream.Http1UpstreamConnection;
 import dev.skiff.proxy.upstream.UpstreamHost;
 import dev.skiff.proxy.upstream.UpstreamListener;
+import dev.skiff.proxy.upstream.UpstreamPools;
+import dev.skiff.proxy.upstream.UpstreamStream;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -36,7 +37,7 @@ final class HttpExchange implements UpstreamListener, ConnectCallback {
     private final boolean headRequest;
     private final boolean upgradeRequested;
     private final ArrayDeque<HttpContent> pending = new ArrayDeque<>(2);
-    private Http1UpstreamConnection upstream;
+    private UpstreamStream upstream;
     private boolean requestComplete;
     private boolean responseStarted;
     private boolean skippingInformational;
@@ -63,14 +64,23 @@ final class HttpExchange implements UpstreamListener, ConnectCallback {
         return done;
     }
 
-    void start(Http1ConnectionPool pool, int connectTimeoutMillis) {
+    /**
+     * Asks the event loop's pools for a way to the host and sends the request once there is one.
+     *
+     * @param http2 whether to speak HTTP/2 (prior knowledge) to the host rather than HTTP/1.1
+     */
+    void start(UpstreamPools pools, boolean http2, int connectTimeoutMillis) {
         host.requestStarted();
         downstream.pauseRequestBody();
-        pool.acquire(host, connectTimeoutMillis, this);
+        if (http2) {
+            pools.http2Pool(host.address()).acquire(host, connectTimeoutMillis, this);
+        } else {
+            pools.pool(host.address()).acquire(host, connectTimeoutMillis, this);
+        }
     }
 
     @Override
-    public void onConnected(Http1UpstreamConnection connection) {
+    public void onConnected(UpstreamStream connection) {
         if (done) {
             connection.release(true);
             return;
@@ -142,6 +152,10 @@ final class HttpExchange implements UpstreamListener, ConnectCallback {
             ReferenceCountUtil.release(message);
             return;
         }
+        if (message instanceof FullHttpResponse full) {
+            onFullResponse(full);
+            return;
+        }
         if (message instanceof HttpResponse response) {
             onResponseHead(response);
         }
@@ -150,6 +164,25 @@ final class HttpExchange implements UpstreamListener, ConnectCallback {
         } else if (!(message instanceof HttpResponse)) {
             ReferenceCountUtil.release(message);
         }
+    }
+
+    /**
+     * A whole response in one message, as HTTP/2 delivers a response that ends with its headers (a gRPC
+     * trailers-only answer); it is passed on whole so that it stays one HEADERS frame with end of stream.
+     */
+    private void onFullResponse(FullHttpResponse full) {
+        int code = full.status().code();
+        if (code < 200 || switchingProtocols || skippingInformational) {
+            full.release();
+            return;
+        }
+        responseStarted = true;
+        context.responseCode(code);
+        upstreamKeepAlive = HttpUtil.isKeepAlive(full);
+        ProxyHeaders.prepareResponse(full.headers(), false);
+        context.addBytesSent(full.content().readableBytes());
+        downstream.sendFullResponse(full, headRequest || code == 204 || code == 304);
+        finish();
     }
 
     private void onResponseHead(HttpResponse response) {
@@ -201,10 +234,8 @@ final class HttpExchange implements UpstreamListener, ConnectCallback {
 
     private void switchToTunnel() {
         done = true;
-        Http1UpstreamConnection connection = upstream;
-        connection.detach();
         host.requestFinished();
-        downstream.switchToTunnel(connection, new TunnelCompletion(context, requestListener));
+        downstream.switchToTunnel(upstream, new TunnelCompletion(context, requestListener));
     }
 
     private void finish() {

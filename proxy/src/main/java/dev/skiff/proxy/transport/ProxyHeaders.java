@@ -3,6 +3,7 @@ package dev.skiff.proxy.transport;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.AsciiString;
 
 import java.util.List;
@@ -29,12 +30,18 @@ final class ProxyHeaders {
 
     /**
      * Prepares a request head for the upstream: drops hop-by-hop headers (keeping an upgrade and {@code te: trailers}),
-     * sets Host to the authority, adds {@code x-forwarded-proto} and {@code x-request-id} when absent.
+     * sets Host to the authority, adds {@code x-forwarded-proto} and {@code x-request-id} when absent; for an HTTP/2
+     * upstream it names the scheme the HTTP object codec needs for {@code :scheme}.
      *
      * @return the request id
      */
-    static String prepareRequest(HttpHeaders headers, String authority, boolean upgrade, RandomGenerator random) {
+    static String prepareRequest(HttpHeaders headers, String authority, boolean upgrade, boolean upstreamHttp2,
+                                 RandomGenerator random) {
         removeHopByHop(headers, upgrade);
+        removeHttp2Extensions(headers);
+        if (upstreamHttp2) {
+            headers.set(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text(), HTTP);
+        }
         String te = headers.get(HttpHeaderNames.TE);
         if (te != null && !te.equalsIgnoreCase("trailers")) {
             headers.remove(HttpHeaderNames.TE);
@@ -54,6 +61,14 @@ final class ProxyHeaders {
     /** Drops hop-by-hop headers from a response head (keeping the upgrade of a 101). */
     static void prepareResponse(HttpHeaders headers, boolean upgrade) {
         removeHopByHop(headers, upgrade);
+        removeHttp2Extensions(headers);
+    }
+
+    /** Drops the {@code x-http2-*} headers that carry HTTP/2 stream details through the HTTP object codec. */
+    private static void removeHttp2Extensions(HttpHeaders headers) {
+        for (HttpConversionUtil.ExtensionHeaderNames name : HttpConversionUtil.ExtensionHeaderNames.values()) {
+            headers.remove(name.text());
+        }
     }
 
     private static void removeHopByHop(HttpHeaders headers, boolean upgrade) {

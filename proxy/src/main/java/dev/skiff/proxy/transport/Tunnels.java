@@ -9,7 +9,6 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.ChannelPipeline;
 
 import java.util.function.Consumer;
 
@@ -48,13 +47,6 @@ final class Tunnels {
                      TunnelCompletion completion) {
         upstream.pipeline().addLast(new RelayHandler(downstream, completion, false));
         downstream.pipeline().replace(downstreamHandler, "relay", new RelayHandler(upstream, completion, true));
-    }
-
-    /** Removes every handler before {@code keep} in the pipeline (codecs that no longer apply). */
-    static void removeBefore(ChannelPipeline pipeline, ChannelHandler keep) {
-        while (pipeline.first() != null && pipeline.first() != keep) {
-            pipeline.removeFirst();
-        }
     }
 
     /** Counts a raw upstream connection on its host while it is open. */

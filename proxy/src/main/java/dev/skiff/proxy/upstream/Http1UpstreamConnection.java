@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -11,7 +12,7 @@ import io.netty.util.ReferenceCountUtil;
  * response part to its {@link UpstreamListener}; while idle in the pool anything it receives is unexpected and
  * closes it.
  */
-public final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter {
+public final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter implements UpstreamStream {
 
     private final Http1ConnectionPool pool;
     private final UpstreamHost host;
@@ -24,10 +25,12 @@ public final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter 
         this.host = host;
     }
 
+    @Override
     public Channel channel() {
         return channel;
     }
 
+    @Override
     public UpstreamHost host() {
         return host;
     }
@@ -36,30 +39,28 @@ public final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter 
         return !closed && channel != null && channel.isActive();
     }
 
-    /** Binds the connection to one request; parts of its response go to {@code listener}. */
+    @Override
     public void bind(UpstreamListener listener) {
         this.listener = listener;
         channel.config().setAutoRead(true);
     }
 
-    /** Writes (and flushes) a request part; ownership passes to the connection. */
+    @Override
     public void write(Object message) {
         channel.writeAndFlush(message, channel.voidPromise());
     }
 
+    @Override
     public boolean isWritable() {
         return channel.isWritable();
     }
 
+    @Override
     public void setAutoRead(boolean autoRead) {
         channel.config().setAutoRead(autoRead);
     }
 
-    /**
-     * Ends the binding. A reusable connection goes back to the pool's idle list; any other is closed.
-     *
-     * @param reusable whether the request and response completed and both sides allow keep-alive
-     */
+    @Override
     public void release(boolean reusable) {
         listener = null;
         if (reusable && isUsable()) {
@@ -70,11 +71,13 @@ public final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter 
         }
     }
 
-    /** Detaches the connection from the pool for good (for a tunnel after an upgrade). */
-    public void detach() {
+    @Override
+    public void detachForTunnel() {
         listener = null;
         closed = true;
         pool.forget(this);
+        channel.pipeline().remove(this);
+        channel.pipeline().remove(HttpClientCodec.class);
     }
 
     public void close() {

@@ -6,11 +6,12 @@ import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.Map;
 
-/** The HTTP/1.1 pools of one event loop, one per upstream address; used only on that loop. */
+/** The HTTP/1.1 and HTTP/2 pools of one event loop, one of each per upstream address; used only on that loop. */
 public final class UpstreamPools {
 
     private final Bootstrap bootstrap;
     private final Map<InetSocketAddress, Http1ConnectionPool> pools = new HashMap<>();
+    private final Map<InetSocketAddress, Http2ConnectionPool> http2Pools = new HashMap<>();
 
     /** @param bootstrap a bootstrap whose group is the owning event loop */
     public UpstreamPools(Bootstrap bootstrap) {
@@ -22,6 +23,15 @@ public final class UpstreamPools {
         if (pool == null) {
             pool = new Http1ConnectionPool(bootstrap, address);
             pools.put(address, pool);
+        }
+        return pool;
+    }
+
+    public Http2ConnectionPool http2Pool(InetSocketAddress address) {
+        Http2ConnectionPool pool = http2Pools.get(address);
+        if (pool == null) {
+            pool = new Http2ConnectionPool(bootstrap, address);
+            http2Pools.put(address, pool);
         }
         return pool;
     }

@@ -28,7 +28,7 @@ import static dev.skiff.proxy.transport.TestMesh.OUTBOUND;
 import static dev.skiff.proxy.transport.TestMesh.REVIEWS_CLUSTER;
 import static org.assertj.core.api.Assertions.assertThat;
 
-class Http1ServerHandlerTest {
+class DownstreamHttpHandlerTest {
 
     private final List<RequestContext> completed = new ArrayList<>();
     private final List<ByteBuf> sentBodies = new ArrayList<>();
@@ -45,8 +45,8 @@ class Http1ServerHandlerTest {
         Worker worker = new Worker(0, channel.eventLoop(), new RouterFilter(new SplittableRandom(1), 0),
                 new UpstreamPools(new Bootstrap().group(channel.eventLoop())), completed::add);
         ConnectionContext connection = new ConnectionContext(worker, () -> state, listener, binding, null);
-        channel.pipeline().addLast(Http1ServerHandler.CODEC_NAME, DownstreamInitializer.newServerCodec());
-        channel.pipeline().addLast(Http1ServerHandler.HANDLER_NAME, new Http1ServerHandler(connection));
+        channel.pipeline().addLast(DownstreamHttpHandler.CODEC_NAME, DownstreamInitializer.newServerCodec());
+        channel.pipeline().addLast(DownstreamHttpHandler.HANDLER_NAME, new DownstreamHttpHandler(connection, false));
     }
 
     @AfterEach

@@ -1,0 +1,132 @@
+package dev.skiff.proxy.upstream;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.util.ReferenceCountUtil;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+
+/**
+ * One shared HTTP/2 (cleartext, prior knowledge) connection to an upstream address, owned by one event loop; each
+ * request gets its own stream. Requests that arrive while the connection is being made wait for it.
+ */
+public final class Http2ConnectionPool {
+
+    private record Waiter(UpstreamHost host, ConnectCallback callback) {
+    }
+
+    private final Bootstrap bootstrap;
+    private final InetSocketAddress address;
+    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    private Channel connection;
+    private boolean connecting;
+
+    /**
+     * @param bootstrap a bootstrap whose group is the owning event loop
+     * @param address   the upstream address
+     */
+    public Http2ConnectionPool(Bootstrap bootstrap, InetSocketAddress address) {
+        this.bootstrap = bootstrap;
+        this.address = address;
+    }
+
+    /** Opens a stream for one request, connecting first when there is no live connection. */
+    public void acquire(UpstreamHost host, int connectTimeoutMillis, ConnectCallback callback) {
+        Channel current = connection;
+        if (current != null && current.isActive()) {
+            openStream(current, host, callback);
+            return;
+        }
+        waiters.add(new Waiter(host, callback));
+        if (connecting) {
+            return;
+        }
+        connecting = true;
+        ChannelFuture connect = bootstrap.clone()
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(Http2FrameCodecBuilder.forClient().build(),
+                                new Http2MultiplexHandler(new RejectPushedStreams()));
+                    }
+                })
+                .connect(address);
+        connect.addListener((ChannelFutureListener) future -> onConnected(future, host));
+    }
+
+    private void onConnected(ChannelFuture future, UpstreamHost host) {
+        connecting = false;
+        if (!future.isSuccess()) {
+            host.connectFailed();
+            Waiter waiter;
+            while ((waiter = waiters.poll()) != null) {
+                waiter.callback().onConnectFailed(future.cause());
+            }
+            return;
+        }
+        Channel channel = future.channel();
+        connection = channel;
+        host.connectionOpened();
+        channel.closeFuture().addListener(closed -> {
+            host.connectionClosed();
+            if (connection == channel) {
+                connection = null;
+            }
+        });
+        Waiter waiter;
+        while ((waiter = waiters.poll()) != null) {
+            openStream(channel, waiter.host(), waiter.callback());
+        }
+    }
+
+    private static void openStream(Channel parent, UpstreamHost host, ConnectCallback callback) {
+        Http2UpstreamStream stream = new Http2UpstreamStream(host);
+        new Http2StreamChannelBootstrap(parent)
+                .handler(new ChannelInitializer<Http2StreamChannel>() {
+                    @Override
+                    protected void initChannel(Http2StreamChannel ch) {
+                        ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), stream);
+                    }
+                })
+                .open()
+                .addListener(future -> {
+                    if (future.isSuccess()) {
+                        callback.onConnected(stream);
+                    } else {
+                        callback.onConnectFailed(future.cause());
+                    }
+                });
+    }
+
+    /** Closes the connection, resetting its streams. */
+    public void close() {
+        if (connection != null) {
+            connection.close();
+        }
+    }
+
+    /** Upstreams do not push; a pushed stream is refused by closing it. */
+    @ChannelHandler.Sharable
+    private static final class RejectPushedStreams extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
+            ctx.close();
+        }
+    }
+}

@@ -27,6 +27,11 @@ class GeneratorGoldenTest {
     }
 
     @Test
+    void greeterSidecarTalksHttp2ToItsGrpcApplication() {
+        assertSidecar("bookinfo", "greeter", "default");
+    }
+
+    @Test
     void mysqldbSidecarHasATcpInboundListenerOnItsPortOverride() {
         assertSidecar("bookinfo", "mysqldb", "default");
     }

@@ -45,7 +45,8 @@ import java.util.function.Consumer;
  * <p>A snapshot is first published once CDS and LDS have arrived, together with the EDS assignment of every EDS
  * cluster and the RDS route configuration of every HTTP connection manager that names one (the first full
  * configuration). After that, every accepted response that changes a resource publishes a new snapshot; a cluster
- * whose endpoints have not arrived yet has no endpoint set in it until they do.
+ * whose endpoints have not arrived yet has no endpoint set in it until they do, and a listener whose route
+ * configurations have not all arrived is warmed: its previous version (if any) keeps serving until they have.
  *
  * <p>CDS and LDS responses replace all clusters or listeners; EDS and RDS responses add or replace the resources
  * they carry, and an assignment or route configuration that no cluster or listener references any more is dropped.
@@ -156,7 +157,7 @@ public final class XdsConfigAssembler implements XdsResponseHandler {
             default -> throw new XdsRejectedException("type " + typeUrl + " unsupported (expected: one of "
                     + XdsTypeUrls.ALL + ")");
         };
-        if (isComplete(next) && (current == null || !next.sameResources(before))) {
+        if (current == null ? isComplete(next) : !next.sameResources(before)) {
             publish(next);
         }
         accepted = next;
@@ -173,10 +174,9 @@ public final class XdsConfigAssembler implements XdsResponseHandler {
     }
 
     private void publish(AcceptedConfig config) {
-        List<ListenerSpec> listeners = new ArrayList<>(config.listeners().size());
-        config.listeners().values().forEach(l -> listeners.add(l.translated()));
         Map<String, RouteTable> routeTables = new HashMap<>();
         config.routes().forEach((name, route) -> routeTables.put(name, route.translated()));
+        List<ListenerSpec> listeners = warmedListeners(config, routeTables);
         Map<String, ClusterSpec> clusters = new HashMap<>();
         Map<String, EndpointSet> endpoints = new HashMap<>();
         for (AcceptedResource<TranslatedCluster> accepted : config.clusters().values()) {
@@ -205,6 +205,50 @@ public final class XdsConfigAssembler implements XdsResponseHandler {
         }
     }
 
+    /**
+     * The listeners to serve: every accepted listener whose route configurations have all arrived. One still
+     * waiting for some (a new port's routes, say) is not served yet; if an earlier version of it was, that version
+     * keeps serving, with the route tables it used, until the new one is complete, as Envoy warms listeners.
+     */
+    private List<ListenerSpec> warmedListeners(AcceptedConfig config, Map<String, RouteTable> routeTables) {
+        ProxyConfigSnapshot previous = current;
+        List<ListenerSpec> listeners = new ArrayList<>(config.listeners().size());
+        for (AcceptedResource<ListenerSpec> accepted : config.listeners().values()) {
+            ListenerSpec listener = accepted.translated();
+            Set<String> missing = new TreeSet<>(routeNamesOf(listener));
+            missing.removeAll(routeTables.keySet());
+            if (missing.isEmpty()) {
+                listeners.add(listener);
+                continue;
+            }
+            ListenerSpec serving = previous == null ? null : listenerNamed(previous, listener.name());
+            if (serving == null) {
+                log.info("listener {} waits for route configurations {} before it is served", listener.name(),
+                        missing);
+                continue;
+            }
+            log.info("listener {} waits for route configurations {}; its previous version keeps serving",
+                    listener.name(), missing);
+            listeners.add(serving);
+            for (String name : routeNamesOf(serving)) {
+                RouteTable table = previous.routeTable(name);
+                if (table != null) {
+                    routeTables.putIfAbsent(name, table);
+                }
+            }
+        }
+        return listeners;
+    }
+
+    private static ListenerSpec listenerNamed(ProxyConfigSnapshot snapshot, String name) {
+        for (ListenerSpec listener : snapshot.listeners()) {
+            if (listener.name().equals(name)) {
+                return listener;
+            }
+        }
+        return null;
+    }
+
     private static EndpointSet forCluster(EndpointSet set, String cluster) {
         return set.cluster().equals(cluster) ? set : new EndpointSet(cluster, set.endpoints());
     }
@@ -228,14 +272,21 @@ public final class XdsConfigAssembler implements XdsResponseHandler {
     private static Set<String> routeNames(Map<String, AcceptedResource<ListenerSpec>> listeners) {
         Set<String> names = new TreeSet<>();
         for (AcceptedResource<ListenerSpec> listener : listeners.values()) {
-            for (FilterChainSpec chain : listener.translated().chains()) {
-                ChainAction action = chain.action();
-                if (action instanceof HttpConnectionManagerSpec hcm && hcm.routeTableName() != null) {
-                    names.add(hcm.routeTableName());
-                }
-            }
+            names.addAll(routeNamesOf(listener.translated()));
         }
         return Collections.unmodifiableSet(names);
+    }
+
+    /** The RDS route configurations a listener's HTTP connection managers name. */
+    private static Set<String> routeNamesOf(ListenerSpec listener) {
+        Set<String> names = new TreeSet<>();
+        for (FilterChainSpec chain : listener.chains()) {
+            ChainAction action = chain.action();
+            if (action instanceof HttpConnectionManagerSpec hcm && hcm.routeTableName() != null) {
+                names.add(hcm.routeTableName());
+            }
+        }
+        return names;
     }
 
     private static <T> Map<String, AcceptedResource<T>> retain(Map<String, AcceptedResource<T>> resources,

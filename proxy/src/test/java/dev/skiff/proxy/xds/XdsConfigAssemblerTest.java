@@ -4,8 +4,10 @@ import com.google.protobuf.Any;
 import dev.skiff.proxy.model.Endpoint;
 import dev.skiff.proxy.model.EndpointSet;
 import dev.skiff.proxy.model.HttpConnectionManagerSpec;
+import dev.skiff.proxy.model.ListenerSpec;
 import dev.skiff.proxy.model.ProxyConfigSnapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
@@ -85,6 +87,37 @@ class XdsConfigAssemblerTest {
         assertThat(published.get(1).version()).isEqualTo("2");
         assertThat(published.get(1).endpointSet(REVIEWS).endpoints())
                 .extracting(Endpoint::address).containsExactly(new InetSocketAddress("127.0.0.22", 9080));
+    }
+
+    @Test
+    void aListenerWaitsForItsNewRoutesWhileItsPreviousVersionServes() throws Exception {
+        receiveFullConfig();
+        Listener brandNew = virtualOutbound("127.0.0.10", "7070", 7070).toBuilder().setName("outbound-7070")
+                .setAddress(XdsFixtures.address("127.0.0.10", 7070)).build();
+
+        assembler.onResponse(XdsTypeUrls.LISTENER, "l2", pack(virtualOutbound("127.0.0.10", "8080", 8080),
+                brandNew));
+
+        assertThat(assembler.resourceNames(XdsTypeUrls.ROUTE)).containsExactly("7070", "8080");
+        ProxyConfigSnapshot warming = assembler.current();
+        assertThat(warming.listeners()).singleElement().satisfies(listener -> {
+            assertThat(listener.name()).isEqualTo("virtualOutbound");
+            assertThat(listener.chains().getFirst().action()).isEqualTo(HttpConnectionManagerSpec.rds("9080"));
+        });
+        assertThat(warming.routeTables()).containsOnlyKeys("9080");
+
+        assembler.onResponse(XdsTypeUrls.ROUTE, "r2", pack(routes("8080", REVIEWS)));
+
+        ProxyConfigSnapshot warmed = assembler.current();
+        assertThat(warmed.listeners()).singleElement().satisfies(listener ->
+                assertThat(listener.chains().getFirst().action()).isEqualTo(HttpConnectionManagerSpec.rds("8080")));
+        assertThat(warmed.routeTables()).containsOnlyKeys("8080");
+
+        assembler.onResponse(XdsTypeUrls.ROUTE, "r3", pack(routes("7070", REVIEWS)));
+
+        assertThat(assembler.current().listeners()).extracting(ListenerSpec::name)
+                .containsExactly("outbound-7070", "virtualOutbound");
+        assertThat(assembler.current().routeTables()).containsOnlyKeys("7070", "8080");
     }
 
     @Test

@@ -295,7 +295,7 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN);
         }
         HttpUtil.setContentLength(response, content.readableBytes());
-        HttpUtil.setKeepAlive(response, keepAlive);
+        applyKeepAlive(response);
         writeLast(response);
     }
 
@@ -305,7 +305,7 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
             HttpUtil.setContentLength(response, response.content().readableBytes());
         }
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
-        HttpUtil.setKeepAlive(response, keepAlive);
+        applyKeepAlive(response);
         writeLast(response);
     }
 
@@ -321,9 +321,17 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
         }
         head.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (head.status().code() != 101) {
-            HttpUtil.setKeepAlive(head, keepAlive);
+            applyKeepAlive(head);
         }
         ctx.write(head, ctx.voidPromise());
+    }
+
+    /** Says whether the connection stays open; an HTTP/1.0 client needs an explicit keep-alive. */
+    private void applyKeepAlive(HttpResponse response) {
+        HttpUtil.setKeepAlive(response, keepAlive);
+        if (keepAlive && http10) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
     }
 
     @Override

@@ -8,18 +8,22 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.timeout.IdleStateHandler;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 
 /**
  * HTTP/1.1 keep-alive connections to one upstream address, owned by one event loop: every method runs on that loop,
- * so the pool takes no locks. Idle connections are reused most-recently-used first.
+ * so the pool takes no locks. Idle connections are reused most-recently-used first and closed after a minute
+ * unused.
  */
 public final class Http1ConnectionPool {
 
     static final int MAX_HEADER_SIZE = 60 * 1024;
     private static final int MAX_IDLE = 64;
+    /** How long a connection may sit unused in the pool before it is closed. */
+    static final int IDLE_TIMEOUT_SECONDS = 60;
 
     private final Bootstrap bootstrap;
     private final InetSocketAddress address;
@@ -63,6 +67,7 @@ public final class Http1ConnectionPool {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new IdleStateHandler(0, 0, IDLE_TIMEOUT_SECONDS));
                         ch.pipeline().addLast(new HttpClientCodec(
                                 new HttpDecoderConfig().setMaxHeaderSize(MAX_HEADER_SIZE), false, false));
                         ch.pipeline().addLast(fresh);

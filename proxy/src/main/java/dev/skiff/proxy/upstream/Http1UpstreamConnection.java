@@ -5,6 +5,8 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -78,6 +80,7 @@ public final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter 
         pool.forget(this);
         channel.pipeline().remove(this);
         channel.pipeline().remove(HttpClientCodec.class);
+        channel.pipeline().remove(IdleStateHandler.class);
     }
 
     public void close() {
@@ -127,6 +130,15 @@ public final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter 
         if (current != null) {
             current.onUpstreamWritabilityChanged(ctx.channel().isWritable());
         }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent && listener == null) {
+            ctx.close();
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override

@@ -10,11 +10,14 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 
 import java.net.InetSocketAddress;
@@ -22,7 +25,8 @@ import java.util.ArrayDeque;
 
 /**
  * One shared HTTP/2 (cleartext, prior knowledge) connection to an upstream address, owned by one event loop; each
- * request gets its own stream. Requests that arrive while the connection is being made wait for it.
+ * request gets its own stream. Requests that arrive while the connection is being made wait for it. A connection
+ * with no open stream for the idle timeout is closed.
  */
 public final class Http2ConnectionPool {
 
@@ -61,8 +65,9 @@ public final class Http2ConnectionPool {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(Http2FrameCodecBuilder.forClient().build(),
-                                new Http2MultiplexHandler(new RejectPushedStreams()));
+                        Http2FrameCodec codec = Http2FrameCodecBuilder.forClient().build();
+                        ch.pipeline().addLast(new IdleStateHandler(0, 0, Http1ConnectionPool.IDLE_TIMEOUT_SECONDS),
+                                codec, new Http2MultiplexHandler(new RejectPushedStreams()), new IdleCloser(codec));
                     }
                 })
                 .connect(address);
@@ -117,6 +122,24 @@ public final class Http2ConnectionPool {
     public void close() {
         if (connection != null) {
             connection.close();
+        }
+    }
+
+    /** Closes the connection when it has been idle for the idle timeout with no stream open. */
+    private static final class IdleCloser extends ChannelInboundHandlerAdapter {
+        private final Http2FrameCodec codec;
+
+        IdleCloser(Http2FrameCodec codec) {
+            this.codec = codec;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof IdleStateEvent && codec.connection().numActiveStreams() == 0) {
+                ctx.close();
+                return;
+            }
+            ctx.fireUserEventTriggered(evt);
         }
     }
 

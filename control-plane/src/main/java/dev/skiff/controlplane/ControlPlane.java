@@ -13,6 +13,8 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * The control plane's lifecycle: a config source feeds the generators, every new snapshot triggers a push to the
@@ -27,6 +29,7 @@ public final class ControlPlane implements AutoCloseable {
     private final AdsService ads;
     private final XdsServer xds;
     private final MonitoringServer monitoring;
+    private final Set<String> reportedProblems = new HashSet<>();
     private volatile boolean loaded;
 
     public ControlPlane(ConfigSource source, InetSocketAddress xdsAddress, InetSocketAddress monitoringAddress) {
@@ -49,6 +52,12 @@ public final class ControlPlane implements AutoCloseable {
         var mesh = provider.update(config);
         loaded = true;
         log.info("config version {}: {} objects, mesh snapshot {}", config.version(), config.size(), mesh.version());
+        for (String problem : mesh.problems()) {
+            if (reportedProblems.add(problem)) {
+                log.warn("{}", problem);
+            }
+        }
+        reportedProblems.retainAll(mesh.problems());
         ads.push();
     }
 

@@ -7,12 +7,25 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig;
+import io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit;
+import io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC;
+import io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBACPerRoute;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 
-/** Prints packed Envoy resources as Envoy prints them in its own config dump: proto field names, no defaults. */
+/**
+ * Prints packed Envoy resources as Envoy prints them in its own config dump: proto field names, no defaults. Knows
+ * the four resource types and every extension Skiff's api-protos carry that a resource may pack (filters, protocol
+ * options, TLS contexts).
+ */
 final class EnvoyJson {
     private static final JsonFormat.TypeRegistry TYPES = JsonFormat.TypeRegistry.newBuilder()
             .add(Cluster.getDescriptor())
@@ -23,6 +36,16 @@ final class EnvoyJson {
             .add(Router.getDescriptor())
             .add(TcpProxy.getDescriptor())
             .add(HttpProtocolOptions.getDescriptor())
+            .add(HTTPFault.getDescriptor())
+            .add(Cors.getDescriptor())
+            .add(LocalRateLimit.getDescriptor())
+            .add(JwtAuthentication.getDescriptor())
+            .add(PerRouteConfig.getDescriptor())
+            .add(RBAC.getDescriptor())
+            .add(RBACPerRoute.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC.getDescriptor())
+            .add(UpstreamTlsContext.getDescriptor())
+            .add(DownstreamTlsContext.getDescriptor())
             .build();
 
     private static final JsonFormat.Printer PRINTER = JsonFormat.printer()

@@ -17,6 +17,7 @@ import dev.skiff.controlplane.xds.server.TestResources;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
@@ -25,6 +26,7 @@ import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
@@ -210,6 +212,33 @@ class MonitoringServerTest {
                             + "HttpConnectionManager");
             assertThat(ldsText).contains("type.googleapis.com/envoy.extensions.filters.http.router.v3.Router");
             assertThat(lds.findValues("error")).as("every resource printed").isEmpty();
+        }
+    }
+
+    @Test
+    void aResourceThatCannotBePrintedIsReportedInPlace() throws Exception {
+        provider.put(Cluster.newBuilder()
+                .setName("outbound|1||odd.default.svc.cluster.local")
+                .setTransportSocket(TransportSocket.newBuilder()
+                        .setName("odd")
+                        .setTypedConfig(Any.pack(HealthCheckRequest.newBuilder().setService("not envoy").build())))
+                .build());
+        try (var client = AdsTestClient.sotw(channel)) {
+            client.send(DiscoveryRequest.newBuilder().setNode(node).setTypeUrl(TypeUrls.CLUSTER).build());
+            client.next();
+            HttpResponse<String> response = get("/debug/config_dump?proxyID="
+                    + URLEncoder.encode(node.getId(), StandardCharsets.UTF_8));
+            assertThat(response.statusCode()).isEqualTo(200);
+            JsonNode resources = json(response).get("configs").get(0).get("resources");
+            assertThat(resources).hasSize(2);
+            for (JsonNode resource : resources) {
+                if (resource.get("name").asText().equals(GRPC_CLUSTER)) {
+                    assertThat(resource.has("resource")).isTrue();
+                } else {
+                    assertThat(resource.get("error").asText()).contains("cannot print " + TypeUrls.CLUSTER)
+                            .contains("grpc.health.v1.HealthCheckRequest");
+                }
+            }
         }
     }
 

@@ -19,6 +19,8 @@ final class Checks {
     static final Set<String> PROTOCOLS = Set.of(
             "HTTP", "HTTPS", "GRPC", "GRPC-WEB", "HTTP2", "MONGO", "MYSQL", "REDIS", "TCP", "TLS", "UDP");
     static final String PROTOCOL_LIST = "HTTP, HTTPS, GRPC, GRPC-WEB, HTTP2, MONGO, MYSQL, REDIS, TCP, TLS, UDP";
+    /** Protocols whose requests name their host (Host header or SNI), so that several hosts can share a port. */
+    static final Set<String> HOST_AWARE_PROTOCOLS = Set.of("HTTP", "HTTPS", "GRPC", "GRPC-WEB", "HTTP2", "TLS");
 
     private Checks() {
     }
@@ -112,10 +114,9 @@ final class Checks {
         }
     }
 
+    /** A port protocol; empty is allowed, as in Istio, where it means the protocol is detected. */
     static void protocol(FieldProblems problems, String path, String protocol) {
-        if (protocol.isEmpty()) {
-            problems.add(path, "required (expected one of: " + PROTOCOL_LIST + ")");
-        } else if (!PROTOCOLS.contains(protocol.toUpperCase(Locale.ROOT))) {
+        if (!protocol.isEmpty() && !PROTOCOLS.contains(protocol.toUpperCase(Locale.ROOT))) {
             problems.add(path, "unknown protocol \"" + protocol + "\" (expected one of: " + PROTOCOL_LIST + ")");
         }
     }

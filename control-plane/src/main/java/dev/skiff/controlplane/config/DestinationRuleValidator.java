@@ -127,7 +127,7 @@ final class DestinationRuleValidator {
             if (hash.getHashKeyCase() == LoadBalancerSettings.ConsistentHashLB.HashKeyCase.HTTP_HEADER_NAME
                     && !Checks.isHeaderName(hash.getHttpHeaderName())) {
                 problems.add(hashPath + ".httpHeaderName", "\"" + hash.getHttpHeaderName()
-                        + "\" is not a valid header name");
+                        + "\" is not a valid header name (expected: letters, digits and !#$%&'*+-.^_`|~)");
             }
             if (hash.getMinimumRingSize() != 0 && hash.getHashAlgorithmCase()
                     != LoadBalancerSettings.ConsistentHashLB.HashAlgorithmCase.HASHALGORITHM_NOT_SET) {

@@ -4,6 +4,7 @@ import dev.skiff.api.networking.v1alpha3.ServiceEntry;
 import dev.skiff.api.networking.v1alpha3.ServicePort;
 import dev.skiff.api.networking.v1alpha3.WorkloadEntry;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /** The checks Istio's validation webhook makes on a ServiceEntry and a WorkloadEntry. */
@@ -61,6 +62,17 @@ final class ServiceEntryValidator {
             }
             Checks.protocol(problems, path + ".protocol", port.getProtocol());
             Checks.optionalPort(problems, path + ".targetPort", port.getTargetPort());
+        }
+        if (spec.getResolution() != ServiceEntry.Resolution.NONE && spec.getHostsCount() > 1) {
+            for (int i = 0; i < spec.getPortsCount(); i++) {
+                String protocol = spec.getPorts(i).getProtocol().toUpperCase(Locale.ROOT);
+                if (!Checks.HOST_AWARE_PROTOCOLS.contains(protocol)) {
+                    problems.add("spec.hosts", spec.getHostsCount() + " hosts cannot share port "
+                            + spec.getPorts(i).getNumber() + " of protocol " + (protocol.isEmpty() ? "(detected)"
+                            : protocol) + " (expected: one host, HTTP or TLS ports, or resolution NONE)");
+                    break;
+                }
+            }
         }
         if (spec.hasWorkloadSelector()) {
             if (spec.getEndpointsCount() > 0) {

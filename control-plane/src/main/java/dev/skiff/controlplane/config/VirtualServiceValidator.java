@@ -20,7 +20,6 @@ import dev.skiff.api.networking.v1alpha3.TLSRoute;
 import dev.skiff.api.networking.v1alpha3.VirtualService;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -87,7 +86,7 @@ final class VirtualServiceValidator {
             String destinationPath = path + ".route[" + k + "]";
             destinationRequired(problems, destinationPath, destination.hasDestination(),
                     destination.getDestination());
-            Checks.nonNegative(problems, destinationPath + ".weight", destination.getWeight());
+            weight(problems, destinationPath + ".weight", destination.getWeight());
             weightSum += destination.getWeight();
         }
         weights(problems, path + ".route", route.getRouteCount(), weightSum);
@@ -142,10 +141,8 @@ final class VirtualServiceValidator {
             String headerPath = path + "[" + header.getKey() + "]";
             String name = header.getKey();
             if (!Checks.isHeaderName(name)) {
-                problems.add(headerPath, "\"" + name + "\" is not a valid header name");
-            } else if (!name.equals(name.toLowerCase(Locale.ROOT))) {
-                problems.add(headerPath, "header name \"" + name + "\" must be lower case (expected: \""
-                        + name.toLowerCase(Locale.ROOT) + "\")");
+                problems.add(headerPath, "\"" + name + "\" is not a valid header name (expected: letters, digits "
+                        + "and !#$%&'*+-.^_`|~)");
             }
             stringMatch(problems, headerPath, true, header.getValue());
         }
@@ -176,9 +173,15 @@ final class VirtualServiceValidator {
         }
     }
 
-    /** One destination may leave its weight out; otherwise the weights must add up to 100. */
+    private static void weight(FieldProblems problems, String path, int weight) {
+        if (weight < 0 || weight > 100) {
+            problems.add(path, weight + " (expected: a weight from 0 to 100)");
+        }
+    }
+
+    /** A single destination takes all traffic whatever its weight; several must have weights adding up to 100. */
     private static void weights(FieldProblems problems, String path, int destinations, long sum) {
-        if ((destinations > 1 || sum != 0) && sum != 100) {
+        if (destinations > 1 && sum != 100) {
             problems.add(path, "weights add up to " + sum + " (expected: 100)");
         }
     }
@@ -372,7 +375,7 @@ final class VirtualServiceValidator {
             String destinationPath = path + ".route[" + k + "]";
             destinationRequired(problems, destinationPath, routes.get(k).hasDestination(),
                     routes.get(k).getDestination());
-            Checks.nonNegative(problems, destinationPath + ".weight", routes.get(k).getWeight());
+            weight(problems, destinationPath + ".weight", routes.get(k).getWeight());
             weightSum += routes.get(k).getWeight();
         }
         weights(problems, path + ".route", routes.size(), weightSum);

@@ -26,7 +26,7 @@ class ValidationTest {
     }
 
     @Test
-    void aSingleDestinationMayOmitItsWeightButNotHaveAPartialOne() {
+    void aSingleDestinationMayOmitItsWeight() {
         assertThat(Yaml.virtualServiceErrors("""
                 hosts: [reviews]
                 http:
@@ -35,18 +35,14 @@ class ValidationTest {
                 - route:
                   - destination: {host: reviews}
                     weight: 100
-                """)).isEmpty();
-        assertThat(Yaml.virtualServiceErrors("""
-                hosts: [reviews]
-                http:
                 - route:
                   - destination: {host: reviews}
                     weight: 50
-                """)).containsExactly(VS + "spec.http[0].route: weights add up to 50 (expected: 100)");
+                """)).isEmpty();
     }
 
     @Test
-    void negativeWeights() {
+    void weightsArePercentages() {
         assertThat(Yaml.virtualServiceErrors("""
                 hosts: [reviews]
                 tcp:
@@ -55,7 +51,9 @@ class ValidationTest {
                     weight: -10
                   - destination: {host: ratings}
                     weight: 110
-                """)).containsExactly(VS + "spec.tcp[0].route[0].weight: -10 (expected: >= 0)");
+                """)).containsExactly(
+                VS + "spec.tcp[0].route[0].weight: -10 (expected: a weight from 0 to 100)",
+                VS + "spec.tcp[0].route[1].weight: 110 (expected: a weight from 0 to 100)");
     }
 
     @Test
@@ -129,16 +127,17 @@ class ValidationTest {
     }
 
     @Test
-    void headerMatchNamesMustBeLowerCase() {
+    void headerMatchNamesMustBeTokens() {
         assertThat(Yaml.virtualServiceErrors("""
                 hosts: [reviews]
                 http:
                 - match:
                   - headers:
                       End-User: {exact: jason}
+                      "x user": {exact: jason}
                   route: [{destination: {host: reviews}}]
-                """)).containsExactly(VS + "spec.http[0].match[0].headers[End-User]: header name \"End-User\" "
-                        + "must be lower case (expected: \"end-user\")");
+                """)).containsExactly(VS + "spec.http[0].match[0].headers[x user]: \"x user\" is not a valid "
+                        + "header name (expected: letters, digits and !#$%&'*+-.^_`|~)");
     }
 
     @Test
@@ -385,6 +384,21 @@ class ValidationTest {
                 SE + "spec.endpoints[1].address: \"db-1.internal\" is not an IP address (expected: an IP address "
                         + "or unix:// path with resolution STATIC)",
                 SE + "spec.endpoints[1].ports[postgres]: no port named \"postgres\" in spec.ports");
+    }
+
+    @Test
+    void severalHostsNeedPortsThatNameTheirHost() {
+        assertThat(Yaml.specErrors("ServiceEntry", """
+                hosts: [db-a.internal, db-b.internal]
+                resolution: DNS
+                ports: [{number: 443, name: tls, protocol: TLS}, {number: 5432, name: pg, protocol: TCP}]
+                """)).containsExactly(SE + "spec.hosts: 2 hosts cannot share port 5432 of protocol TCP (expected: "
+                        + "one host, HTTP or TLS ports, or resolution NONE)");
+        assertThat(Yaml.specErrors("ServiceEntry", """
+                hosts: [db-a.internal, db-b.internal]
+                resolution: NONE
+                ports: [{number: 5432, name: pg, protocol: TCP}, {number: 8080, name: web}]
+                """)).isEmpty();
     }
 
     @Test

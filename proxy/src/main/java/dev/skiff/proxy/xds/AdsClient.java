@@ -25,7 +25,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -54,7 +53,6 @@ public final class AdsClient implements AutoCloseable {
     private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
 
     private AdsStream stream;
-    private ScheduledFuture<?> pendingReconnect;
     private volatile boolean closed;
     private volatile boolean connected;
 
@@ -71,7 +69,6 @@ public final class AdsClient implements AutoCloseable {
         this.executor = new ScheduledThreadPoolExecutor(1,
                 r -> Thread.ofPlatform().name("skiff-xds").daemon().unstarted(r));
         executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        executor.setRemoveOnCancelPolicy(true);
         this.channel = channelBuilder.executor(executor).build();
         for (String typeUrl : XdsTypeUrls.ALL) {
             subscriptions.put(typeUrl, new Subscription(typeUrl));
@@ -120,7 +117,6 @@ public final class AdsClient implements AutoCloseable {
     }
 
     private void openStream() {
-        pendingReconnect = null;
         if (closed) {
             return;
         }
@@ -214,7 +210,7 @@ public final class AdsClient implements AutoCloseable {
         } else {
             log.warn("xDS stream to {} failed: {}; reconnecting in {} ms", target, describe(error), delay.toMillis());
         }
-        pendingReconnect = executor.schedule(this::openStream, delay.toNanos(), TimeUnit.NANOSECONDS);
+        executor.schedule(this::openStream, delay.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     /** A one-line description of a stream failure: the status code, its description and the root cause. */

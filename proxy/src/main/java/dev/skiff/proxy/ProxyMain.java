@@ -79,7 +79,13 @@ public final class ProxyMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        Running proxy = start();
+        Running proxy;
+        try {
+            proxy = start();
+        } catch (IllegalStateException e) {
+            LoggerFactory.getLogger(ProxyMain.class).error("skiff proxy cannot start: {}", e.getMessage());
+            return 1;
+        }
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("skiff-proxy-shutdown").unstarted(proxy::close));
         proxy.awaitClosed();
         return proxy.exitCode();

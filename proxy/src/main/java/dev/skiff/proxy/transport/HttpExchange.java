@@ -172,10 +172,11 @@ final class HttpExchange implements UpstreamListener, ConnectCallback {
      */
     private void onFullResponse(FullHttpResponse full) {
         int code = full.status().code();
-        if (code < 200 || switchingProtocols || skippingInformational) {
+        if (code < 200 || switchingProtocols) {
             full.release();
             return;
         }
+        skippingInformational = false;
         responseStarted = true;
         context.responseCode(code);
         upstreamKeepAlive = HttpUtil.isKeepAlive(full);
@@ -198,6 +199,7 @@ final class HttpExchange implements UpstreamListener, ConnectCallback {
             skippingInformational = true;
             return;
         }
+        skippingInformational = false;
         responseStarted = true;
         context.responseCode(code);
         upstreamKeepAlive = HttpUtil.isKeepAlive(response);

@@ -2,7 +2,7 @@ package dev.skiff.proxy.transport;
 
 import dev.skiff.proxy.model.ListenerSpec;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -81,10 +81,9 @@ public final class ListenerManager {
         for (ListenerSpec spec : toBind) {
             try {
                 fresh.put(spec.name(), bind(spec, next));
-            } catch (RuntimeException e) {
+            } catch (IllegalStateException e) {
                 fresh.values().forEach(ListenerBinding::close);
-                throw new IllegalStateException("listener " + spec.name() + ": cannot bind " + spec.address()
-                        + ": " + e.getMessage() + " (expected: a free local address)", e);
+                throw e;
             }
         }
         publish.run();
@@ -114,7 +113,7 @@ public final class ListenerManager {
             RuntimeState published = state.get();
             return published.listeners().containsKey(name) ? published : next;
         };
-        Channel channel = new ServerBootstrap()
+        ChannelFuture bound = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 1024)
@@ -122,9 +121,12 @@ public final class ListenerManager {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new DownstreamInitializer(name, binding, current, workers, originalDestination))
                 .bind(spec.address())
-                .syncUninterruptibly()
-                .channel();
-        binding.bound(channel);
+                .awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            throw new IllegalStateException("listener " + name + ": cannot bind " + spec.address() + ": "
+                    + bound.cause().getMessage() + " (expected: a free local address)", bound.cause());
+        }
+        binding.bound(bound.channel());
         return binding;
     }
 

@@ -27,6 +27,7 @@ import static dev.skiff.proxy.transport.TestMesh.REVIEWS;
 import static dev.skiff.proxy.transport.TestMesh.REVIEWS_CLUSTER;
 import static dev.skiff.proxy.transport.TestMesh.loopback;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 class ProxyRuntimeTest {
@@ -326,6 +327,31 @@ class ProxyRuntimeTest {
             assertThat(bodies).anyMatch(body -> body.startsWith("200 backend-a"));
             assertThat(bodies).anyMatch(body -> body.startsWith("200 backend-b"));
         }
+    }
+
+    @Test
+    void removedListenersStopAcceptingAndCloseTheirIdleConnections() {
+        try (RawHttpClient client = new RawHttpClient(inbound)) {
+            client.send("GET /before HTTP/1.1\r\nHost: app\r\n\r\n");
+            assertThat(client.readResponse().body()).isEqualTo("backend-a /before\n");
+            runtime.apply(new TestMesh().outbound().build("3"));
+            assertThat(runtime.boundAddress("inbound|9080")).isEmpty();
+            assertThat(client.closedByPeer()).isTrue();
+        }
+        assertThatThrownBy(() -> new java.net.Socket(inbound.getAddress(), inbound.getPort()).close())
+                .isInstanceOf(java.net.ConnectException.class);
+    }
+
+    @Test
+    void aListenerThatCannotBindLeavesThePreviousSnapshotInForce() {
+        ProxyConfigSnapshot clash = mesh().listener(new dev.skiff.proxy.model.ListenerSpec("clash",
+                backend.address(), dev.skiff.proxy.model.Direction.INBOUND, false, List.of())).build("3");
+        assertThatThrownBy(() -> runtime.apply(clash))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("listener clash: cannot bind " + backend.address())
+                .hasMessageContaining("(expected: a free local address)");
+        assertThat(runtime.snapshot().version()).isEqualTo("2");
+        assertThat(runtime.boundAddress("clash")).isEmpty();
     }
 
     @Test

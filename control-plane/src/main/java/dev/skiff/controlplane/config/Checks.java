@@ -2,6 +2,8 @@ package dev.skiff.controlplane.config;
 
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -90,6 +92,9 @@ final class Checks {
             return false;
         }
         String rest = host.equals("*") ? "" : host.startsWith("*.") ? host.substring(2) : host;
+        if (rest.endsWith(".")) {
+            rest = rest.substring(0, rest.length() - 1);
+        }
         if (!host.equals("*") && !isHostName(rest)) {
             problems.add(path, "\"" + host + "\" is not a valid host name (expected: a DNS name such as reviews, "
                     + "reviews.default.svc.cluster.local" + (wildcardAllowed ? " or *.example.com" : "") + ")");
@@ -196,14 +201,58 @@ final class Checks {
         }
     }
 
-    /** {@code exportTo}: {@code .}, {@code *} or namespace names. */
-    static void exportTo(FieldProblems problems, String path, java.util.List<String> exportTo) {
+    /**
+     * {@code exportTo}: {@code .}, {@code *} or namespace names, without repeats, {@code *} alone; a ServiceEntry
+     * may also be exported to no one with {@code ~}, alone.
+     */
+    static void exportTo(FieldProblems problems, String path, List<String> exportTo, boolean allowNone) {
+        Set<String> seen = new HashSet<>();
         for (int i = 0; i < exportTo.size(); i++) {
             String value = exportTo.get(i);
-            if (!value.equals(".") && !value.equals("*") && !isDns1123Label(value)) {
-                problems.add(path + "[" + i + "]", "\"" + value + "\" is not valid (expected: \".\", \"*\" or a "
-                        + "namespace name)");
+            String entryPath = path + "[" + i + "]";
+            boolean special = value.equals(".") || value.equals("*") || (allowNone && value.equals("~"));
+            if (!special && !isDns1123Label(value)) {
+                problems.add(entryPath, "\"" + value + "\" is not valid (expected: \".\", \"*\"" + (allowNone
+                        ? ", \"~\"" : "") + " or a namespace name)");
+            } else if (!seen.add(value)) {
+                problems.add(entryPath, "\"" + value + "\" is listed twice");
             }
         }
+        for (String alone : allowNone ? List.of("*", "~") : List.of("*")) {
+            if (exportTo.size() > 1 && exportTo.contains(alone)) {
+                problems.add(path, "\"" + alone + "\" cannot be combined with other values (expected: \"" + alone
+                        + "\" alone)");
+            }
+        }
+    }
+
+    /**
+     * The path of a unix domain socket after {@code unix://}: absolute and not a directory, or an abstract name
+     * starting with {@code @}.
+     */
+    static void unixAddress(FieldProblems problems, String path, String address) {
+        String socket = address.substring("unix://".length());
+        boolean valid = socket.startsWith("@") ? socket.length() > 1
+                : socket.startsWith("/") && !socket.endsWith("/");
+        if (!valid) {
+            problems.add(path, "\"" + address + "\" is not a socket path (expected: unix:///absolute/path or "
+                    + "unix://@abstract-name)");
+        }
+    }
+
+    /**
+     * True when {@code pattern} matches every name {@code name} matches: equal hosts, {@code *}, or a wildcard
+     * {@code *.suffix} covering a name (or narrower wildcard) under that suffix.
+     */
+    static boolean covers(String pattern, String name) {
+        if (pattern.equals(name) || pattern.equals("*")) {
+            return true;
+        }
+        if (!pattern.startsWith("*.")) {
+            return false;
+        }
+        String suffix = pattern.substring(1);
+        String rest = name.startsWith("*.") ? name.substring(1) : name;
+        return rest.length() > suffix.length() && rest.endsWith(suffix);
     }
 }

@@ -43,7 +43,7 @@ final class DestinationRuleValidator {
                 trafficPolicy(problems, path + ".trafficPolicy", subset.getTrafficPolicy());
             }
         }
-        Checks.exportTo(problems, "spec.exportTo", spec.getExportToList());
+        Checks.exportTo(problems, "spec.exportTo", spec.getExportToList(), false);
         if (spec.hasWorkloadSelector()) {
             Checks.labels(problems, "spec.workloadSelector.matchLabels", spec.getWorkloadSelector()
                     .getMatchLabelsMap());
@@ -231,6 +231,12 @@ final class DestinationRuleValidator {
     private static void tls(FieldProblems problems, String path, ClientTLSSettings tls) {
         boolean hasFiles = !tls.getClientCertificate().isEmpty() || !tls.getPrivateKey().isEmpty()
                 || !tls.getCaCertificates().isEmpty() || !tls.getCredentialName().isEmpty();
+        boolean credentialAndFiles = !tls.getCredentialName().isEmpty() && (!tls.getClientCertificate().isEmpty()
+                || !tls.getPrivateKey().isEmpty() || !tls.getCaCertificates().isEmpty());
+        if (credentialAndFiles && tls.getMode() != ClientTLSSettings.TLSmode.ISTIO_MUTUAL) {
+            problems.add(path, "credentialName and certificate files are both set (expected: credentialName, or "
+                    + "clientCertificate, privateKey and caCertificates)");
+        }
         switch (tls.getMode()) {
             case MUTUAL -> {
                 if (tls.getCredentialName().isEmpty()) {

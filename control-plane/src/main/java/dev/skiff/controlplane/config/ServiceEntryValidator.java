@@ -113,7 +113,7 @@ final class ServiceEntryValidator {
                 }
             }
         }
-        Checks.exportTo(problems, "spec.exportTo", spec.getExportToList());
+        Checks.exportTo(problems, "spec.exportTo", spec.getExportToList(), true);
     }
 
     /** A WorkloadEntry, alone (path {@code spec}) or as an endpoint of a ServiceEntry. */
@@ -122,9 +122,7 @@ final class ServiceEntryValidator {
         if (address.isEmpty()) {
             problems.add(path + ".address", "required");
         } else if (address.startsWith("unix://")) {
-            if (address.length() == "unix://".length()) {
-                problems.add(path + ".address", "\"" + address + "\" has no socket path (expected: unix:///path)");
-            }
+            Checks.unixAddress(problems, path + ".address", address);
         } else if (!Checks.isIp(address) && !Checks.isHostName(address)) {
             problems.add(path + ".address", "\"" + address
                     + "\" is not an IP address or host name (expected e.g. 10.1.2.3 or reviews.example.com)");

@@ -15,6 +15,8 @@ final class SidecarValidator {
     private static final Pattern LOOPBACK_ENDPOINT = Pattern.compile(
             "(127\\.0\\.0\\.1|0\\.0\\.0\\.0|\\[::1\\]|\\[::\\]):([0-9]{1,5})");
 
+    private static final String UNIX_PREFIX = "unix://";
+
     private SidecarValidator() {
     }
 
@@ -45,11 +47,22 @@ final class SidecarValidator {
             }
         }
         int catchAll = -1;
+        Map<Integer, Integer> egressPorts = new HashMap<>();
         for (int i = 0; i < spec.getEgressCount(); i++) {
             IstioEgressListener egress = spec.getEgress(i);
             String path = "spec.egress[" + i + "]";
             if (egress.hasPort()) {
-                port(problems, path + ".port", egress.getPort());
+                int number = egress.getPort().getNumber();
+                if (number == 0 && egress.getBind().startsWith(UNIX_PREFIX)) {
+                    Checks.protocol(problems, path + ".port.protocol", egress.getPort().getProtocol());
+                } else {
+                    port(problems, path + ".port", egress.getPort());
+                    Integer first = number == 0 ? null : egressPorts.putIfAbsent(number, i);
+                    if (first != null) {
+                        problems.add(path + ".port.number", "duplicate port " + Integer.toUnsignedLong(number)
+                                + " (already used by spec.egress[" + first + "])");
+                    }
+                }
             } else if (catchAll >= 0) {
                 problems.add(path + ".port", "required: spec.egress[" + catchAll
                         + "] already has no port (expected: at most one egress listener without a port)");
@@ -71,12 +84,14 @@ final class SidecarValidator {
         if (spec.hasOutboundTrafficPolicy()) {
             OutboundTrafficPolicy policy = spec.getOutboundTrafficPolicy();
             if (policy.hasEgressProxy()) {
+                String path = "spec.outboundTrafficPolicy.egressProxy";
                 if (policy.getMode() != OutboundTrafficPolicy.Mode.ALLOW_ANY) {
-                    problems.add("spec.outboundTrafficPolicy.egressProxy", "needs mode ALLOW_ANY (mode is "
-                            + policy.getMode() + ")");
+                    problems.add(path, "needs mode ALLOW_ANY (mode is " + policy.getMode() + ")");
                 }
-                VirtualServiceValidator.destination(problems, "spec.outboundTrafficPolicy.egressProxy",
-                        policy.getEgressProxy());
+                VirtualServiceValidator.destination(problems, path, policy.getEgressProxy());
+                if (!policy.getEgressProxy().hasPort()) {
+                    problems.add(path + ".port", "required");
+                }
             }
         }
         if (spec.hasInboundConnectionPool()) {
@@ -96,7 +111,9 @@ final class SidecarValidator {
     }
 
     private static void bind(FieldProblems problems, String path, String bind) {
-        if (!bind.isEmpty() && !bind.startsWith("unix://") && !Checks.isIp(bind)) {
+        if (bind.startsWith(UNIX_PREFIX)) {
+            Checks.unixAddress(problems, path, bind);
+        } else if (!bind.isEmpty() && !Checks.isIp(bind)) {
             problems.add(path, "\"" + bind + "\" is not an IP address or unix:// path");
         }
     }
@@ -105,10 +122,8 @@ final class SidecarValidator {
         if (endpoint.isEmpty()) {
             return;
         }
-        if (endpoint.startsWith("unix://")) {
-            if (endpoint.length() == "unix://".length()) {
-                problems.add(path, "\"" + endpoint + "\" has no socket path (expected: unix:///path)");
-            }
+        if (endpoint.startsWith(UNIX_PREFIX)) {
+            Checks.unixAddress(problems, path, endpoint);
             return;
         }
         Matcher matcher = LOOPBACK_ENDPOINT.matcher(endpoint);
@@ -139,6 +154,9 @@ final class SidecarValidator {
                     + "or a namespace name)");
             return;
         }
-        Checks.host(problems, path, name, true);
+        if (Checks.host(problems, path, name, true) && !name.equals("*") && !name.contains(".")) {
+            problems.add(path, "\"" + host + "\": short names are not allowed here (expected: a fully qualified "
+                    + "name such as " + namespace + "/" + name + ".default.svc.cluster.local, a wildcard, or *)");
+        }
     }
 }

@@ -11,6 +11,7 @@ import dev.skiff.api.networking.v1alpha3.HTTPRetry;
 import dev.skiff.api.networking.v1alpha3.HTTPRewrite;
 import dev.skiff.api.networking.v1alpha3.HTTPRoute;
 import dev.skiff.api.networking.v1alpha3.HTTPRouteDestination;
+import dev.skiff.api.networking.v1alpha3.Headers;
 import dev.skiff.api.networking.v1alpha3.L4MatchAttributes;
 import dev.skiff.api.networking.v1alpha3.RouteDestination;
 import dev.skiff.api.networking.v1alpha3.StringMatch;
@@ -20,6 +21,7 @@ import dev.skiff.api.networking.v1alpha3.TLSRoute;
 import dev.skiff.api.networking.v1alpha3.VirtualService;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -32,6 +34,8 @@ final class VirtualServiceValidator {
             "http3-post-connect-failure", "cancelled", "deadline-exceeded", "internal", "resource-exhausted",
             "unavailable");
 
+    private static final String MESH_GATEWAY = "mesh";
+
     private VirtualServiceValidator() {
     }
 
@@ -39,10 +43,23 @@ final class VirtualServiceValidator {
         if (spec.getHostsCount() == 0) {
             problems.add("spec.hosts", "at least one host is required");
         }
+        boolean appliesToMesh = spec.getGatewaysCount() == 0 || spec.getGatewaysList().contains(MESH_GATEWAY);
+        boolean allHostsValid = true;
         for (int i = 0; i < spec.getHostsCount(); i++) {
-            Checks.host(problems, "spec.hosts[" + i + "]", spec.getHosts(i), true);
+            String path = "spec.hosts[" + i + "]";
+            if (!Checks.host(problems, path, spec.getHosts(i), true)) {
+                allHostsValid = false;
+            } else if (appliesToMesh && spec.getHosts(i).equals("*")) {
+                problems.add(path, "\"*\" cannot be used for the mesh (expected: a host name or a wildcard such as "
+                        + "*.example.com, or \"*\" with gateways that do not include mesh)");
+                allHostsValid = false;
+            }
         }
-        Checks.exportTo(problems, "spec.exportTo", spec.getExportToList());
+        if (allHostsValid) {
+            duplicateHosts(problems, spec.getHostsList());
+        }
+        gateways(problems, "spec.gateways", spec.getGatewaysList());
+        Checks.exportTo(problems, "spec.exportTo", spec.getExportToList(), false);
         if (spec.getHttpCount() == 0 && spec.getTcpCount() == 0 && spec.getTlsCount() == 0) {
             problems.add("spec", "no routes (expected: at least one of http, tcp or tls)");
         }
@@ -53,7 +70,39 @@ final class VirtualServiceValidator {
             tcpRoute(problems, "spec.tcp[" + i + "]", spec.getTcp(i));
         }
         for (int i = 0; i < spec.getTlsCount(); i++) {
-            tlsRoute(problems, "spec.tls[" + i + "]", spec.getTls(i));
+            tlsRoute(problems, "spec.tls[" + i + "]", spec.getTls(i), spec.getHostsList());
+        }
+    }
+
+    /** Two hosts of one VirtualService must not overlap, literally or through a wildcard. */
+    private static void duplicateHosts(FieldProblems problems, List<String> hosts) {
+        for (int i = 0; i < hosts.size(); i++) {
+            for (int j = i + 1; j < hosts.size(); j++) {
+                String a = hosts.get(i).toLowerCase(Locale.ROOT);
+                String b = hosts.get(j).toLowerCase(Locale.ROOT);
+                if (Checks.covers(a, b) || Checks.covers(b, a)) {
+                    problems.add("spec.hosts[" + j + "]", "\"" + hosts.get(j) + "\" overlaps spec.hosts[" + i
+                            + "] \"" + hosts.get(i) + "\" (expected: each host once)");
+                }
+            }
+        }
+    }
+
+    /** Gateway references: {@code mesh}, {@code namespace/name}, or (the older form) a gateway's FQDN. */
+    private static void gateways(FieldProblems problems, String path, List<String> gateways) {
+        for (int i = 0; i < gateways.size(); i++) {
+            String gateway = gateways.get(i);
+            if (gateway.equals(MESH_GATEWAY)) {
+                continue;
+            }
+            int slash = gateway.indexOf('/');
+            boolean valid = slash < 0 ? Checks.isHostName(gateway)
+                    : Checks.isDns1123Label(gateway.substring(0, slash))
+                            && Checks.isDns1123Label(gateway.substring(slash + 1));
+            if (!valid) {
+                problems.add(path + "[" + i + "]", "\"" + gateway + "\" is not a gateway reference (expected: mesh, "
+                        + "namespace/name or the gateway's host name)");
+            }
         }
     }
 
@@ -95,6 +144,13 @@ final class VirtualServiceValidator {
             if (route.hasRewrite()) {
                 problems.add(path + ".rewrite", "cannot be used together with redirect");
             }
+            if (route.hasFault()) {
+                problems.add(path + ".fault", "cannot be used together with redirect");
+            }
+        }
+        if (route.hasHeaders()) {
+            headerOperations(problems, path + ".headers.request", route.getHeaders().getRequest());
+            headerOperations(problems, path + ".headers.response", route.getHeaders().getResponse());
         }
         if (route.hasDirectResponse()) {
             directResponse(problems, path + ".directResponse", route.getDirectResponse());
@@ -118,6 +174,25 @@ final class VirtualServiceValidator {
         }
     }
 
+    private static void headerOperations(FieldProblems problems, String path, Headers.HeaderOperations operations) {
+        for (String name : operations.getSetMap().keySet()) {
+            headerName(problems, path + ".set[" + name + "]", name);
+        }
+        for (String name : operations.getAddMap().keySet()) {
+            headerName(problems, path + ".add[" + name + "]", name);
+        }
+        for (int i = 0; i < operations.getRemoveCount(); i++) {
+            headerName(problems, path + ".remove[" + i + "]", operations.getRemove(i));
+        }
+    }
+
+    private static void headerName(FieldProblems problems, String path, String name) {
+        if (!Checks.isHeaderName(name)) {
+            problems.add(path, "\"" + name + "\" is not a valid header name (expected: letters, digits and "
+                    + "!#$%&'*+-.^_`|~)");
+        }
+    }
+
     private static void match(FieldProblems problems, String path, HTTPMatchRequest match) {
         stringMatch(problems, path + ".uri", match.hasUri(), match.getUri());
         stringMatch(problems, path + ".scheme", match.hasScheme(), match.getScheme());
@@ -130,6 +205,7 @@ final class VirtualServiceValidator {
         }
         Checks.optionalPort(problems, path + ".port", match.getPort());
         Checks.labels(problems, path + ".sourceLabels", match.getSourceLabelsMap());
+        gateways(problems, path + ".gateways", match.getGatewaysList());
         if (!match.getSourceNamespace().isEmpty() && !Checks.isDns1123Label(match.getSourceNamespace())) {
             problems.add(path + ".sourceNamespace", "\"" + match.getSourceNamespace()
                     + "\" is not a valid namespace name");
@@ -140,10 +216,7 @@ final class VirtualServiceValidator {
         for (Map.Entry<String, StringMatch> header : headers.entrySet()) {
             String headerPath = path + "[" + header.getKey() + "]";
             String name = header.getKey();
-            if (!Checks.isHeaderName(name)) {
-                problems.add(headerPath, "\"" + name + "\" is not a valid header name (expected: letters, digits "
-                        + "and !#$%&'*+-.^_`|~)");
-            }
+            headerName(problems, headerPath, name);
             stringMatch(problems, headerPath, true, header.getValue());
         }
     }
@@ -333,7 +406,7 @@ final class VirtualServiceValidator {
         routeDestinations(problems, path, route.getRouteList());
     }
 
-    private static void tlsRoute(FieldProblems problems, String path, TLSRoute route) {
+    private static void tlsRoute(FieldProblems problems, String path, TLSRoute route, List<String> hosts) {
         if (route.getMatchCount() == 0) {
             problems.add(path + ".match", "at least one match is required");
         }
@@ -344,8 +417,16 @@ final class VirtualServiceValidator {
                 problems.add(matchPath + ".sniHosts", "at least one SNI host is required");
             }
             for (int h = 0; h < match.getSniHostsCount(); h++) {
-                Checks.host(problems, matchPath + ".sniHosts[" + h + "]", match.getSniHosts(h), true);
+                String sni = match.getSniHosts(h);
+                String sniPath = matchPath + ".sniHosts[" + h + "]";
+                if (Checks.host(problems, sniPath, sni, true)
+                        && hosts.stream().noneMatch(host -> Checks.covers(host.toLowerCase(Locale.ROOT),
+                                sni.toLowerCase(Locale.ROOT)))) {
+                    problems.add(sniPath, "\"" + sni + "\" is not within the hosts of this VirtualService "
+                            + "(expected: one of " + String.join(", ", hosts) + ", or a name they cover)");
+                }
             }
+            gateways(problems, matchPath + ".gateways", match.getGatewaysList());
             subnets(problems, matchPath + ".destinationSubnets", match.getDestinationSubnetsList());
             Checks.optionalPort(problems, matchPath + ".port", match.getPort());
         }
@@ -355,6 +436,7 @@ final class VirtualServiceValidator {
     private static void l4Match(FieldProblems problems, String path, L4MatchAttributes match) {
         subnets(problems, path + ".destinationSubnets", match.getDestinationSubnetsList());
         Checks.optionalPort(problems, path + ".port", match.getPort());
+        gateways(problems, path + ".gateways", match.getGatewaysList());
     }
 
     private static void subnets(FieldProblems problems, String path, List<String> subnets) {

@@ -63,12 +63,12 @@ class ValidationTest {
                 http: [{route: [{destination: {host: reviews}}]}]
                 """)).containsExactly(VS + "spec.hosts: at least one host is required");
         assertThat(Yaml.virtualServiceErrors("""
-                hosts: [reviews, reviews.default.svc.cluster.local, "*.example.com", "*", "bad_host", "a.*.com"]
+                hosts: [reviews, reviews.default.svc.cluster.local., "*.example.com", "bad_host", "a.*.com"]
                 http: [{route: [{destination: {host: reviews}}]}]
                 """)).containsExactly(
-                VS + "spec.hosts[4]: \"bad_host\" is not a valid host name (expected: a DNS name such as "
+                VS + "spec.hosts[3]: \"bad_host\" is not a valid host name (expected: a DNS name such as "
                         + "reviews, reviews.default.svc.cluster.local or *.example.com)",
-                VS + "spec.hosts[5]: \"a.*.com\" is not a valid host name (expected: a DNS name such as "
+                VS + "spec.hosts[4]: \"a.*.com\" is not a valid host name (expected: a DNS name such as "
                         + "reviews, reviews.default.svc.cluster.local or *.example.com)");
     }
 
@@ -226,9 +226,112 @@ class ValidationTest {
     }
 
     @Test
+    void theBareWildcardHostIsOnlyForGateways() {
+        String routes = "http: [{route: [{destination: {host: reviews}}]}]\n";
+        assertThat(Yaml.virtualServiceErrors("hosts: [\"*\"]\n" + routes)).containsExactly(VS + "spec.hosts[0]: "
+                + "\"*\" cannot be used for the mesh (expected: a host name or a wildcard such as *.example.com, or "
+                + "\"*\" with gateways that do not include mesh)");
+        assertThat(Yaml.virtualServiceErrors("hosts: [\"*\"]\ngateways: [istio-system/ingress]\n" + routes))
+                .isEmpty();
+    }
+
+    @Test
+    void hostsMustNotOverlap() {
+        assertThat(Yaml.virtualServiceErrors("""
+                hosts: [reviews, "*.example.com", Reviews, api.example.com]
+                http: [{route: [{destination: {host: reviews}}]}]
+                """)).containsExactly(
+                VS + "spec.hosts[2]: \"Reviews\" overlaps spec.hosts[0] \"reviews\" (expected: each host once)",
+                VS + "spec.hosts[3]: \"api.example.com\" overlaps spec.hosts[1] \"*.example.com\" (expected: each "
+                        + "host once)");
+    }
+
+    @Test
+    void gatewayReferences() {
+        assertThat(Yaml.virtualServiceErrors("""
+                hosts: [reviews.example.com]
+                gateways: [mesh, istio-system/ingress, ingress.istio-system.svc.cluster.local, "bad/Gateway_1"]
+                http:
+                - match: [{gateways: ["/"]}]
+                  route: [{destination: {host: reviews}}]
+                """)).containsExactly(
+                VS + "spec.gateways[3]: \"bad/Gateway_1\" is not a gateway reference (expected: mesh, "
+                        + "namespace/name or the gateway's host name)",
+                VS + "spec.http[0].match[0].gateways[0]: \"/\" is not a gateway reference (expected: mesh, "
+                        + "namespace/name or the gateway's host name)");
+    }
+
+    @Test
+    void redirectsExcludeFaultsAndRewrites() {
+        assertThat(Yaml.virtualServiceErrors("""
+                hosts: [reviews]
+                http:
+                - redirect: {uri: /v2}
+                  rewrite: {uri: /v3}
+                  fault: {abort: {httpStatus: 503}}
+                """)).containsExactly(
+                VS + "spec.http[0].rewrite: cannot be used together with redirect",
+                VS + "spec.http[0].fault: cannot be used together with redirect");
+    }
+
+    @Test
+    void headerOperationsNeedValidNames() {
+        assertThat(Yaml.virtualServiceErrors("""
+                hosts: [reviews]
+                http:
+                - route: [{destination: {host: reviews}}]
+                  headers:
+                    request: {set: {"x user": a}, remove: [""]}
+                    response: {add: {x-served-by: skiff}}
+                """)).containsExactly(
+                VS + "spec.http[0].headers.request.set[x user]: \"x user\" is not a valid header name (expected: "
+                        + "letters, digits and !#$%&'*+-.^_`|~)",
+                VS + "spec.http[0].headers.request.remove[0]: \"\" is not a valid header name (expected: letters, "
+                        + "digits and !#$%&'*+-.^_`|~)");
+    }
+
+    @Test
+    void sniHostsMustBeWithinTheHosts() {
+        assertThat(Yaml.virtualServiceErrors("""
+                hosts: ["*.example.com"]
+                tls:
+                - match: [{sniHosts: [api.example.com, "*.api.example.com", other.org]}]
+                  route: [{destination: {host: api.example.com}}]
+                """)).containsExactly(VS + "spec.tls[0].match[0].sniHosts[2]: \"other.org\" is not within the "
+                        + "hosts of this VirtualService (expected: one of *.example.com, or a name they cover)");
+    }
+
+    @Test
+    void exportToValues() {
+        assertThat(Yaml.virtualServiceErrors("""
+                hosts: [reviews]
+                http: [{route: [{destination: {host: reviews}}]}]
+                exportTo: [".", "*", ".", "~"]
+                """)).containsExactly(
+                VS + "spec.exportTo[2]: \".\" is listed twice",
+                VS + "spec.exportTo[3]: \"~\" is not valid (expected: \".\", \"*\" or a namespace name)",
+                VS + "spec.exportTo: \"*\" cannot be combined with other values (expected: \"*\" alone)");
+        assertThat(Yaml.specErrors("ServiceEntry", """
+                hosts: [db.internal]
+                ports: [{number: 5432, name: pg, protocol: TCP}]
+                exportTo: ["~"]
+                """)).isEmpty();
+    }
+
+    @Test
     void aVirtualServiceNeedsRoutes() {
         assertThat(Yaml.virtualServiceErrors("hosts: [reviews]\n"))
                 .containsExactly(VS + "spec: no routes (expected: at least one of http, tcp or tls)");
+    }
+
+    @Test
+    void credentialNameExcludesCertificateFiles() {
+        assertThat(Yaml.specErrors("DestinationRule", """
+                host: reviews
+                trafficPolicy:
+                  tls: {mode: SIMPLE, credentialName: reviews-ca, caCertificates: /etc/ca.pem}
+                """)).containsExactly(DR + "spec.trafficPolicy.tls: credentialName and certificate files are both "
+                        + "set (expected: credentialName, or clientCertificate, privateKey and caCertificates)");
     }
 
     @Test
@@ -470,6 +573,42 @@ class ValidationTest {
                 SC + "spec.ingress[1].defaultEndpoint: \"127.0.0.1:99999\": 99999 is not a valid port (expected: "
                         + "1 to 65535)",
                 SC + "spec.ingress[2].port: required");
+    }
+
+    @Test
+    void egressListeners() {
+        assertThat(Yaml.specErrors("Sidecar", """
+                egress:
+                - port: {number: 9080, protocol: HTTP}
+                  hosts: ["./reviews"]
+                - port: {number: 9080, protocol: HTTP}
+                  hosts: ["./*"]
+                - port: {number: 0, protocol: HTTP}
+                  bind: unix:///var/run/egress.sock
+                  hosts: ["*/*"]
+                - hosts: ["istio-system/*.svc.cluster.local"]
+                outboundTrafficPolicy:
+                  mode: ALLOW_ANY
+                  egressProxy: {host: egress.example.com}
+                """)).containsExactly(
+                SC + "spec.egress[0].hosts[0]: \"./reviews\": short names are not allowed here (expected: a fully "
+                        + "qualified name such as ./reviews.default.svc.cluster.local, a wildcard, or *)",
+                SC + "spec.egress[1].port.number: duplicate port 9080 (already used by spec.egress[0])",
+                SC + "spec.outboundTrafficPolicy.egressProxy.port: required");
+    }
+
+    @Test
+    void unixSocketPaths() {
+        assertThat(Yaml.specErrors("Sidecar", """
+                ingress:
+                - port: {number: 9080, protocol: HTTP}
+                  defaultEndpoint: unix://relative.sock
+                - port: {number: 9081, protocol: HTTP}
+                  defaultEndpoint: unix://@abstract
+                egress:
+                - hosts: ["./*"]
+                """)).containsExactly(SC + "spec.ingress[0].defaultEndpoint: \"unix://relative.sock\" is not a "
+                        + "socket path (expected: unix:///absolute/path or unix://@abstract-name)");
     }
 
     @Test

@@ -1,0 +1,150 @@
+package dev.skiff.e2e;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A local-mode mesh made of real processes: the packaged control plane and proxies started with {@code java -jar},
+ * plus whatever plain backends a test starts. Everything binds to loopback addresses.
+ */
+final class LocalMesh implements AutoCloseable {
+    private final Path home = Path.of(System.getProperty("skiff.home", "..")).toAbsolutePath().normalize();
+    private final Path work;
+    private final Path configDir;
+    private final Path logDir;
+    private final List<Process> processes = new ArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private int xdsPort;
+    private int monitoringPort;
+
+    LocalMesh(Path work) throws IOException {
+        this.work = work;
+        this.configDir = Files.createDirectories(work.resolve("config"));
+        this.logDir = Files.createDirectories(work.resolve("logs"));
+    }
+
+    Path configDir() {
+        return configDir;
+    }
+
+    int monitoringPort() {
+        return monitoringPort;
+    }
+
+    /** Writes a config file atomically (write, then rename), as editors and deploy tools do. */
+    void writeConfig(String fileName, String yaml) throws IOException {
+        Path tmp = configDir.resolve("." + fileName + ".tmp");
+        Files.writeString(tmp, yaml);
+        Files.move(tmp, configDir.resolve(fileName), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    void startControlPlane() throws IOException {
+        xdsPort = freePort();
+        monitoringPort = freePort();
+        start("control-plane", jar("control-plane"), List.of("control-plane", "--config-dir", configDir.toString(),
+                "--xds-address", "127.0.0.1:" + xdsPort, "--monitoring-address", "127.0.0.1:" + monitoringPort));
+        awaitOk(URI.create("http://127.0.0.1:" + monitoringPort + "/ready"));
+    }
+
+    /** Starts the sidecar of WorkloadEntry {@code workload} (NAME.NAMESPACE) whose address is {@code address}. */
+    void startProxy(String workload, String address) throws IOException {
+        start("proxy-" + workload, jar("proxy"), List.of("--workload", workload,
+                "--control-plane", "127.0.0.1:" + xdsPort));
+        awaitOk(URI.create("http://" + address + ":15021/healthz/ready"));
+    }
+
+    /** Starts any process (a plain backend, say) that the mesh stops at the end. */
+    Process start(String name, List<String> command) throws IOException {
+        Process p = new ProcessBuilder(command)
+                .directory(work.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(logDir.resolve(name + ".log").toFile())
+                .start();
+        processes.add(p);
+        return p;
+    }
+
+    private void start(String name, Path jar, List<String> args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-jar", jar.toString()));
+        command.addAll(args);
+        start(name, command);
+    }
+
+    void awaitOk(URI uri) {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                .until(() -> {
+                    for (Process p : processes) {
+                        if (!p.isAlive()) {
+                            throw new AssertionError("a process exited early; logs: " + logs());
+                        }
+                    }
+                    return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(1)).build(),
+                            HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                });
+    }
+
+    /** The concatenated logs of every process, for failure messages. */
+    String logs() {
+        StringBuilder out = new StringBuilder();
+        try (var files = Files.list(logDir)) {
+            for (Path f : files.sorted().toList()) {
+                out.append("\n==== ").append(f.getFileName()).append('\n').append(Files.readString(f));
+            }
+        } catch (IOException e) {
+            out.append("(logs unreadable: ").append(e.getMessage()).append(')');
+        }
+        return out.toString();
+    }
+
+    private Path jar(String module) {
+        Path jar = home.resolve(module).resolve("target").resolve(module + ".jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: run the tests through Maven from the project root");
+        }
+        return jar;
+    }
+
+    private static String javaBinary() {
+        return ProcessHandle.current().info().command().orElse("java");
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress("127.0.0.1", 0));
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Process p : processes.reversed()) {
+            p.destroy();
+        }
+        for (Process p : processes) {
+            try {
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+        http.close();
+    }
+}

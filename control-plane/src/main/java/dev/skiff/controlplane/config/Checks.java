@@ -80,24 +80,35 @@ final class Checks {
         return Integer.parseInt(prefix) <= maxPrefix;
     }
 
-    /** A host that may be a short name, an FQDN, {@code *} or a wildcard such as {@code *.example.com}. */
-    static boolean host(FieldProblems problems, String path, String host, boolean wildcardAllowed) {
+    /** Which wildcard hosts a field accepts besides plain names. */
+    enum Wildcards {
+        /** {@code *.example.com}, but not {@code *} alone. */
+        PREFIXED,
+        /** {@code *.example.com} and {@code *}. */
+        ANY
+    }
+
+    /** A host that may be a short name, an FQDN (with or without the final dot), or a wildcard host. */
+    static boolean host(FieldProblems problems, String path, String host, Wildcards wildcards) {
         if (host.isEmpty()) {
             problems.add(path, "required");
             return false;
         }
-        if (host.contains("*") && !wildcardAllowed) {
-            problems.add(path, "\"" + host + "\": wildcards are not allowed here (expected: a host name such as "
-                    + "reviews or reviews.default.svc.cluster.local)");
+        if (host.equals("*")) {
+            if (wildcards == Wildcards.ANY) {
+                return true;
+            }
+            problems.add(path, "\"*\" is not allowed here (expected: a host name such as reviews.default.svc."
+                    + "cluster.local, or a wildcard such as *.example.com)");
             return false;
         }
-        String rest = host.equals("*") ? "" : host.startsWith("*.") ? host.substring(2) : host;
+        String rest = host.startsWith("*.") ? host.substring(2) : host;
         if (rest.endsWith(".")) {
             rest = rest.substring(0, rest.length() - 1);
         }
-        if (!host.equals("*") && !isHostName(rest)) {
+        if (!isHostName(rest)) {
             problems.add(path, "\"" + host + "\" is not a valid host name (expected: a DNS name such as reviews, "
-                    + "reviews.default.svc.cluster.local" + (wildcardAllowed ? " or *.example.com" : "") + ")");
+                    + "reviews.default.svc.cluster.local or *.example.com)");
             return false;
         }
         return true;

@@ -18,7 +18,7 @@ final class DestinationRuleValidator {
     }
 
     static void validate(DestinationRule spec, FieldProblems problems) {
-        Checks.host(problems, "spec.host", spec.getHost(), true);
+        Checks.host(problems, "spec.host", spec.getHost(), Checks.Wildcards.ANY);
         if (spec.hasTrafficPolicy()) {
             trafficPolicy(problems, "spec.trafficPolicy", spec.getTrafficPolicy());
         }
@@ -166,8 +166,13 @@ final class DestinationRuleValidator {
                 problems.add(distributePath + ".from", "required");
             }
             long sum = 0;
-            for (int weight : distribute.getToMap().values()) {
-                sum += Integer.toUnsignedLong(weight);
+            for (Map.Entry<String, Integer> to : distribute.getToMap().entrySet()) {
+                long weight = Integer.toUnsignedLong(to.getValue());
+                if (weight == 0 || weight > 100) {
+                    problems.add(distributePath + ".to[" + to.getKey() + "]", weight
+                            + " (expected: a weight from 1 to 100)");
+                }
+                sum += weight;
             }
             if (sum != 100) {
                 problems.add(distributePath + ".to", "weights add up to " + sum + " (expected: 100)");

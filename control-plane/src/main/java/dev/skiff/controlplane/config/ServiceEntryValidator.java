@@ -21,16 +21,20 @@ final class ServiceEntryValidator {
         for (int i = 0; i < spec.getHostsCount(); i++) {
             String host = spec.getHosts(i);
             String path = "spec.hosts[" + i + "]";
-            if (Checks.host(problems, path, host, true) && host.contains("*") && dns
+            if (Checks.host(problems, path, host, Checks.Wildcards.PREFIXED) && host.contains("*") && dns
                     && spec.getEndpointsCount() == 0) {
                 problems.add(path, "\"" + host + "\": a wildcard host cannot be resolved with resolution "
                         + spec.getResolution() + " (expected: endpoints, or resolution NONE)");
             }
         }
         for (int i = 0; i < spec.getAddressesCount(); i++) {
-            if (!Checks.isIpOrCidr(spec.getAddresses(i))) {
-                problems.add("spec.addresses[" + i + "]", "\"" + spec.getAddresses(i)
+            String address = spec.getAddresses(i);
+            if (!Checks.isIpOrCidr(address)) {
+                problems.add("spec.addresses[" + i + "]", "\"" + address
                         + "\" is not an IP address or CIDR (expected e.g. 10.1.2.3 or 10.1.0.0/16)");
+            } else if (address.contains("/") && dns) {
+                problems.add("spec.addresses[" + i + "]", "\"" + address + "\": a CIDR range needs resolution NONE "
+                        + "or STATIC (resolution is " + spec.getResolution() + ")");
             }
         }
         if (spec.getPortsCount() == 0) {
@@ -105,6 +109,15 @@ final class ServiceEntryValidator {
                     && !address.startsWith("unix://") && !Checks.isIp(address)) {
                 problems.add(path + ".address", "\"" + address + "\" is not an IP address (expected: an IP "
                         + "address or unix:// path with resolution STATIC)");
+            }
+            if (address.startsWith("unix://")) {
+                if (endpoint.getPortsCount() > 0) {
+                    problems.add(path + ".ports", "a unix socket endpoint has no ports (expected: none)");
+                }
+                if (spec.getPortsCount() != 1) {
+                    problems.add(path + ".address", "a unix socket endpoint needs exactly one port in spec.ports "
+                            + "(there are " + spec.getPortsCount() + ")");
+                }
             }
             for (String portName : endpoint.getPortsMap().keySet()) {
                 if (!names.containsKey(portName)) {

@@ -154,7 +154,7 @@ final class SidecarValidator {
                     + "or a namespace name)");
             return;
         }
-        if (Checks.host(problems, path, name, true) && !name.equals("*") && !name.contains(".")) {
+        if (Checks.host(problems, path, name, Checks.Wildcards.ANY) && !name.equals("*") && !name.contains(".")) {
             problems.add(path, "\"" + host + "\": short names are not allowed here (expected: a fully qualified "
                     + "name such as " + namespace + "/" + name + ".default.svc.cluster.local, a wildcard, or *)");
         }

@@ -35,6 +35,8 @@ final class VirtualServiceValidator {
             "unavailable");
 
     private static final String MESH_GATEWAY = "mesh";
+    private static final List<String> HTTP_METHODS = List.of(
+            "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE");
 
     private VirtualServiceValidator() {
     }
@@ -47,7 +49,7 @@ final class VirtualServiceValidator {
         boolean allHostsValid = true;
         for (int i = 0; i < spec.getHostsCount(); i++) {
             String path = "spec.hosts[" + i + "]";
-            if (!Checks.host(problems, path, spec.getHosts(i), true)) {
+            if (!Checks.host(problems, path, spec.getHosts(i), Checks.Wildcards.ANY)) {
                 allHostsValid = false;
             } else if (appliesToMesh && spec.getHosts(i).equals("*")) {
                 problems.add(path, "\"*\" cannot be used for the mesh (expected: a host name or a wildcard such as "
@@ -236,7 +238,7 @@ final class VirtualServiceValidator {
     }
 
     static void destination(FieldProblems problems, String path, Destination destination) {
-        Checks.host(problems, path + ".host", destination.getHost(), false);
+        Checks.host(problems, path + ".host", destination.getHost(), Checks.Wildcards.PREFIXED);
         if (!destination.getSubset().isEmpty() && !Checks.isDns1123Label(destination.getSubset())) {
             problems.add(path + ".subset", "\"" + destination.getSubset()
                     + "\" is not a valid subset name (expected: a DNS-1123 label)");
@@ -296,6 +298,9 @@ final class VirtualServiceValidator {
     }
 
     private static void rewrite(FieldProblems problems, String path, HTTPRewrite rewrite) {
+        if (rewrite.getUri().isEmpty() && rewrite.getAuthority().isEmpty() && !rewrite.hasUriRegexRewrite()) {
+            problems.add(path, "empty rewrite (expected at least one of: uri, authority, uriRegexRewrite)");
+        }
         if (rewrite.hasUriRegexRewrite()) {
             if (!rewrite.getUri().isEmpty()) {
                 problems.add(path, "uri and uriRegexRewrite are both set (expected only one of them)");
@@ -306,6 +311,11 @@ final class VirtualServiceValidator {
 
     private static void retries(FieldProblems problems, String path, HTTPRetry retries) {
         Checks.nonNegative(problems, path + ".attempts", retries.getAttempts());
+        if (retries.getAttempts() == 0 && (retries.hasPerTryTimeout() || !retries.getRetryOn().isEmpty()
+                || retries.hasRetryRemoteLocalities())) {
+            problems.add(path, "attempts is 0, which disables retries, yet perTryTimeout, retryOn or "
+                    + "retryRemoteLocalities is set (expected: attempts > 0, or none of them)");
+        }
         Checks.positive(problems, path + ".perTryTimeout", retries.hasPerTryTimeout(), retries.getPerTryTimeout());
         Checks.positive(problems, path + ".backoff", retries.hasBackoff(), retries.getBackoff());
         if (!retries.getRetryOn().isEmpty()) {
@@ -394,7 +404,30 @@ final class VirtualServiceValidator {
 
     private static void cors(FieldProblems problems, String path, CorsPolicy cors) {
         for (int i = 0; i < cors.getAllowOriginsCount(); i++) {
-            stringMatch(problems, path + ".allowOrigins[" + i + "]", true, cors.getAllowOrigins(i));
+            StringMatch origin = cors.getAllowOrigins(i);
+            String originPath = path + ".allowOrigins[" + i + "]";
+            String value = switch (origin.getMatchTypeCase()) {
+                case EXACT -> origin.getExact();
+                case PREFIX -> origin.getPrefix();
+                case REGEX -> origin.getRegex();
+                case MATCHTYPE_NOT_SET -> "";
+            };
+            if (value.isEmpty()) {
+                problems.add(originPath, "empty origin (expected: exact, prefix or regex with a value)");
+            }
+            stringMatch(problems, originPath, true, origin);
+        }
+        for (int i = 0; i < cors.getAllowMethodsCount(); i++) {
+            if (!HTTP_METHODS.contains(cors.getAllowMethods(i))) {
+                problems.add(path + ".allowMethods[" + i + "]", "\"" + cors.getAllowMethods(i) + "\" is not an "
+                        + "HTTP method (expected one of: " + String.join(", ", HTTP_METHODS) + ")");
+            }
+        }
+        for (int i = 0; i < cors.getAllowHeadersCount(); i++) {
+            headerName(problems, path + ".allowHeaders[" + i + "]", cors.getAllowHeaders(i));
+        }
+        for (int i = 0; i < cors.getExposeHeadersCount(); i++) {
+            headerName(problems, path + ".exposeHeaders[" + i + "]", cors.getExposeHeaders(i));
         }
         Checks.nonNegative(problems, path + ".maxAge", cors.hasMaxAge(), cors.getMaxAge());
     }
@@ -419,7 +452,7 @@ final class VirtualServiceValidator {
             for (int h = 0; h < match.getSniHostsCount(); h++) {
                 String sni = match.getSniHosts(h);
                 String sniPath = matchPath + ".sniHosts[" + h + "]";
-                if (Checks.host(problems, sniPath, sni, true)
+                if (Checks.host(problems, sniPath, sni, Checks.Wildcards.ANY)
                         && hosts.stream().noneMatch(host -> Checks.covers(host.toLowerCase(Locale.ROOT),
                                 sni.toLowerCase(Locale.ROOT)))) {
                     problems.add(sniPath, "\"" + sni + "\" is not within the hosts of this VirtualService "

@@ -94,13 +94,13 @@ class ValidationTest {
                 - route:
                   - destination: {subset: v1}
                   - weight: 0
-                  - destination: {host: "*.example.com", subset: V_1, port: {number: 70000}}
+                  - destination: {host: "*", subset: V_1, port: {number: 70000}}
                     weight: 100
                 """)).containsExactly(
                 VS + "spec.http[0].route[0].destination.host: required",
                 VS + "spec.http[0].route[1].destination: required",
-                VS + "spec.http[0].route[2].destination.host: \"*.example.com\": wildcards are not allowed "
-                        + "here (expected: a host name such as reviews or reviews.default.svc.cluster.local)",
+                VS + "spec.http[0].route[2].destination.host: \"*\" is not allowed here (expected: a host name "
+                        + "such as reviews.default.svc.cluster.local, or a wildcard such as *.example.com)",
                 VS + "spec.http[0].route[2].destination.subset: \"V_1\" is not a valid subset name (expected: "
                         + "a DNS-1123 label)",
                 VS + "spec.http[0].route[2].destination.port.number: 70000 is not a valid port (expected: 1 to "
@@ -319,6 +319,40 @@ class ValidationTest {
     }
 
     @Test
+    void retriesAreDisabledByZeroAttempts() {
+        assertThat(Yaml.virtualServiceErrors("""
+                hosts: [reviews]
+                http:
+                - route: [{destination: {host: reviews}}]
+                  retries: {attempts: 0, retryOn: 5xx}
+                """)).containsExactly(VS + "spec.http[0].retries: attempts is 0, which disables retries, yet "
+                        + "perTryTimeout, retryOn or retryRemoteLocalities is set (expected: attempts > 0, or none of "
+                        + "them)");
+    }
+
+    @Test
+    void rewritesAndCorsPolicies() {
+        assertThat(Yaml.virtualServiceErrors("""
+                hosts: [reviews]
+                http:
+                - route: [{destination: {host: reviews}}]
+                  rewrite: {}
+                  corsPolicy:
+                    allowOrigins: [{exact: ""}, {prefix: "https://"}]
+                    allowMethods: [GET, FETCH]
+                    allowHeaders: ["bad header"]
+                """)).containsExactly(
+                VS + "spec.http[0].rewrite: empty rewrite (expected at least one of: uri, authority, "
+                        + "uriRegexRewrite)",
+                VS + "spec.http[0].corsPolicy.allowOrigins[0]: empty origin (expected: exact, prefix or regex with "
+                        + "a value)",
+                VS + "spec.http[0].corsPolicy.allowMethods[1]: \"FETCH\" is not an HTTP method (expected one of: "
+                        + "GET, HEAD, POST, PUT, PATCH, DELETE, CONNECT, OPTIONS, TRACE)",
+                VS + "spec.http[0].corsPolicy.allowHeaders[0]: \"bad header\" is not a valid header name "
+                        + "(expected: letters, digits and !#$%&'*+-.^_`|~)");
+    }
+
+    @Test
     void aVirtualServiceNeedsRoutes() {
         assertThat(Yaml.virtualServiceErrors("hosts: [reviews]\n"))
                 .containsExactly(VS + "spec: no routes (expected: at least one of http, tcp or tls)");
@@ -332,6 +366,23 @@ class ValidationTest {
                   tls: {mode: SIMPLE, credentialName: reviews-ca, caCertificates: /etc/ca.pem}
                 """)).containsExactly(DR + "spec.trafficPolicy.tls: credentialName and certificate files are both "
                         + "set (expected: credentialName, or clientCertificate, privateKey and caCertificates)");
+    }
+
+    @Test
+    void localityDistributionWeights() {
+        assertThat(Yaml.specErrors("DestinationRule", """
+                host: reviews
+                trafficPolicy:
+                  loadBalancer:
+                    localityLbSetting:
+                      distribute:
+                      - from: us-west/zone1/*
+                        to: {"us-west/zone1/*": 0, "us-west/zone2/*": 90}
+                """)).containsExactly(
+                DR + "spec.trafficPolicy.loadBalancer.localityLbSetting.distribute[0].to[us-west/zone1/*]: 0 "
+                        + "(expected: a weight from 1 to 100)",
+                DR + "spec.trafficPolicy.loadBalancer.localityLbSetting.distribute[0].to: weights add up to 90 "
+                        + "(expected: 100)");
     }
 
     @Test
@@ -502,6 +553,31 @@ class ValidationTest {
                 resolution: NONE
                 ports: [{number: 5432, name: pg, protocol: TCP}, {number: 8080, name: web}]
                 """)).isEmpty();
+    }
+
+    @Test
+    void unixEndpointsAndCidrAddresses() {
+        assertThat(Yaml.specErrors("ServiceEntry", """
+                hosts: [local.socket]
+                resolution: STATIC
+                ports: [{number: 80, name: http, protocol: HTTP}, {number: 81, name: admin, protocol: HTTP}]
+                endpoints:
+                - address: unix:///var/run/app.sock
+                  ports: {http: 8080}
+                """)).containsExactly(
+                SE + "spec.endpoints[0].ports: a unix socket endpoint has no ports (expected: none)",
+                SE + "spec.endpoints[0].address: a unix socket endpoint needs exactly one port in spec.ports (there "
+                        + "are 2)");
+        assertThat(Yaml.specErrors("ServiceEntry", """
+                hosts: ["*"]
+                addresses: [10.0.0.0/8]
+                resolution: DNS
+                ports: [{number: 80, name: http, protocol: HTTP}]
+                """)).containsExactly(
+                SE + "spec.hosts[0]: \"*\" is not allowed here (expected: a host name such as reviews.default.svc."
+                        + "cluster.local, or a wildcard such as *.example.com)",
+                SE + "spec.addresses[0]: \"10.0.0.0/8\": a CIDR range needs resolution NONE or STATIC (resolution "
+                        + "is DNS)");
     }
 
     @Test

@@ -89,10 +89,9 @@ public final class DirectoryConfigSource implements ConfigSource {
     private volatile List<ConfigError> errors = List.of();
     private volatile ConfigListener listener;
 
-    private ScheduledExecutorService executor;
-    private Debouncer debouncer;
-    private WatchService watchService;
-    private Thread watcher;
+    private volatile ScheduledExecutorService executor;
+    private volatile Debouncer debouncer;
+    private volatile WatchService watchService;
     private volatile boolean closed;
 
     public DirectoryConfigSource(Path directory) {
@@ -122,13 +121,13 @@ public final class DirectoryConfigSource implements ConfigSource {
             load();
             deliver(current);
         }
-        executor = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
-                .name("skiff-config-" + directory.getFileName()).factory());
-        debouncer = new Debouncer(settings.quietPeriod(), settings.maxWait(), DelayScheduler.of(executor),
-                Clock.systemUTC(), this::reloadQuietly);
         watchService = FileSystems.getDefault().newWatchService();
         registerTree(directory);
-        watcher = Thread.ofVirtual().name("skiff-config-watch").start(this::watchLoop);
+        executor = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
+                .name("skiff-config-reload").factory());
+        debouncer = new Debouncer(settings.quietPeriod(), settings.maxWait(), DelayScheduler.of(executor),
+                Clock.systemUTC(), this::reloadQuietly);
+        Thread.ofVirtual().name("skiff-config-watch").start(this::watchLoop);
         long rescanMillis = settings.rescanInterval().toMillis();
         executor.scheduleWithFixedDelay(this::rescanIfChanged, rescanMillis, rescanMillis, TimeUnit.MILLISECONDS);
     }

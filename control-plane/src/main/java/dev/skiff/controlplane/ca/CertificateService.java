@@ -1,0 +1,70 @@
+package dev.skiff.controlplane.ca;
+
+import dev.skiff.api.security.v1alpha1.IstioCertificateRequest;
+import dev.skiff.api.security.v1alpha1.IstioCertificateResponse;
+import dev.skiff.api.security.v1alpha1.IstioCertificateServiceGrpc;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.Objects;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Istio's {@code istio.v1.auth.IstioCertificateService}: signs a workload's CSR for the identity its bootstrap token
+ * authenticates. The identity never comes from the CSR; a CSR that asks for another one is refused.
+ */
+public final class CertificateService extends IstioCertificateServiceGrpc.IstioCertificateServiceImplBase {
+    private static final Logger log = LoggerFactory.getLogger(CertificateService.class);
+
+    private final CertificateAuthority authority;
+    private final BootstrapTokens tokens;
+
+    public CertificateService(CertificateAuthority authority, BootstrapTokens tokens) {
+        this.authority = Objects.requireNonNull(authority, "authority");
+        this.tokens = Objects.requireNonNull(tokens, "tokens");
+    }
+
+    /** The service with caller authentication in front of it: what a server should bind. */
+    public ServerServiceDefinition authenticated() {
+        return ServerInterceptors.intercept(this, new BearerTokenInterceptor(tokens));
+    }
+
+    @Override
+    public void createCertificate(IstioCertificateRequest request,
+                                  StreamObserver<IstioCertificateResponse> responses) {
+        WorkloadToken caller = BearerTokenInterceptor.CALLER.get();
+        if (caller == null) {
+            responses.onError(Status.UNAUTHENTICATED.withDescription(
+                    "the caller is not authenticated (expected: authorization: Bearer <token>)").asRuntimeException());
+            return;
+        }
+        SpiffeId identity = caller.identity(authority.trustDomain());
+        IssuedCertificate issued;
+        try {
+            PKCS10CertificationRequest csr = Pem.certificationRequest(request.getCsr(), "csr");
+            issued = authority.sign(csr, identity, Duration.ofSeconds(request.getValidityDuration()));
+        } catch (IllegalArgumentException e) {
+            responses.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            return;
+        } catch (CsrRejectedException e) {
+            Status status = e.reason() == CsrRejectedException.Reason.IDENTITY_MISMATCH
+                    ? Status.PERMISSION_DENIED : Status.INVALID_ARGUMENT;
+            log.warn("CA: refused a CSR from workload {}.{}: {}", caller.workload(), caller.namespace(),
+                    e.getMessage());
+            responses.onError(status.withDescription(e.getMessage()).asRuntimeException());
+            return;
+        } catch (IllegalStateException e) {
+            log.error("CA: cannot sign for {}: {}", identity, e.getMessage());
+            responses.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
+            return;
+        }
+        log.info("CA: issued {} to workload {}.{}, valid until {}", identity, caller.workload(), caller.namespace(),
+                issued.leaf().getNotAfter().toInstant());
+        responses.onNext(IstioCertificateResponse.newBuilder().addAllCertChain(issued.pemChain()).build());
+        responses.onCompleted();
+    }
+}

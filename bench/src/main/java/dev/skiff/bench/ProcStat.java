@@ -22,16 +22,6 @@ final class ProcStat {
     record Reading(long cpuTicks, long rssBytes, int processes) {
     }
 
-    private final Path proc;
-
-    ProcStat() {
-        this(PROC);
-    }
-
-    ProcStat(Path proc) {
-        this.proc = proc;
-    }
-
     /** Reads the process {@code pid} and its descendants; empty when {@code pid} itself no longer exists. */
     Optional<Reading> read(long pid) {
         List<Long> pids = new ArrayList<>();
@@ -56,12 +46,12 @@ final class ProcStat {
     }
 
     OptionalLong cpuTicks(long pid) {
-        String stat = readOrNull(proc.resolve(Long.toString(pid)).resolve("stat"));
+        String stat = readOrNull(PROC.resolve(Long.toString(pid)).resolve("stat"));
         return stat == null ? OptionalLong.empty() : OptionalLong.of(parseCpuTicks(stat));
     }
 
     OptionalLong rssBytes(long pid) {
-        String status = readOrNull(proc.resolve(Long.toString(pid)).resolve("status"));
+        String status = readOrNull(PROC.resolve(Long.toString(pid)).resolve("status"));
         return status == null ? OptionalLong.empty() : parseRssBytes(status);
     }
 

@@ -16,8 +16,8 @@ import java.util.concurrent.Callable;
 
 /** {@code load}: one fixed-rate run against a loopback target, printed and optionally written as JSON. */
 @Command(name = "load", mixinStandardHelpOptions = true,
-        description = {"Send HTTP/1.1 GET requests at a fixed rate over keep-alive connections and report latency",
-                "measured from each request's intended send time (coordinated omission corrected).",
+        description = {"Send HTTP/1.1 GET requests at a fixed rate over keep-alive connections.",
+                "Latency counts from each request's intended send time (coordinated omission corrected).",
                 "Only loopback targets are accepted."})
 final class LoadCommand implements Callable<Integer> {
 

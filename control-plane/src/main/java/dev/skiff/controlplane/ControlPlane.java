@@ -3,6 +3,7 @@ package dev.skiff.controlplane;
 import dev.skiff.controlplane.config.ConfigSnapshot;
 import dev.skiff.controlplane.config.ConfigSource;
 import dev.skiff.controlplane.monitor.MonitoringServer;
+import dev.skiff.controlplane.telemetry.ControlPlaneMetrics;
 import dev.skiff.controlplane.xds.generator.DefaultXdsResourceProvider;
 import dev.skiff.controlplane.xds.server.AdsService;
 import dev.skiff.controlplane.xds.server.ConnectedProxies;
@@ -26,6 +27,7 @@ public final class ControlPlane implements AutoCloseable {
     private final ConfigSource source;
     private final DefaultXdsResourceProvider provider = new DefaultXdsResourceProvider();
     private final ConnectedProxies proxies = new ConnectedProxies();
+    private final ControlPlaneMetrics metrics = new ControlPlaneMetrics().bindJvmMetrics();
     private final AdsService ads;
     private final XdsServer xds;
     private final MonitoringServer monitoring;
@@ -34,9 +36,10 @@ public final class ControlPlane implements AutoCloseable {
 
     public ControlPlane(ConfigSource source, InetSocketAddress xdsAddress, InetSocketAddress monitoringAddress) {
         this.source = source;
-        this.ads = new AdsService(provider, proxies, Clock.systemUTC());
+        this.ads = new AdsService(provider, proxies, Clock.systemUTC(), metrics);
         this.xds = new XdsServer(xdsAddress, ads);
-        this.monitoring = new MonitoringServer(monitoringAddress, () -> loaded, proxies);
+        this.monitoring = new MonitoringServer(monitoringAddress, () -> loaded, proxies, metrics);
+        metrics.watchConfigErrors(source::currentErrors);
     }
 
     /** Loads the configuration, then starts serving; returns once both ports are bound. */
@@ -51,6 +54,7 @@ public final class ControlPlane implements AutoCloseable {
     private void apply(ConfigSnapshot config) {
         var mesh = provider.update(config);
         loaded = true;
+        metrics.configApplied(config);
         log.info("config version {}: {} objects, mesh snapshot {}", config.version(), config.size(), mesh.version());
         for (String problem : mesh.problems()) {
             if (reportedProblems.add(problem)) {
@@ -69,10 +73,16 @@ public final class ControlPlane implements AutoCloseable {
         return monitoring.port();
     }
 
+    /** The control plane's metrics registry, for components that record their own (such as the CA). */
+    public ControlPlaneMetrics metrics() {
+        return metrics;
+    }
+
     @Override
     public void close() {
         monitoring.close();
         xds.close();
         source.close();
+        metrics.close();
     }
 }

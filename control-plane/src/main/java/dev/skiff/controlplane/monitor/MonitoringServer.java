@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.skiff.controlplane.telemetry.ControlPlaneMetrics;
 import dev.skiff.controlplane.xds.TypeUrls;
 import dev.skiff.controlplane.xds.XdsResource;
 import dev.skiff.controlplane.xds.server.ConnectedProxies;
@@ -31,6 +32,7 @@ import org.slf4j.LoggerFactory;
  * The control plane's HTTP monitoring port:
  * <ul>
  *   <li>{@code GET /ready}: 200 {@code ready} once the first configuration snapshot was loaded, 503 before</li>
+ *   <li>{@code GET /metrics}: the control plane's metrics in the Prometheus text format, with istiod's names</li>
  *   <li>{@code GET /debug/syncz}: per connected proxy, what was sent, ACKed and NACKed per type</li>
  *   <li>{@code GET /debug/config_dump?proxyID=<node id>}: what that proxy was last sent, as Envoy JSON</li>
  * </ul>
@@ -42,6 +44,7 @@ public final class MonitoringServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MonitoringServer.class);
     private static final String TEXT = "text/plain; charset=utf-8";
     private static final String JSON = "application/json";
+    private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
     private static final Map<String, String> TYPE_KEYS = Map.of(
             TypeUrls.CLUSTER, "cds",
             TypeUrls.ENDPOINT, "eds",
@@ -51,6 +54,7 @@ public final class MonitoringServer implements AutoCloseable {
     private final InetSocketAddress address;
     private final BooleanSupplier ready;
     private final ConnectedProxies proxies;
+    private final ControlPlaneMetrics metrics;
     private final ObjectMapper mapper = new ObjectMapper();
     private ExecutorService executor;
     private HttpServer server;
@@ -61,9 +65,21 @@ public final class MonitoringServer implements AutoCloseable {
      * @param proxies the connected xDS streams
      */
     public MonitoringServer(InetSocketAddress address, BooleanSupplier ready, ConnectedProxies proxies) {
+        this(address, ready, proxies, new ControlPlaneMetrics());
+    }
+
+    /**
+     * @param address where to listen; port 0 picks a free port (see {@link #port()})
+     * @param ready   true once the first configuration snapshot was loaded
+     * @param proxies the connected xDS streams
+     * @param metrics what {@code /metrics} exports
+     */
+    public MonitoringServer(InetSocketAddress address, BooleanSupplier ready, ConnectedProxies proxies,
+                            ControlPlaneMetrics metrics) {
         this.address = Objects.requireNonNull(address, "address");
         this.ready = Objects.requireNonNull(ready, "ready");
         this.proxies = Objects.requireNonNull(proxies, "proxies");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
     }
 
     /** Binds and starts serving; each request runs on its own virtual thread. */
@@ -119,12 +135,12 @@ public final class MonitoringServer implements AutoCloseable {
     private void route(HttpExchange exchange) throws IOException {
         String path = exchange.getRequestURI().getPath();
         boolean known = switch (path) {
-            case "/ready", "/debug/syncz", "/debug/config_dump" -> true;
+            case "/ready", "/metrics", "/debug/syncz", "/debug/config_dump" -> true;
             default -> false;
         };
         if (!known) {
             respond(exchange, 404, TEXT, "no such endpoint: " + path
-                    + " (expected /ready, /debug/syncz or /debug/config_dump?proxyID=<id>)\n");
+                    + " (expected /ready, /metrics, /debug/syncz or /debug/config_dump?proxyID=<id>)\n");
             return;
         }
         if (!"GET".equals(exchange.getRequestMethod())) {
@@ -135,6 +151,7 @@ public final class MonitoringServer implements AutoCloseable {
         }
         switch (path) {
             case "/ready" -> ready(exchange);
+            case "/metrics" -> respond(exchange, 200, PROMETHEUS_TEXT, metrics.scrape());
             case "/debug/syncz" -> respond(exchange, 200, JSON, mapper.writeValueAsString(syncz()));
             default -> configDump(exchange);
         }

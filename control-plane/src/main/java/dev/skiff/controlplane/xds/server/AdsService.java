@@ -1,5 +1,7 @@
 package dev.skiff.controlplane.xds.server;
 
+import dev.skiff.controlplane.telemetry.ControlPlaneMetrics;
+import dev.skiff.controlplane.telemetry.PushTrigger;
 import dev.skiff.controlplane.xds.XdsResourceProvider;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
@@ -27,6 +29,7 @@ public final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedD
     private final ConnectedProxies proxies;
     private final Clock clock;
     private final Executor executor;
+    private final ControlPlaneMetrics metrics;
     private final Set<AdsStream<?, ?>> streams = ConcurrentHashMap.newKeySet();
 
     /**
@@ -35,9 +38,21 @@ public final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedD
      * @param clock    for connection and NACK times
      */
     public AdsService(XdsResourceProvider provider, ConnectedProxies proxies, Clock clock) {
+        this(provider, proxies, clock, new ControlPlaneMetrics());
+    }
+
+    /**
+     * @param provider the generators' output per proxy and type
+     * @param proxies  where connected streams are registered for the debug endpoints
+     * @param clock    for connection and NACK times
+     * @param metrics  where connections, pushes, ACKs and NACKs are recorded
+     */
+    public AdsService(XdsResourceProvider provider, ConnectedProxies proxies, Clock clock,
+                      ControlPlaneMetrics metrics) {
         this.provider = Objects.requireNonNull(provider, "provider");
         this.proxies = Objects.requireNonNull(proxies, "proxies");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("xds-stream-", 0).factory());
     }
 
@@ -63,6 +78,12 @@ public final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedD
      * are coalesced into one.
      */
     public void push() {
+        push(PushTrigger.CONFIG);
+    }
+
+    /** Like {@link #push()}, counting the push under {@code trigger} in {@code pilot_push_triggers}. */
+    public void push(PushTrigger trigger) {
+        metrics.pushTriggered(trigger);
         if (AdsStream.log.isDebugEnabled()) {
             AdsStream.log.debug("push for snapshot {} to {} streams", provider.snapshotVersion(), streams.size());
         }
@@ -90,6 +111,10 @@ public final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedD
 
     Executor executor() {
         return executor;
+    }
+
+    ControlPlaneMetrics metrics() {
+        return metrics;
     }
 
     void streamClosed(AdsStream<?, ?> stream) {

@@ -1,5 +1,9 @@
 package dev.skiff.controlplane.xds.server;
 
+import com.google.protobuf.MessageLite;
+import com.google.protobuf.Value;
+import dev.skiff.controlplane.telemetry.StreamMetrics;
+import dev.skiff.controlplane.telemetry.XdsType;
 import dev.skiff.controlplane.xds.ProxyView;
 import dev.skiff.controlplane.xds.TypeUrls;
 import dev.skiff.controlplane.xds.XdsResource;
@@ -24,12 +28,15 @@ import org.slf4j.LoggerFactory;
  * @param <Q> request message type
  * @param <R> response message type
  */
-abstract class AdsStream<Q, R> implements StreamObserver<Q> {
+abstract class AdsStream<Q, R extends MessageLite> implements StreamObserver<Q> {
     static final Logger log = LoggerFactory.getLogger(AdsService.class);
+    /** The node metadata field that carries the proxy's Istio version. */
+    private static final String META_ISTIO_VERSION = "ISTIO_VERSION";
 
     final AdsService service;
     private final ServerCallStreamObserver<R> responses;
     private final SerialExecutor serial;
+    private final StreamMetrics metrics;
     private final AtomicBoolean pushPending = new AtomicBoolean();
     private final Set<String> unknownTypesLogged = new HashSet<>();
     private boolean closed;
@@ -43,6 +50,7 @@ abstract class AdsStream<Q, R> implements StreamObserver<Q> {
         this.service = service;
         this.responses = (ServerCallStreamObserver<R>) responseObserver;
         this.serial = new SerialExecutor(service.executor());
+        this.metrics = service.metrics().newStream();
         responses.setOnCancelHandler(() -> serial.execute(() -> close(null)));
         responses.setOnReadyHandler(() -> serial.execute(this::resumeDeferredPush));
     }
@@ -76,6 +84,7 @@ abstract class AdsStream<Q, R> implements StreamObserver<Q> {
 
     final void schedulePush() {
         if (pushPending.compareAndSet(false, true)) {
+            metrics.pushQueued();
             serial.execute(this::runPush);
         }
     }
@@ -85,8 +94,10 @@ abstract class AdsStream<Q, R> implements StreamObserver<Q> {
      * to become ready, so a stalled client costs one deferred push instead of a growing backlog of full states.
      */
     private void runPush() {
+        metrics.pushDequeued();
         pushPending.set(false);
         if (closed || connection == null) {
+            metrics.pushDropped();
             return;
         }
         if (!responses.isReady()) {
@@ -94,14 +105,20 @@ abstract class AdsStream<Q, R> implements StreamObserver<Q> {
             return;
         }
         pushDeferred = false;
-        push();
+        pushNow();
     }
 
     private void resumeDeferredPush() {
         if (pushDeferred && !closed && responses.isReady()) {
             pushDeferred = false;
-            push();
+            pushNow();
         }
+    }
+
+    private void pushNow() {
+        metrics.pushStarted();
+        push();
+        metrics.pushFinished();
     }
 
     private void handle(Q request) {
@@ -122,6 +139,7 @@ abstract class AdsStream<Q, R> implements StreamObserver<Q> {
                 return;
             }
             connection = service.proxies().register(proxy, protocol(), service.clock().instant());
+            metrics.connected(proxy.id(), proxyVersion(node(request)));
             log.info("xDS stream {} connected ({}, {}, namespace {})", connection.id(), proxy.kind(), protocol(),
                     proxy.namespace());
         }
@@ -159,6 +177,7 @@ abstract class AdsStream<Q, R> implements StreamObserver<Q> {
                 }
             }
         } catch (RuntimeException e) {
+            metrics.internalError();
             log.error("generating {} for xDS stream {} failed; nothing sent for that type", shortName(typeUrl),
                     connection.id(), e);
             return null;
@@ -184,28 +203,52 @@ abstract class AdsStream<Q, R> implements StreamObserver<Q> {
         return Long.toString(nonceSequence);
     }
 
-    /** Sends a response; false if the stream is gone. */
-    final boolean send(R response) {
+    /** The current time for {@link #send}'s {@code startedAt}, taken before computing a response. */
+    final long now() {
+        return metrics.now();
+    }
+
+    /**
+     * Sends a response; false if the stream is gone.
+     *
+     * @param startedAt when computing the response started ({@link #now()})
+     */
+    final boolean send(R response, String typeUrl, long startedAt) {
         if (closed) {
             return false;
         }
+        XdsType type = XdsType.ofTypeUrl(typeUrl);
+        int bytes = response.getSerializedSize();
+        long sendStartedAt = metrics.now();
         try {
             responses.onNext(response);
-            return true;
         } catch (RuntimeException e) {
+            metrics.sendFailed(type);
             log.debug("xDS stream {} could not send: {}", connection.id(), e.toString());
             close(null);
             return false;
         }
+        metrics.sent(type, startedAt, sendStartedAt, bytes);
+        return true;
     }
 
-    final void recordNack(String typeUrl, Nack nack) {
+    /**
+     * @param grpcCode the request's {@code error_detail.code}
+     */
+    final void recordNack(String typeUrl, Nack nack, int grpcCode) {
         log.warn("xDS stream {} NACKed {} version {} (nonce {}): {}", connection.id(), shortName(typeUrl),
                 nack.version(), nack.nonce(), nack.message());
         connection.update(connection.type(typeUrl).withNack(nack));
+        metrics.nacked(XdsType.ofTypeUrl(typeUrl), grpcCode);
+    }
+
+    /** A request of a served type answered a nonce other than the latest one sent for that type. */
+    final void recordExpiredNonce(String typeUrl) {
+        metrics.expiredNonce(XdsType.ofTypeUrl(typeUrl));
     }
 
     final void recordAck(String typeUrl, String version, String nonce) {
+        metrics.acked(XdsType.ofTypeUrl(typeUrl));
         TypeStatus status = connection.type(typeUrl);
         log.debug("xDS stream {} ACKed {} version {} (nonce {})", connection.id(), shortName(typeUrl), version, nonce);
         if (!version.equals(status.ackedVersion())) {
@@ -223,6 +266,7 @@ abstract class AdsStream<Q, R> implements StreamObserver<Q> {
         }
         closed = true;
         service.streamClosed(this);
+        metrics.closed();
         if (connection != null) {
             service.proxies().remove(connection);
             log.info("xDS stream {} disconnected", connection.id());
@@ -239,6 +283,18 @@ abstract class AdsStream<Q, R> implements StreamObserver<Q> {
         } catch (RuntimeException e) {
             log.debug("finishing xDS stream failed: {}", e.toString());
         }
+    }
+
+    /** The node's {@code ISTIO_VERSION} metadata, else its user agent version, else {@code unknown}. */
+    private static String proxyVersion(Node node) {
+        Value version = node.getMetadata().getFieldsMap().get(META_ISTIO_VERSION);
+        if (version != null && version.hasStringValue() && !version.getStringValue().isEmpty()) {
+            return version.getStringValue();
+        }
+        if (!node.getUserAgentVersion().isEmpty()) {
+            return node.getUserAgentVersion();
+        }
+        return "unknown";
     }
 
     static String shortName(String typeUrl) {

@@ -85,11 +85,12 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscoveryR
             if (nonce.equals(state.nonce)) {
                 if (request.hasErrorDetail()) {
                     recordNack(typeUrl, new Nack(state.version, nonce, request.getErrorDetail().getMessage(),
-                            service.clock().instant()));
+                            service.clock().instant()), request.getErrorDetail().getCode());
                 } else {
                     recordAck(typeUrl, state.version, nonce);
                 }
             } else {
+                recordExpiredNonce(typeUrl);
                 log.debug("xDS stream {}: {} request with stale nonce '{}' (latest sent '{}'): not an ACK/NACK",
                         connection.id(), shortName(typeUrl), nonce, state.nonce);
             }
@@ -181,6 +182,7 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscoveryR
             state.mustAnswer.clear();
             return true;
         }
+        long startedAt = now();
         Map<String, XdsResource> current = resolve(state.typeUrl, subscription);
         if (current == null) {
             return false;
@@ -234,6 +236,6 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscoveryR
         connection.update(connection.type(state.typeUrl).withSent(version, nonce, List.copyOf(state.held.values())));
         log.debug("xDS stream {}: sending {} version {} ({} updated, {} removed, nonce {})", connection.id(),
                 shortName(state.typeUrl), version, updated.size(), removed.size(), nonce);
-        return send(response.build());
+        return send(response.build(), state.typeUrl, startedAt);
     }
 }

@@ -65,6 +65,7 @@ final class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
         updateSubscription(state, request.getResourceNamesList());
         String nonce = request.getResponseNonce();
         if (state.nonce != null && !state.nonce.equals(nonce)) {
+            recordExpiredNonce(typeUrl);
             log.debug("xDS stream {}: {} request with stale nonce '{}' (latest sent '{}'): subscription noted, "
                     + "no response", connection.id(), shortName(typeUrl), nonce, state.nonce);
             return;
@@ -72,7 +73,7 @@ final class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
         if (state.nonce != null) {
             if (request.hasErrorDetail()) {
                 recordNack(typeUrl, new Nack(state.version, nonce, request.getErrorDetail().getMessage(),
-                        service.clock().instant()));
+                        service.clock().instant()), request.getErrorDetail().getCode());
             } else {
                 recordAck(typeUrl, request.getVersionInfo(), nonce);
             }
@@ -124,6 +125,7 @@ final class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
      * @return false if nothing could be computed or sent (later types of a push must wait)
      */
     private boolean respond(TypeState state, boolean always) {
+        long startedAt = now();
         Map<String, XdsResource> resolved = resolve(state.typeUrl, state.subscription);
         if (resolved == null) {
             return false;
@@ -147,7 +149,7 @@ final class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
         connection.update(connection.type(state.typeUrl).withSent(version, nonce, List.copyOf(resolved.values())));
         log.debug("xDS stream {}: sending {} version {} ({} resources, nonce {})", connection.id(),
                 shortName(state.typeUrl), version, resolved.size(), nonce);
-        return send(response.build());
+        return send(response.build(), state.typeUrl, startedAt);
     }
 
     private static boolean sameVersions(Map<String, XdsResource> next, Map<String, XdsResource> previous) {

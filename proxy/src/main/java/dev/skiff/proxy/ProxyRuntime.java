@@ -26,8 +26,10 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The proxy's data plane: one shared group of event loops, the listeners of the current snapshot and the
- * per-loop routers and connection pools. {@link #apply} publishes a new snapshot atomically; connections accepted
- * afterwards use it, connections already open keep the one they captured.
+ * per-loop routers and connection pools. {@link #apply} publishes a new snapshot atomically. A connection keeps the
+ * listener (filter chains, inline routes) it was accepted with; each request reads the RDS route table and the
+ * clusters in force when it starts and keeps them to its end, so route and endpoint updates reach long-lived
+ * keep-alive connections, as in Envoy.
  */
 public final class ProxyRuntime implements AutoCloseable {
 

@@ -36,7 +36,7 @@ final class HttpExchange implements UpstreamListener, ConnectCallback {
     private final UpstreamHost host;
     private final boolean headRequest;
     private final boolean upgradeRequested;
-    private final ArrayDeque<HttpContent> pending = new ArrayDeque<>(2);
+    private ArrayDeque<HttpContent> pending;
     private UpstreamStream upstream;
     private boolean requestComplete;
     private boolean responseStarted;
@@ -88,9 +88,11 @@ final class HttpExchange implements UpstreamListener, ConnectCallback {
         upstream = connection;
         connection.bind(this);
         connection.write(head);
-        HttpContent content;
-        while ((content = pending.poll()) != null) {
-            connection.write(content);
+        if (pending != null) {
+            HttpContent content;
+            while ((content = pending.poll()) != null) {
+                connection.write(content);
+            }
         }
         if (connection.isWritable()) {
             downstream.resumeRequestBody();
@@ -117,6 +119,9 @@ final class HttpExchange implements UpstreamListener, ConnectCallback {
             return;
         }
         if (upstream == null) {
+            if (pending == null) {
+                pending = new ArrayDeque<>(2);
+            }
             pending.add(content);
             return;
         }
@@ -286,6 +291,9 @@ final class HttpExchange implements UpstreamListener, ConnectCallback {
     }
 
     private void releasePending() {
+        if (pending == null) {
+            return;
+        }
         HttpContent content;
         while ((content = pending.poll()) != null) {
             content.release();

@@ -39,9 +39,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A small HTTP/1.1 application for tests: answers every request with a chunked response that starts with
  * {@code <name> <uri>\n}, then echoes each request body chunk as it arrives. Reports what it saw in
  * {@code x-seen-*} headers and counts its connections. The path {@code /break} makes it send the head and one
- * chunk, then close. A request with {@code Upgrade: echo} is switched to a raw byte echo.
+ * chunk, then close; {@code /big/<count>} adds that many large chunks before the echo. A request with {@code Upgrade: echo} is switched to a raw byte echo.
  */
 final class TestBackend implements AutoCloseable {
+
+    /** Size of each chunk of a {@code /big/<count>} response; chunk i holds bytes {@code 'a' + (i + j) % 26}. */
+    static final int BIG_CHUNK = 64 * 1024;
 
     private final String name;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -116,6 +119,17 @@ final class TestBackend implements AutoCloseable {
                 ctx.write(response);
                 ctx.writeAndFlush(new DefaultHttpContent(
                         ByteBufUtil.writeUtf8(ctx.alloc(), name + " " + request.uri() + "\n")));
+                if (request.uri().startsWith("/big/")) {
+                    int chunks = Integer.parseInt(request.uri().substring("/big/".length()));
+                    for (int i = 0; i < chunks; i++) {
+                        byte[] pattern = new byte[BIG_CHUNK];
+                        for (int j = 0; j < BIG_CHUNK; j++) {
+                            pattern[j] = (byte) ('a' + (i + j) % 26);
+                        }
+                        ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(pattern)));
+                    }
+                    ctx.flush();
+                }
                 if (breakAfterHead) {
                     ctx.close();
                 }

@@ -43,6 +43,7 @@ final class ConnectionSlot {
     private final Runnable onTimer = this::onTimer;
     private final Runnable reconnect = this::reconnect;
     private final Histogram histogram = new Histogram(HIGHEST_TRACKABLE_NANOS, 3);
+    private final Histogram wakeupLag = new Histogram(HIGHEST_TRACKABLE_NANOS, 3);
 
     private boolean started;
     private long start;
@@ -113,10 +114,15 @@ final class ConnectionSlot {
         watchdog = loop.scheduleAtFixedRate(this::checkTimeout, WATCHDOG_PERIOD_NANOS, WATCHDOG_PERIOD_NANOS, TimeUnit.NANOSECONDS);
         long end = startNanos + schedule.timelineNanos() + timeoutNanos;
         deadline = loop.schedule(this::cutShort, end - System.nanoTime(), TimeUnit.NANOSECONDS);
-        pump();
+        pump(false);
     }
 
-    private void pump() {
+    /**
+     * Sends the next request if it is due and the connection is free, or sets a timer for it.
+     *
+     * @param woke true when called by that timer: how late it fired is then recorded as the generator's wake-up lag
+     */
+    private void pump(boolean woke) {
         if (!started || done || inFlight || timerPending || channel == null || !channel.isActive()) {
             return;
         }
@@ -131,6 +137,9 @@ final class ConnectionSlot {
             loop.schedule(onTimer, wait, TimeUnit.NANOSECONDS);
             return;
         }
+        if (woke && schedule.isMeasured(seq)) {
+            wakeupLag.recordValue(Math.min(-wait, HIGHEST_TRACKABLE_NANOS));
+        }
         inFlight = true;
         inFlightSeq = seq;
         inFlightSentAt = System.nanoTime();
@@ -141,7 +150,7 @@ final class ConnectionSlot {
 
     private void onTimer() {
         timerPending = false;
-        pump();
+        pump(true);
     }
 
     private void onResponseHead(HttpResponse response) {
@@ -162,7 +171,7 @@ final class ConnectionSlot {
         inFlight = false;
         k++;
         if (inFlightKeepAlive) {
-            pump();
+            pump(false);
         } else {
             ch.close();
         }
@@ -212,7 +221,7 @@ final class ConnectionSlot {
                 if (done) {
                     channel.close();
                 } else {
-                    pump();
+                    pump(false);
                 }
             } else {
                 connectFailures++;
@@ -259,6 +268,11 @@ final class ConnectionSlot {
 
     Histogram histogram() {
         return histogram;
+    }
+
+    /** How late the timer fired for measured requests due on an idle connection: the generator's own delay. */
+    Histogram wakeupLag() {
+        return wakeupLag;
     }
 
     long completed() {

@@ -96,6 +96,9 @@ final class LoadCommand implements Callable<Integer> {
                         + " (timeouts %d, closed %d, non-2xx %d, unsent %d, failed connects %d)%n",
                 r.achievedRate(), r.requestsCompleted(), r.requestsScheduled(), e.total(), e.timeouts(), e.closed(),
                 e.non2xx(), e.unsent(), e.connectFailures());
+        RunResult.WakeupLag lag = r.wakeupLagMillis();
+        out.printf(Locale.ROOT, "  load generator wake-up lag ms (%d requests due on an idle connection): p50 %.3f  p99 %.3f  max %.3f%n",
+                lag.samples(), lag.p50(), lag.p99(), lag.max());
         for (ProcessSampler.ProcessCost c : r.processes()) {
             out.printf(Locale.ROOT, "  %s (pid %d, %d process%s): %.2f CPU s, %.4f CPU s per 1000 requests, peak RSS %.1f MB%n",
                     c.name(), c.pid(), c.processes(), c.processes() == 1 ? "" : "es", c.cpuSeconds(),

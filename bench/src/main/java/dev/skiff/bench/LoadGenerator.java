@@ -137,6 +137,7 @@ final class LoadGenerator {
     private static RunResult summarize(Options options, List<ConnectionSlot> slots, ProcessSampler sampler, String transport) {
         Schedule schedule = options.schedule();
         Histogram all = new Histogram(ConnectionSlot.HIGHEST_TRACKABLE_NANOS, 3);
+        Histogram lag = new Histogram(ConnectionSlot.HIGHEST_TRACKABLE_NANOS, 3);
         long completed = 0;
         long non2xx = 0;
         long timeouts = 0;
@@ -145,6 +146,7 @@ final class LoadGenerator {
         long connectFailures = 0;
         for (ConnectionSlot slot : slots) {
             all.add(slot.histogram());
+            lag.add(slot.wakeupLag());
             completed += slot.measuredCompleted();
             non2xx += slot.measuredNon2xx();
             timeouts += slot.measuredTimeouts();
@@ -164,6 +166,8 @@ final class LoadGenerator {
                 options.target().viaProxy(), schedule.rate(), schedule.connections(),
                 schedule.warmup().toNanos() / 1e9, seconds, schedule.measuredRequests(), completed, completed / seconds,
                 new RunResult.Errors(connectFailures, timeouts, closed, non2xx, unsent), latency, curve,
+                new RunResult.WakeupLag(lag.getTotalCount(), millis(lag, 50), millis(lag, 99),
+                        lag.getTotalCount() == 0 ? 0 : lag.getMaxValue() / 1e6),
                 sampler.costs(completed), transport);
     }
 

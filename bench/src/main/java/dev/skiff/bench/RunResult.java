@@ -12,13 +12,14 @@ import java.util.List;
  * @param achievedRate      requests completed per second of the measured window
  * @param latencyMillis     latency from the intended send time to the end of the response
  * @param percentiles       the latency distribution at fixed percentiles, for plots
+ * @param wakeupLagMillis   how late the load generator itself woke for requests due on an idle connection
  * @param processes         CPU and memory of the watched processes over the measured window
  * @param transport         the Netty transport used by the load generator (epoll or nio)
  */
 record RunResult(String kind, String topology, int repeat, String target, boolean viaProxy, int rate, int connections,
                  double warmupSeconds, double durationSeconds, long requestsScheduled, long requestsCompleted,
                  double achievedRate, Errors errors, Latency latencyMillis, List<Percentile> percentiles,
-                 List<ProcessSampler.ProcessCost> processes, String transport) {
+                 WakeupLag wakeupLagMillis, List<ProcessSampler.ProcessCost> processes, String transport) {
 
     static final String KIND = "latency";
 
@@ -40,5 +41,15 @@ record RunResult(String kind, String topology, int repeat, String target, boolea
     }
 
     record Percentile(double percentile, double millis) {
+    }
+
+    /**
+     * The load generator's own delay: for measured requests whose connection was idle when they fell due, how late
+     * the timer fired. It is part of every latency figure, whatever the target; when it grows, the generator (or the
+     * machine) is the bottleneck, not the target.
+     *
+     * @param samples requests it was measured on
+     */
+    record WakeupLag(long samples, double p50, double p99, double max) {
     }
 }

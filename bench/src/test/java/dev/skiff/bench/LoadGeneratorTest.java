@@ -80,6 +80,8 @@ class LoadGeneratorTest {
         assertThat(r.latencyMillis().p99()).isGreaterThanOrEqualTo(r.latencyMillis().p50());
         assertThat(r.latencyMillis().max()).isGreaterThanOrEqualTo(r.latencyMillis().p999());
         assertThat(r.percentiles()).hasSize(LoadGenerator.CURVE.length);
+        assertThat(r.wakeupLagMillis().samples()).isPositive().isLessThanOrEqualTo(200);
+        assertThat(r.wakeupLagMillis().max()).isGreaterThanOrEqualTo(r.wakeupLagMillis().p50()).isGreaterThanOrEqualTo(0);
         assertThat(r.kind()).isEqualTo("latency");
         assertThat(requestLines).allMatch(l -> l.equals("GET / 127.0.0.1:" + server.getAddress().getPort()));
     }
@@ -117,7 +119,8 @@ class LoadGeneratorTest {
 
         assertThat(code).isZero();
         String text = Files.readString(json);
-        assertThat(text).contains("\"kind\" : \"latency\"", "\"repeat\" : 2", "\"name\" : \"self\"", "\"p999\"");
+        assertThat(text).contains("\"kind\" : \"latency\"", "\"repeat\" : 2", "\"name\" : \"self\"", "\"p999\"",
+                "\"wakeupLagMillis\"");
         Report report = Report.read(dir);
         assertThat(report.render()).contains("| direct | 100 |");
     }

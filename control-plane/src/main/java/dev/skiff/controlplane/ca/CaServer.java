@@ -1,6 +1,7 @@
 package dev.skiff.controlplane.ca;
 
 import io.grpc.BindableService;
+import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -21,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * The control plane's CA (Istio's Citadel) and its TLS gRPC port: loads or creates the signing key, the bootstrap
  * token key and the port's own certificate, publishes the trust bundle in the state directory, serves the
  * certificate service (and any other service handed to {@link #create}) and renews the port's certificate before it
- * expires.
+ * expires. Every call on this port must carry a bootstrap token ({@code authorization: Bearer <token>}); a service
+ * finds its authenticated caller in {@link BearerTokenInterceptor#CALLER}.
  */
 public final class CaServer implements AutoCloseable {
     /** The default state directory, relative to the working directory. */
@@ -50,9 +52,10 @@ public final class CaServer implements AutoCloseable {
         this.addresses = servingAddresses(options.address().getAddress());
         KeyPair key = CertificateAuthority.newEcKeyPair();
         this.keyManager = new RotatingKeyManager(key.getPrivate(), issueServing(key).chain());
+        BearerTokenInterceptor authentication = new BearerTokenInterceptor(tokens);
         List<ServerServiceDefinition> services = new ArrayList<>();
-        services.add(new CertificateService(authority, tokens).authenticated());
-        extraServices.forEach(service -> services.add(service.bindService()));
+        services.add(ServerInterceptors.intercept(new CertificateService(authority), authentication));
+        extraServices.forEach(service -> services.add(ServerInterceptors.intercept(service, authentication)));
         this.server = new SecureGrpcServer(options.address(), keyManager, services);
         this.renewals = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("ca-serving-cert-renewal").factory());
@@ -62,7 +65,7 @@ public final class CaServer implements AutoCloseable {
      * Prepares the CA: loads the plugged {@code cacerts} when given, else loads (or creates) the self-signed root in
      * {@code stateDir}; loads (or creates) the bootstrap token key there; writes {@value #TRUST_BUNDLE_FILE}.
      *
-     * @param extraServices more services for the same TLS port (such as ADS), bound as they are
+     * @param extraServices more services for the same TLS port (such as ADS), behind the same caller authentication
      */
     public static CaServer create(Path stateDir, CaServerOptions options, List<BindableService> extraServices)
             throws IOException {
@@ -121,7 +124,8 @@ public final class CaServer implements AutoCloseable {
         renewals.schedule(this::renew, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private void renew() {
+    /** Replaces the port's certificate with a new one (and a new key); the next handshakes present it. */
+    void renew() {
         try {
             KeyPair key = CertificateAuthority.newEcKeyPair();
             IssuedCertificate issued = issueServing(key);

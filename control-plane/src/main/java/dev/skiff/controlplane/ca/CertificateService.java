@@ -3,8 +3,6 @@ package dev.skiff.controlplane.ca;
 import dev.skiff.api.security.v1alpha1.IstioCertificateRequest;
 import dev.skiff.api.security.v1alpha1.IstioCertificateResponse;
 import dev.skiff.api.security.v1alpha1.IstioCertificateServiceGrpc;
-import io.grpc.ServerInterceptors;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -21,16 +19,10 @@ public final class CertificateService extends IstioCertificateServiceGrpc.IstioC
     private static final Logger log = LoggerFactory.getLogger(CertificateService.class);
 
     private final CertificateAuthority authority;
-    private final BootstrapTokens tokens;
 
-    public CertificateService(CertificateAuthority authority, BootstrapTokens tokens) {
+    /** Bind it behind a {@link BearerTokenInterceptor}, which authenticates the callers. */
+    public CertificateService(CertificateAuthority authority) {
         this.authority = Objects.requireNonNull(authority, "authority");
-        this.tokens = Objects.requireNonNull(tokens, "tokens");
-    }
-
-    /** The service with caller authentication in front of it: what a server should bind. */
-    public ServerServiceDefinition authenticated() {
-        return ServerInterceptors.intercept(this, new BearerTokenInterceptor(tokens));
     }
 
     @Override

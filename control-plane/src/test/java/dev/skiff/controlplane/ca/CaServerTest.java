@@ -16,6 +16,7 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.stub.AbstractStub;
 import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -23,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,6 +32,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -160,14 +166,36 @@ class CaServerTest {
     }
 
     @Test
-    void servesExtraServicesOnTheSameTlsPort() throws Exception {
+    void servesExtraServicesOnTheSameTlsPortBehindTheSameAuthentication() throws Exception {
         HealthStatusManager health = new HealthStatusManager();
         CaServer server = start(CaServerOptions.defaults(), List.of(health.getHealthService()));
+        String token = server.tokens().mint("reviews-v1", "default", "bookinfo-reviews", Duration.ofHours(1));
+        HealthGrpc.HealthBlockingStub stub = HealthGrpc.newBlockingStub(channel(server, null))
+                .withDeadlineAfter(10, TimeUnit.SECONDS);
 
-        HealthCheckResponse response = HealthGrpc.newBlockingStub(channel(server, null))
-                .check(HealthCheckRequest.getDefaultInstance());
+        HealthCheckResponse response = withToken(stub, token).check(HealthCheckRequest.getDefaultInstance());
 
         assertThat(response.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+        assertUnauthenticated(() -> stub.check(HealthCheckRequest.getDefaultInstance()),
+                "no authorization metadata");
+    }
+
+    @Test
+    void renewingTheServerCertificateServesTheNewOneToNewConnections() throws Exception {
+        CaServer server = start(CaServerOptions.defaults(), List.of());
+        String token = server.tokens().mint("reviews-v1", "default", "bookinfo-reviews", Duration.ofHours(1));
+        X509Certificate before = serverCertificate(server);
+
+        server.renew();
+
+        X509Certificate after = serverCertificate(server);
+        assertThat(after.getSerialNumber()).isNotEqualTo(before.getSerialNumber());
+        assertThat(after.getPublicKey()).isNotEqualTo(before.getPublicKey());
+        assertThat(after.getSubjectAlternativeNames()).containsExactlyElementsOf(before.getSubjectAlternativeNames())
+                .contains(List.of(2, "istiod.istio-system.svc"), List.of(7, "127.0.0.1"));
+        assertThat(stub(server, "istiod.istio-system.svc", token).createCertificate(IstioCertificateRequest
+                .newBuilder().setCsr(TestPki.csrPem(CertificateAuthority.newEcKeyPair())).build())
+                .getCertChainCount()).isEqualTo(2);
     }
 
     @Test
@@ -217,12 +245,31 @@ class CaServerTest {
                                                                                 String token) throws IOException {
         var stub = IstioCertificateServiceGrpc.newBlockingStub(channel(server, authority))
                 .withDeadlineAfter(10, TimeUnit.SECONDS);
-        if (token == null) {
-            return stub;
-        }
+        return token == null ? stub : withToken(stub, token);
+    }
+
+    private static <S extends AbstractStub<S>> S withToken(S stub, String token) {
         Metadata headers = new Metadata();
         headers.put(BearerTokenInterceptor.AUTHORIZATION, "Bearer " + token);
         return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+
+    /** The certificate the port presents to a new TLS connection, checked against the trust bundle. */
+    private static X509Certificate serverCertificate(CaServer server) throws Exception {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("root", server.authority().rootCertificates().getFirst());
+        TrustManagerFactory trustManagers = TrustManagerFactory.getInstance("PKIX");
+        trustManagers.init(trust);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, trustManagers.getTrustManagers(), null);
+        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", server.port())) {
+            SSLParameters parameters = socket.getSSLParameters();
+            parameters.setApplicationProtocols(new String[] {"h2"});
+            socket.setSSLParameters(parameters);
+            socket.startHandshake();
+            return (X509Certificate) socket.getSession().getPeerCertificates()[0];
+        }
     }
 
     private static List<X509Certificate> chain(IstioCertificateResponse response) {

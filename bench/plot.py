@@ -60,7 +60,7 @@ def plot_latency(results, latency):
             percentiles = sorted(curve)
             ticks = percentiles
             medians = [statistics.median(curve[p]) for p in percentiles]
-            ax.plot([nines(p) for p in percentiles], medians, marker="o", label=f"{topology} ({len(runs)} runs)")
+            ax.plot([nines(p) for p in percentiles], medians, marker="o", label=f"{topology} ({len(runs)} run{'' if len(runs) == 1 else 's'})")
         ax.xaxis.set_major_locator(FixedLocator([nines(p) for p in ticks]))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"p{100 - 100 * 10 ** -x:g}"))
         plt.setp(ax.get_xticklabels(), rotation=45)

@@ -121,7 +121,8 @@ public final class ControlPlaneMetrics implements AutoCloseable {
 
     /**
      * Adds the JVM and process metrics of Micrometer's binders (memory, GC, threads, class loading, CPU, uptime,
-     * open files). {@link #close()} releases what they hold.
+     * open files) and the standard {@code process_*} metrics of Prometheus clients (CPU seconds, file descriptors,
+     * resident and virtual memory). {@link #close()} releases what they hold.
      */
     public synchronized ControlPlaneMetrics bindJvmMetrics() {
         if (gcMetrics != null) {
@@ -134,6 +135,7 @@ public final class ControlPlaneMetrics implements AutoCloseable {
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
+        new StandardProcessMetrics().bindTo(registry);
         gcMetrics = new JvmGcMetrics();
         gcMetrics.bindTo(registry);
         return this;

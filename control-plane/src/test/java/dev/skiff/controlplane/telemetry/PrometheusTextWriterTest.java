@@ -96,8 +96,14 @@ class PrometheusTextWriterTest {
         assertThat(PrometheusTextWriter.number(Double.NaN)).isEqualTo("NaN");
     }
 
+    private static double sampleValue(String text, String name) {
+        String line = text.lines().filter(l -> l.startsWith(name + " ")).findFirst().orElseThrow(
+                () -> new AssertionError("no sample " + name + " in:\n" + text));
+        return Double.parseDouble(line.substring(name.length() + 1));
+    }
+
     @Test
-    void jvmAndProcessMetricsComeFromMicrometersBinders() {
+    void jvmAndProcessMetricsComeFromMicrometersBindersAndPrometheusStandardNames() {
         try (ControlPlaneMetrics metrics = new ControlPlaneMetrics().bindJvmMetrics()) {
             String text = metrics.scrape();
             assertThat(text.lines()).contains(
@@ -105,8 +111,15 @@ class PrometheusTextWriterTest {
                     "# TYPE jvm_threads_live_threads gauge",
                     "# TYPE jvm_classes_unloaded_classes_total counter",
                     "# TYPE process_cpu_usage gauge",
-                    "# TYPE process_uptime_seconds gauge");
+                    "# TYPE process_uptime_seconds gauge",
+                    "# TYPE process_cpu_seconds_total counter",
+                    "# TYPE process_open_fds gauge",
+                    "# TYPE process_max_fds gauge",
+                    "# TYPE process_resident_memory_bytes gauge",
+                    "# TYPE process_virtual_memory_bytes gauge");
             assertThat(text.lines()).anyMatch(line -> line.startsWith("jvm_memory_used_bytes{area=\"heap\","));
+            assertThat(sampleValue(text, "process_resident_memory_bytes")).isPositive();
+            assertThat(sampleValue(text, "process_open_fds")).isPositive();
         }
     }
 }

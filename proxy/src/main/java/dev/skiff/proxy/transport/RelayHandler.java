@@ -7,11 +7,15 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 
 /**
  * Copies raw bytes from its channel to a peer channel on the same event loop. Reading stops while the peer cannot
- * take more and resumes when it can; when either side closes, the other is flushed and closed.
+ * take more and resumes when it can. A side that finishes sending (half-close) is passed on as a shutdown of the
+ * peer's output; once both sides finished, or either side closes, both are flushed and closed.
  */
 final class RelayHandler extends ChannelInboundHandlerAdapter {
 
@@ -36,6 +40,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
             peer.close();
             return;
         }
+        ctx.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         if (peer.isWritable()) {
             ctx.channel().config().setAutoRead(true);
             ctx.read();
@@ -85,10 +90,29 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        if (peer.isActive()) {
-            peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            if (completion.inputShutdown() || !(peer instanceof DuplexChannel duplex)) {
+                closeAfterFlush(peer);
+                closeAfterFlush(ctx.channel());
+            } else {
+                peer.writeAndFlush(Unpooled.EMPTY_BUFFER)
+                        .addListener((ChannelFutureListener) future -> duplex.shutdownOutput());
+            }
+            return;
         }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    private static void closeAfterFlush(Channel channel) {
+        if (channel.isActive()) {
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closeAfterFlush(peer);
         completion.complete();
     }
 

@@ -10,8 +10,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -338,8 +340,9 @@ class ProxyRuntimeTest {
             assertThat(runtime.boundAddress("inbound|9080")).isEmpty();
             assertThat(client.closedByPeer()).isTrue();
         }
-        assertThatThrownBy(() -> new java.net.Socket(inbound.getAddress(), inbound.getPort()).close())
-                .isInstanceOf(java.net.ConnectException.class);
+        // the socket is closed once its event loop deregisters it, a moment after apply returns
+        await().untilAsserted(() -> assertThatThrownBy(() -> new Socket(inbound.getAddress(), inbound.getPort()).close())
+                .isInstanceOf(ConnectException.class));
     }
 
     @Test

@@ -89,6 +89,18 @@ class TunnelsAndUpgradesTest {
     }
 
     @Test
+    void halfClosedTcpConnectionsStillGetTheirReply() throws Exception {
+        InetSocketAddress tcp = runtime.boundAddress("inbound|7000").orElseThrow();
+        try (java.net.Socket socket = new java.net.Socket(tcp.getAddress(), tcp.getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write("last words".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.shutdownOutput();
+            assertThat(new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII))
+                    .isEqualTo("last words");
+        }
+    }
+
+    @Test
     void tcpConnectFailureClosesTheConnectionWithFlagUF() throws Exception {
         try (SocketChannel reserved = SocketChannel.open().bind(loopback(0))) {
             runtime.apply(mesh(inbound).endpoints("inbound|7000||", (InetSocketAddress) reserved.getLocalAddress())

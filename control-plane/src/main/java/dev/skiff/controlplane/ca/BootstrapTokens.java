@@ -13,6 +13,7 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.interfaces.ECPrivateKey;
@@ -24,6 +25,8 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.Objects;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Mints and verifies the per-workload bootstrap tokens of local mode: ES256 JWTs signed with a key kept in the
@@ -37,6 +40,8 @@ public final class BootstrapTokens {
     static final String CLAIM_WORKLOAD = "workload";
     static final String CLAIM_NAMESPACE = "namespace";
     static final String CLAIM_SERVICE_ACCOUNT = "service_account";
+
+    private static final Logger log = LoggerFactory.getLogger(BootstrapTokens.class);
 
     private final String keyId;
     private final JWSSigner signer;
@@ -62,9 +67,13 @@ public final class BootstrapTokens {
     /** Loads the token key from {@code stateDir}, creating it on first use. */
     public static BootstrapTokens loadOrCreate(Path stateDir, Clock clock) throws IOException {
         Path file = StateFiles.directory(stateDir).resolve(KEY_FILE);
-        KeyPair created = CertificateAuthority.newEcKeyPair();
-        StateFiles.createIfAbsent(file, Pem.encodePrivateKey(created.getPrivate())
-                + Pem.encodePublicKey(created.getPublic()));
+        if (!Files.exists(file)) {
+            KeyPair created = CertificateAuthority.newEcKeyPair();
+            if (StateFiles.createIfAbsent(file, Pem.encodePrivateKey(created.getPrivate())
+                    + Pem.encodePublicKey(created.getPublic()))) {
+                log.info("created the bootstrap token key {}", file);
+            }
+        }
         return new BootstrapTokens(Pem.keyPair(StateFiles.read(file), file.toString()), clock);
     }
 

@@ -76,7 +76,7 @@ public final class CaServer implements AutoCloseable {
                 : CertificateAuthority.selfSigned(stateDir, options.settings());
         BootstrapTokens tokens = BootstrapTokens.loadOrCreate(stateDir, options.settings().clock());
         Path trustBundle = stateDir.resolve(TRUST_BUNDLE_FILE);
-        StateFiles.replace(trustBundle, authority.rootCertificatesPem());
+        StateFiles.publish(trustBundle, authority.rootCertificatesPem());
         return new CaServer(authority, tokens, trustBundle, options, List.copyOf(extraServices));
     }
 

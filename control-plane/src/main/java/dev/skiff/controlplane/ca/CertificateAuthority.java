@@ -386,7 +386,7 @@ public final class CertificateAuthority {
         Path staging = Files.createTempDirectory(stateDir, ".ca-");
         try {
             StateFiles.replace(staging.resolve(ROOT_KEY_FILE), Pem.encodePrivateKey(keyPair.getPrivate()));
-            StateFiles.replace(staging.resolve(ROOT_CERT_FILE), Pem.encode(root));
+            StateFiles.publish(staging.resolve(ROOT_CERT_FILE), Pem.encode(root));
             Files.move(staging, caDir);
             log.info("CA: created a self-signed root for trust domain {} in {}", settings.trustDomain(), caDir);
         } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {

@@ -14,6 +14,7 @@ import java.util.Set;
 /** Files in the control plane's state directory: secrets readable by their owner only, written atomically. */
 final class StateFiles {
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+    private static final Set<PosixFilePermission> WORLD_READABLE = PosixFilePermissions.fromString("rw-r--r--");
 
     private StateFiles() {
     }
@@ -27,12 +28,15 @@ final class StateFiles {
         return dir;
     }
 
-    /** A temporary file next to {@code target} holding {@code text}, readable by its owner only. */
-    static Path writeTemporary(Path target, String text) throws IOException {
+    /** A temporary file next to {@code target} holding {@code text}, with the given permissions. */
+    private static Path writeTemporary(Path target, String text, Set<PosixFilePermission> permissions)
+            throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Path temporary = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
         try {
-            restrict(temporary);
+            if (Files.getFileStore(temporary).supportsFileAttributeView("posix")) {
+                Files.setPosixFilePermissions(temporary, permissions);
+            }
             Files.writeString(temporary, text, StandardCharsets.US_ASCII);
             return temporary;
         } catch (IOException | RuntimeException e) {
@@ -48,7 +52,7 @@ final class StateFiles {
      * @return true when this call created the file
      */
     static boolean createIfAbsent(Path target, String text) throws IOException {
-        Path temporary = writeTemporary(target, text);
+        Path temporary = writeTemporary(target, text, OWNER_ONLY);
         try {
             Files.createLink(target, temporary);
             return true;
@@ -66,21 +70,27 @@ final class StateFiles {
         }
     }
 
-    /** Replaces {@code target} with {@code text} in one step, so readers see the old or the new content. */
+    /**
+     * Replaces {@code target} with secret {@code text} (readable by its owner only) in one step, so readers see the
+     * old or the new content.
+     */
     static void replace(Path target, String text) throws IOException {
-        Path temporary = writeTemporary(target, text);
+        replace(target, text, OWNER_ONLY);
+    }
+
+    /** Replaces {@code target} with public {@code text} (readable by everyone) in one step. */
+    static void publish(Path target, String text) throws IOException {
+        replace(target, text, WORLD_READABLE);
+    }
+
+    private static void replace(Path target, String text, Set<PosixFilePermission> permissions) throws IOException {
+        Path temporary = writeTemporary(target, text, permissions);
         try {
             Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(temporary);
-        }
-    }
-
-    static void restrict(Path path) throws IOException {
-        if (Files.getFileStore(path).supportsFileAttributeView("posix")) {
-            Files.setPosixFilePermissions(path, OWNER_ONLY);
         }
     }
 

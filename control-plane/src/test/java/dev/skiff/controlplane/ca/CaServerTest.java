@@ -23,6 +23,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
@@ -73,6 +74,8 @@ class CaServerTest {
         assertThat(chain.getLast()).isEqualTo(server.authority().rootCertificates().getFirst());
         assertThat(Pem.certificates(Files.readString(server.trustBundleFile()), "trust bundle"))
                 .containsExactly(chain.getLast());
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(server.trustBundleFile())))
+                .isEqualTo("rw-r--r--");
         TestPki.validate(chain);
         Path leaf = Files.writeString(state.resolve("leaf.pem"), response.getCertChain(0));
         assertThat(openssl("verify", "-CAfile", server.trustBundleFile().toString(), leaf.toString()))

@@ -177,13 +177,13 @@ class XdsMetricsTest {
             client.send(request(TypeUrls.CLUSTER, "", ""));
             DiscoveryResponse initial = client.next();
             client.send(ack(initial));
-            awaitSample("pilot_xds{version=\"1.24.2\"} 1");
-            assertThat(samples()).contains(
+            await().untilAsserted(() -> assertThat(samples()).contains(
+                    "pilot_xds{version=\"1.24.2\"} 1",
                     "pilot_xds_pushes{type=\"cds\"} 1",
                     "pilot_xds_push_time_count{type=\"cds\"} 1",
                     "pilot_xds_config_size_bytes_count{type=\"cds\"} 1",
                     "pilot_xds_send_time_count 1",
-                    "pilot_proxy_convergence_time_count 0");
+                    "pilot_proxy_convergence_time_count 0"));
 
             provider.put(cluster(DETAILS));
             ads.push();

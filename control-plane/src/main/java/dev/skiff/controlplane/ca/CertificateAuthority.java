@@ -4,8 +4,7 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -231,11 +230,6 @@ public final class CertificateAuthority {
         return roots;
     }
 
-    /** The signing certificate first, the root last. */
-    public List<X509Certificate> signingChain() {
-        return signingChain;
-    }
-
     public String trustDomain() {
         return settings.trustDomain();
     }
@@ -389,7 +383,10 @@ public final class CertificateAuthority {
             StateFiles.publish(staging.resolve(ROOT_CERT_FILE), Pem.encode(root));
             Files.move(staging, caDir);
             log.info("CA: created a self-signed root for trust domain {} in {}", settings.trustDomain(), caDir);
-        } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
+        } catch (FileSystemException e) {
+            if (!Files.exists(caDir.resolve(ROOT_CERT_FILE))) {
+                throw e;
+            }
             log.info("CA: another process created the root in {} first; using it", caDir);
         } finally {
             if (Files.exists(staging)) {

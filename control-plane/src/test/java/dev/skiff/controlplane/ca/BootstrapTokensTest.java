@@ -16,6 +16,10 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.Date;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,6 +50,22 @@ class BootstrapTokensTest {
         assertThat(BootstrapTokens.loadOrCreate(state, clock).verify(token).workload()).isEqualTo("ratings");
         assertThat(Files.getPosixFilePermissions(state.resolve("token-key.pem")).toString())
                 .isEqualTo("[OWNER_READ, OWNER_WRITE]");
+    }
+
+    @Test
+    void processesCreatingTheKeyTogetherShareOneKey() throws Exception {
+        try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<BootstrapTokens>> loads = IntStream.range(0, 4)
+                    .mapToObj(i -> executor.submit(() -> BootstrapTokens.loadOrCreate(state, clock)))
+                    .toList();
+            String token = loads.getFirst().get().mint("ratings", "default", "default", Duration.ofMinutes(5));
+            for (Future<BootstrapTokens> load : loads) {
+                assertThat(load.get().verify(token).workload()).isEqualTo("ratings");
+            }
+        }
+        try (var files = Files.list(state)) {
+            assertThat(files.map(path -> path.getFileName().toString())).containsExactly("token-key.pem");
+        }
     }
 
     @Test

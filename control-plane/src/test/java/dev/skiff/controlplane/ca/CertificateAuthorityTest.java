@@ -12,6 +12,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.IntStream;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,6 +52,22 @@ class CertificateAuthorityTest {
         IssuedCertificate issued = restarted.sign(TestPki.csr(CertificateAuthority.newEcKeyPair()), REVIEWS,
                 Duration.ZERO);
         issued.leaf().verify(root.getPublicKey());
+    }
+
+    @Test
+    void processesStartingTogetherEndUpWithTheSameRoot() throws Exception {
+        try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<CertificateAuthority>> starts = IntStream.range(0, 4)
+                    .mapToObj(i -> executor.submit(() -> CertificateAuthority.selfSigned(dir, settings)))
+                    .toList();
+            X509Certificate root = starts.getFirst().get().rootCertificates().getFirst();
+            for (Future<CertificateAuthority> start : starts) {
+                assertThat(start.get().rootCertificates()).containsExactly(root);
+            }
+        }
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(path -> path.getFileName().toString())).containsExactly("ca");
+        }
     }
 
     @Test

@@ -340,8 +340,13 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
         if (content instanceof LastHttpContent) {
             writeLast(content);
         } else {
-            ctx.writeAndFlush(content, ctx.voidPromise());
+            ctx.write(content, ctx.voidPromise());
         }
+    }
+
+    @Override
+    public void flush() {
+        ctx.flush();
     }
 
     private void writeLast(Object last) {
@@ -411,15 +416,22 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
             releaseQueued();
             return;
         }
+        boolean nextRequestWaits = false;
         while (queued != null && !queued.isEmpty() && !closing && !tunnelled) {
             Object next = queued.peek();
             if (responding && next instanceof HttpRequest) {
-                return;
+                nextRequestWaits = true;
+                break;
             }
             queued.poll();
             dispatch(next);
         }
-        resume(PAUSE_PIPELINING);
+        if (exchange != null) {
+            exchange.onDownstreamReadComplete();
+        }
+        if (!nextRequestWaits) {
+            resume(PAUSE_PIPELINING);
+        }
     }
 
     private void pause(int reason) {
@@ -446,6 +458,14 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
                 ReferenceCountUtil.release(msg);
             }
         }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (exchange != null) {
+            exchange.onDownstreamReadComplete();
+        }
+        ctx.fireChannelReadComplete();
     }
 
     @Override

@@ -18,7 +18,10 @@ interface DownstreamStream {
     /** Sends a whole response at once; ownership passes to the stream. Ends the response. */
     void sendFullResponse(FullHttpResponse response, boolean bodiless);
 
-    /** Sends a response part; ownership passes to the stream. A LastHttpContent ends the response. */
+    /**
+     * Sends a response part; ownership passes to the stream. Parts are flushed by {@link #flush()}, except a
+     * LastHttpContent, which ends the response and is flushed at once.
+     */
     void sendResponseContent(HttpContent content);
 
     /** Answers the request locally; ends the response. */
@@ -28,6 +31,9 @@ interface DownstreamStream {
     void abort();
 
     boolean isWritable();
+
+    /** Flushes the response parts sent so far. */
+    void flush();
 
     /** Stops reading the request body (upstream congested or not yet connected). */
     void pauseRequestBody();

@@ -94,6 +94,7 @@ final class HttpExchange implements UpstreamListener, ConnectCallback {
                 connection.write(content);
             }
         }
+        connection.flush();
         if (connection.isWritable()) {
             downstream.resumeRequestBody();
         }
@@ -127,7 +128,23 @@ final class HttpExchange implements UpstreamListener, ConnectCallback {
         }
         upstream.write(content);
         if (!upstream.isWritable()) {
+            // pause before flushing: the flush may drain the buffer at once and report writability right away
             downstream.pauseRequestBody();
+            upstream.flush();
+        }
+    }
+
+    /** The end of a downstream read batch (or of a run of queued request parts): flush them upstream. */
+    void onDownstreamReadComplete() {
+        if (!done && upstream != null) {
+            upstream.flush();
+        }
+    }
+
+    @Override
+    public void onUpstreamReadComplete() {
+        if (!done) {
+            downstream.flush();
         }
     }
 
@@ -236,6 +253,7 @@ final class HttpExchange implements UpstreamListener, ConnectCallback {
             finish();
         } else if (!downstream.isWritable()) {
             upstream.setAutoRead(false);
+            downstream.flush();
         }
     }
 

@@ -49,7 +49,12 @@ public final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter 
 
     @Override
     public void write(Object message) {
-        channel.writeAndFlush(message, channel.voidPromise());
+        channel.write(message, channel.voidPromise());
+    }
+
+    @Override
+    public void flush() {
+        channel.flush();
     }
 
     @Override
@@ -121,6 +126,14 @@ public final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter 
         listener = null;
         if (current != null) {
             current.onUpstreamClosed();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        UpstreamListener current = listener;
+        if (current != null) {
+            current.onUpstreamReadComplete();
         }
     }
 

@@ -36,7 +36,12 @@ final class Http2UpstreamStream extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void write(Object message) {
-        channel.writeAndFlush(message, channel.voidPromise());
+        channel.write(message, channel.voidPromise());
+    }
+
+    @Override
+    public void flush() {
+        channel.flush();
     }
 
     @Override
@@ -82,6 +87,14 @@ final class Http2UpstreamStream extends ChannelInboundHandlerAdapter implements 
         listener = null;
         if (current != null) {
             current.onUpstreamClosed();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        UpstreamListener current = listener;
+        if (current != null) {
+            current.onUpstreamReadComplete();
         }
     }
 

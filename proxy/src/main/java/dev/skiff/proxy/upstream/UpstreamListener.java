@@ -6,6 +6,9 @@ public interface UpstreamListener {
     /** A decoded response part (or raw bytes after an upgrade); the listener owns it and must release or forward it. */
     void onUpstreamMessage(Object message);
 
+    /** The end of one read batch: flush what was forwarded. */
+    void onUpstreamReadComplete();
+
     /** The connection closed (or failed) while bound to this listener. */
     void onUpstreamClosed();
 

@@ -18,8 +18,11 @@ public interface UpstreamStream {
     /** Binds the stream to one request; parts of its response go to {@code listener}. */
     void bind(UpstreamListener listener);
 
-    /** Writes (and flushes) a request part; ownership passes to the stream. */
+    /** Writes a request part without flushing it; ownership passes to the stream. */
     void write(Object message);
+
+    /** Flushes what was written. */
+    void flush();
 
     boolean isWritable();
 

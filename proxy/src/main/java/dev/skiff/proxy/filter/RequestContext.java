@@ -28,6 +28,7 @@ public final class RequestContext {
     private String cluster = "";
     private InetSocketAddress upstreamHost;
     private int responseCode;
+    private String grpcStatus = "";
     private int flags;
     private long bytesReceived;
     private long bytesSent;
@@ -92,6 +93,11 @@ public final class RequestContext {
         return responseCode;
     }
 
+    /** The {@code grpc-status} the upstream answered with (in headers or trailers), empty when none. */
+    public String grpcStatus() {
+        return grpcStatus;
+    }
+
     public long bytesReceived() {
         return bytesReceived;
     }
@@ -130,6 +136,10 @@ public final class RequestContext {
 
     public void responseCode(int responseCode) {
         this.responseCode = responseCode;
+    }
+
+    public void grpcStatus(String grpcStatus) {
+        this.grpcStatus = grpcStatus;
     }
 
     public void addBytesReceived(long bytes) {

@@ -10,10 +10,12 @@ import dev.skiff.proxy.upstream.UpstreamPools;
 import dev.skiff.proxy.upstream.UpstreamStream;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 
 import java.util.ArrayDeque;
@@ -28,6 +30,8 @@ final class HttpExchange implements UpstreamListener, ConnectCallback {
             "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
     static final String TERMINATION_BODY =
             "upstream connect error or disconnect/reset before headers. reset reason: connection termination";
+
+    private static final AsciiString GRPC_STATUS = AsciiString.cached("grpc-status");
 
     private final DownstreamStream downstream;
     private final RequestContext context;
@@ -202,6 +206,8 @@ final class HttpExchange implements UpstreamListener, ConnectCallback {
         responseStarted = true;
         context.responseCode(code);
         upstreamKeepAlive = HttpUtil.isKeepAlive(full);
+        recordGrpcStatus(full.headers());
+        recordGrpcStatus(full.trailingHeaders());
         ProxyHeaders.prepareResponse(full.headers(), false);
         context.addBytesSent(full.content().readableBytes());
         downstream.sendFullResponse(full, headRequest || code == 204 || code == 304);
@@ -225,6 +231,7 @@ final class HttpExchange implements UpstreamListener, ConnectCallback {
         responseStarted = true;
         context.responseCode(code);
         upstreamKeepAlive = HttpUtil.isKeepAlive(response);
+        recordGrpcStatus(response.headers());
         ProxyHeaders.prepareResponse(response.headers(), false);
         downstream.sendResponseHead(response, headRequest || code == 204 || code == 304);
     }
@@ -248,12 +255,22 @@ final class HttpExchange implements UpstreamListener, ConnectCallback {
             return;
         }
         context.addBytesSent(content.content().readableBytes());
+        if (last) {
+            recordGrpcStatus(((LastHttpContent) content).trailingHeaders());
+        }
         downstream.sendResponseContent(content);
         if (last) {
             finish();
         } else if (!downstream.isWritable()) {
             upstream.setAutoRead(false);
             downstream.flush();
+        }
+    }
+
+    private void recordGrpcStatus(HttpHeaders headers) {
+        String status = headers.get(GRPC_STATUS);
+        if (status != null) {
+            context.grpcStatus(status);
         }
     }
 

@@ -159,7 +159,8 @@ class GrpcThroughProxyTest {
     void unaryCallsGoThroughBothProxies() {
         assertThat(ClientCalls.blockingUnaryCall(channel, HELLO, CallOptions.DEFAULT, "skiff")).isEqualTo("hello skiff");
         await().until(() -> completed.stream().anyMatch(c -> c.listenerName().equals(OUTBOUND)
-                && c.protocol().equals("HTTP/2") && c.responseCode() == 200 && c.cluster().equals(CLUSTER)));
+                && c.protocol().equals("HTTP/2") && c.responseCode() == 200 && c.cluster().equals(CLUSTER)
+                && c.grpcStatus().equals("0")));
     }
 
     @Test
@@ -170,6 +171,8 @@ class GrpcThroughProxyTest {
                     assertThat(e.getStatus().getDescription()).isEqualTo("unknown nobody");
                     assertThat(e.getTrailers().get(DETAIL)).isEqualTo("no such person");
                 });
+        await().until(() -> completed.stream().anyMatch(c -> c.listenerName().equals(OUTBOUND)
+                && c.grpcStatus().equals("5")));
     }
 
     @Test

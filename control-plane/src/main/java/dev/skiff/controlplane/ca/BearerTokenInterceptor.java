@@ -23,9 +23,16 @@ public final class BearerTokenInterceptor implements ServerInterceptor {
     private static final String BEARER = "bearer ";
 
     private final BootstrapTokens tokens;
+    private final Runnable onRejected;
 
     public BearerTokenInterceptor(BootstrapTokens tokens) {
+        this(tokens, () -> { });
+    }
+
+    /** @param onRejected runs for every call closed as UNAUTHENTICATED (to count them) */
+    public BearerTokenInterceptor(BootstrapTokens tokens, Runnable onRejected) {
         this.tokens = Objects.requireNonNull(tokens, "tokens");
+        this.onRejected = Objects.requireNonNull(onRejected, "onRejected");
     }
 
     @Override
@@ -35,6 +42,7 @@ public final class BearerTokenInterceptor implements ServerInterceptor {
         try {
             caller = authenticate(headers.get(AUTHORIZATION));
         } catch (TokenException e) {
+            onRejected.run();
             call.close(Status.UNAUTHENTICATED.withDescription(e.getMessage()), new Metadata());
             return new ServerCall.Listener<>() {
             };

@@ -1,5 +1,6 @@
 package dev.skiff.controlplane.ca;
 
+import dev.skiff.controlplane.telemetry.ControlPlaneMetrics;
 import io.grpc.BindableService;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
@@ -44,7 +45,7 @@ public final class CaServer implements AutoCloseable {
     private final ScheduledExecutorService renewals;
 
     private CaServer(CertificateAuthority authority, BootstrapTokens tokens, Path trustBundle,
-                     CaServerOptions options, List<BindableService> extraServices) {
+                     CaServerOptions options, List<BindableService> extraServices, CaMetrics metrics) {
         this.authority = authority;
         this.tokens = tokens;
         this.trustBundle = trustBundle;
@@ -53,8 +54,12 @@ public final class CaServer implements AutoCloseable {
         KeyPair key = CertificateAuthority.newEcKeyPair();
         this.keyManager = new RotatingKeyManager(key.getPrivate(), issueServing(key).chain());
         BearerTokenInterceptor authentication = new BearerTokenInterceptor(tokens);
+        BearerTokenInterceptor csrAuthentication = new BearerTokenInterceptor(tokens, () -> {
+            metrics.csrReceived();
+            metrics.authenticationFailed();
+        });
         List<ServerServiceDefinition> services = new ArrayList<>();
-        services.add(ServerInterceptors.intercept(new CertificateService(authority), authentication));
+        services.add(ServerInterceptors.intercept(new CertificateService(authority, metrics), csrAuthentication));
         extraServices.forEach(service -> services.add(ServerInterceptors.intercept(service, authentication)));
         this.server = new SecureGrpcServer(options.address(), keyManager, services);
         this.renewals = Executors.newSingleThreadScheduledExecutor(
@@ -66,9 +71,10 @@ public final class CaServer implements AutoCloseable {
      * {@code stateDir}; loads (or creates) the bootstrap token key there; writes {@value #TRUST_BUNDLE_FILE}.
      *
      * @param extraServices more services for the same TLS port (such as ADS), behind the same caller authentication
+     * @param metrics       where the CA's {@code citadel_server_*} metrics go
      */
-    public static CaServer create(Path stateDir, CaServerOptions options, List<BindableService> extraServices)
-            throws IOException {
+    public static CaServer create(Path stateDir, CaServerOptions options, List<BindableService> extraServices,
+                                  ControlPlaneMetrics metrics) throws IOException {
         Objects.requireNonNull(options, "options");
         StateFiles.directory(stateDir);
         CertificateAuthority authority = options.cacerts().isPresent()
@@ -77,7 +83,8 @@ public final class CaServer implements AutoCloseable {
         BootstrapTokens tokens = BootstrapTokens.loadOrCreate(stateDir, options.settings().clock());
         Path trustBundle = stateDir.resolve(TRUST_BUNDLE_FILE);
         StateFiles.publish(trustBundle, authority.rootCertificatesPem());
-        return new CaServer(authority, tokens, trustBundle, options, List.copyOf(extraServices));
+        return new CaServer(authority, tokens, trustBundle, options, List.copyOf(extraServices),
+                new CaMetrics(metrics, authority));
     }
 
     /** Binds the port and schedules the renewal of its certificate; returns once the port is bound. */

@@ -19,10 +19,12 @@ public final class CertificateService extends IstioCertificateServiceGrpc.IstioC
     private static final Logger log = LoggerFactory.getLogger(CertificateService.class);
 
     private final CertificateAuthority authority;
+    private final CaMetrics metrics;
 
     /** Bind it behind a {@link BearerTokenInterceptor}, which authenticates the callers. */
-    public CertificateService(CertificateAuthority authority) {
+    public CertificateService(CertificateAuthority authority, CaMetrics metrics) {
         this.authority = Objects.requireNonNull(authority, "authority");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
     }
 
     @Override
@@ -34,26 +36,47 @@ public final class CertificateService extends IstioCertificateServiceGrpc.IstioC
                     "the caller is not authenticated (expected: authorization: Bearer <token>)").asRuntimeException());
             return;
         }
+        metrics.csrReceived();
         SpiffeId identity = caller.identity(authority.trustDomain());
-        IssuedCertificate issued;
+        PKCS10CertificationRequest csr;
+        Duration requested = Duration.ofSeconds(request.getValidityDuration());
         try {
-            PKCS10CertificationRequest csr = Pem.certificationRequest(request.getCsr(), "csr");
-            issued = authority.sign(csr, identity, Duration.ofSeconds(request.getValidityDuration()));
+            csr = Pem.certificationRequest(request.getCsr(), "csr");
         } catch (IllegalArgumentException e) {
+            metrics.csrUnreadable();
             responses.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
             return;
+        }
+        if (requested.isNegative()) {
+            metrics.ttlRefused();
+            responses.onError(Status.INVALID_ARGUMENT.withDescription("validity_duration "
+                    + request.getValidityDuration() + " (expected: >= 0 seconds; 0 asks for the default)")
+                    .asRuntimeException());
+            return;
+        }
+        IssuedCertificate issued;
+        try {
+            issued = authority.sign(csr, identity, requested);
         } catch (CsrRejectedException e) {
-            Status status = e.reason() == CsrRejectedException.Reason.IDENTITY_MISMATCH
-                    ? Status.PERMISSION_DENIED : Status.INVALID_ARGUMENT;
+            Status status;
+            if (e.reason() == CsrRejectedException.Reason.IDENTITY_MISMATCH) {
+                metrics.identityRefused();
+                status = Status.PERMISSION_DENIED;
+            } else {
+                metrics.csrUnreadable();
+                status = Status.INVALID_ARGUMENT;
+            }
             log.warn("CA: refused a CSR from workload {}.{}: {}", caller.workload(), caller.namespace(),
                     e.getMessage());
             responses.onError(status.withDescription(e.getMessage()).asRuntimeException());
             return;
         } catch (IllegalStateException e) {
+            metrics.signingFailed();
             log.error("CA: cannot sign for {}: {}", identity, e.getMessage());
             responses.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
             return;
         }
+        metrics.certificateIssued();
         log.info("CA: issued {} to workload {}.{}, valid until {}", identity, caller.workload(), caller.namespace(),
                 issued.leaf().getNotAfter().toInstant());
         responses.onNext(IstioCertificateResponse.newBuilder().addAllCertChain(issued.pemChain()).build());

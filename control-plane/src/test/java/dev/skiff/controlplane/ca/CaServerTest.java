@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.skiff.api.security.v1alpha1.IstioCertificateRequest;
 import dev.skiff.api.security.v1alpha1.IstioCertificateResponse;
 import dev.skiff.api.security.v1alpha1.IstioCertificateServiceGrpc;
+import dev.skiff.controlplane.telemetry.ControlPlaneMetrics;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -50,12 +51,14 @@ class CaServerTest {
     Path state;
 
     private final List<AutoCloseable> resources = new ArrayList<>();
+    private final ControlPlaneMetrics metrics = new ControlPlaneMetrics();
 
     @AfterEach
     void close() throws Exception {
         for (AutoCloseable resource : resources.reversed()) {
             resource.close();
         }
+        metrics.close();
     }
 
     @Test
@@ -169,6 +172,40 @@ class CaServerTest {
     }
 
     @Test
+    void countsRequestsOutcomesAndExpiriesUnderIstiodsMetricNames() throws Exception {
+        CaServer server = start(CaServerOptions.defaults(), List.of());
+        String token = server.tokens().mint("reviews-v1", "default", "bookinfo-reviews", Duration.ofHours(1));
+        var stub = stub(server, null, token);
+        stub.createCertificate(IstioCertificateRequest.newBuilder()
+                .setCsr(TestPki.csrPem(CertificateAuthority.newEcKeyPair())).build());
+        assertThatThrownBy(() -> stub.createCertificate(IstioCertificateRequest.newBuilder().setCsr(TestPki.csrPem(
+                CertificateAuthority.newEcKeyPair(), TestPki.uri("spiffe://cluster.local/ns/default/sa/admin")))
+                .build())).isInstanceOf(StatusRuntimeException.class);
+        assertThatThrownBy(() -> stub.createCertificate(IstioCertificateRequest.newBuilder().setCsr("junk").build()))
+                .isInstanceOf(StatusRuntimeException.class);
+        assertThatThrownBy(() -> stub.createCertificate(IstioCertificateRequest.newBuilder()
+                .setCsr(TestPki.csrPem(CertificateAuthority.newEcKeyPair())).setValidityDuration(-1).build()))
+                .isInstanceOf(StatusRuntimeException.class);
+        assertThatThrownBy(() -> stub(server, null, null).createCertificate(IstioCertificateRequest.newBuilder()
+                .setCsr(TestPki.csrPem(CertificateAuthority.newEcKeyPair())).build()))
+                .isInstanceOf(StatusRuntimeException.class);
+
+        assertThat(count("citadel_server_csr_count")).isEqualTo(5);
+        assertThat(count("citadel_server_success_cert_issuance_count")).isEqualTo(1);
+        assertThat(count("citadel_server_id_extraction_err_count")).isEqualTo(1);
+        assertThat(count("citadel_server_csr_parsing_err_count")).isEqualTo(1);
+        assertThat(metrics.registry().get("citadel_server_csr_sign_err_count").tag("error", "TTL_ERROR").counter()
+                .count()).isEqualTo(1);
+        assertThat(count("citadel_server_authentication_failure_count")).isEqualTo(1);
+        long rootExpiry = server.authority().rootCertificates().getFirst().getNotAfter().toInstant().getEpochSecond();
+        assertThat(metrics.registry().get("citadel_server_root_cert_expiry_timestamp").gauge().value())
+                .isEqualTo(rootExpiry);
+        assertThat(metrics.registry().get("citadel_server_cert_chain_expiry_timestamp").gauge().value())
+                .isEqualTo(rootExpiry);
+        assertThat(metrics.scrape()).contains("citadel_server_csr_count 5");
+    }
+
+    @Test
     void servesExtraServicesOnTheSameTlsPortBehindTheSameAuthentication() throws Exception {
         HealthStatusManager health = new HealthStatusManager();
         CaServer server = start(CaServerOptions.defaults(), List.of(health.getHealthService()));
@@ -181,6 +218,7 @@ class CaServerTest {
         assertThat(response.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
         assertUnauthenticated(() -> stub.check(HealthCheckRequest.getDefaultInstance()),
                 "no authorization metadata");
+        assertThat(count("citadel_server_authentication_failure_count")).isZero();
     }
 
     @Test
@@ -225,7 +263,7 @@ class CaServerTest {
 
     private CaServer start(CaServerOptions options, List<io.grpc.BindableService> extra) throws IOException {
         CaServer server = CaServer.create(state,
-                options.withAddress(new InetSocketAddress("127.0.0.1", 0)), extra).start();
+                options.withAddress(new InetSocketAddress("127.0.0.1", 0)), extra, metrics).start();
         resources.add(server);
         return server;
     }
@@ -279,6 +317,10 @@ class CaServerTest {
         return response.getCertChainList().stream()
                 .map(pem -> Pem.certificates(pem, "cert_chain").getFirst())
                 .toList();
+    }
+
+    private double count(String name) {
+        return metrics.registry().get(name).counter().count();
     }
 
     private static Duration lifetime(X509Certificate cert) {

@@ -13,6 +13,11 @@ public record TcpProxySpec(List<WeightedCluster> clusters) implements ChainActio
         clusters = WeightedClusters.validate(clusters, "tcp proxy");
     }
 
+    /** The sum of the clusters' weights. */
+    public int totalWeight() {
+        return WeightedClusters.totalWeight(clusters);
+    }
+
     /** A TCP proxy to a single cluster. */
     public static TcpProxySpec of(String cluster) {
         return new TcpProxySpec(List.of(WeightedCluster.of(cluster)));

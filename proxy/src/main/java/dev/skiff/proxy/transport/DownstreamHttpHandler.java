@@ -232,11 +232,8 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
 
     private void connectTcp(TcpProxySpec spec, RequestContext context) {
         Worker worker = connection.worker();
-        int total = 0;
-        for (WeightedCluster cluster : spec.clusters()) {
-            total += cluster.weight();
-        }
-        WeightedCluster picked = WeightedClusterPicker.pick(spec.clusters(), total, worker.router().random());
+        WeightedCluster picked = WeightedClusterPicker.pick(spec.clusters(), spec.totalWeight(),
+                worker.router().random());
         RouteDecision decision = worker.router().pickHost(null, picked.cluster(),
                 connection.live().get().clusters(), context);
         if (decision instanceof RouteDecision.LocalReply reply) {

@@ -32,11 +32,8 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         ctx.channel().config().setAutoRead(false);
-        int total = 0;
-        for (WeightedCluster cluster : spec.clusters()) {
-            total += cluster.weight();
-        }
-        WeightedCluster picked = WeightedClusterPicker.pick(spec.clusters(), total, worker.router().random());
+        WeightedCluster picked = WeightedClusterPicker.pick(spec.clusters(), spec.totalWeight(),
+                worker.router().random());
         RouteDecision decision = worker.router().pickHost(null, picked.cluster(), clusters, context);
         if (decision instanceof RouteDecision.LocalReply reply) {
             context.addFlag(reply.flag());

@@ -117,8 +117,11 @@ abstract class AdsStream<Q, R extends MessageLite> implements StreamObserver<Q> 
 
     private void pushNow() {
         metrics.pushStarted();
-        push();
-        metrics.pushFinished();
+        try {
+            push();
+        } finally {
+            metrics.pushFinished();
+        }
     }
 
     private void handle(Q request) {

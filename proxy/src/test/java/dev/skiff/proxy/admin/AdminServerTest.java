@@ -8,8 +8,10 @@ import dev.skiff.proxy.model.EndpointSet;
 import dev.skiff.proxy.model.LbPolicy;
 import dev.skiff.proxy.model.ProxyConfigSnapshot;
 import dev.skiff.proxy.model.UpstreamProtocol;
+import dev.skiff.proxy.transport.NoLeaks;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -24,6 +26,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+@ExtendWith(NoLeaks.class)
 class AdminServerTest {
 
     private final ProxyRuntime runtime = new ProxyRuntime(ProxyRuntimeOptions.defaults().withEventLoopThreads(1));

@@ -5,6 +5,7 @@ import dev.skiff.proxy.ProxyRuntimeOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Large bodies through two proxies with a client that reads in small steps: the proxies must stop reading the side
  * that is ahead and resume it, without losing, reordering or leaking bytes.
  */
+@ExtendWith(NoLeaks.class)
 class BackpressureTest {
 
     private TestBackend backend;

@@ -18,6 +18,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -28,6 +29,7 @@ import static dev.skiff.proxy.transport.TestMesh.OUTBOUND;
 import static dev.skiff.proxy.transport.TestMesh.REVIEWS_CLUSTER;
 import static org.assertj.core.api.Assertions.assertThat;
 
+@ExtendWith(NoLeaks.class)
 class DownstreamHttpHandlerTest {
 
     private final List<RequestContext> completed = new ArrayList<>();

@@ -31,6 +31,7 @@ import io.grpc.stub.StreamObserver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -51,6 +52,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** gRPC (HTTP/2 with trailers, streaming both ways) through an outbound and an inbound listener. */
+@ExtendWith(NoLeaks.class)
 class GrpcThroughProxyTest {
 
     private static final String CLUSTER = "outbound|9090||grpc-echo.default.svc.cluster.local";

@@ -9,6 +9,7 @@ import dev.skiff.proxy.model.UpstreamProtocol;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
@@ -26,6 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** HTTP/1.1 downstream, HTTP/2 between the two proxies, HTTP/1.1 to the application. */
+@ExtendWith(NoLeaks.class)
 class ProtocolBridgingTest {
 
     private final ConcurrentLinkedQueue<RequestContext> completed = new ConcurrentLinkedQueue<>();

@@ -8,6 +8,7 @@ import dev.skiff.proxy.model.ProxyConfigSnapshot;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -32,6 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+@ExtendWith(NoLeaks.class)
 class ProxyRuntimeTest {
 
     private final ConcurrentLinkedQueue<RequestContext> completed = new ConcurrentLinkedQueue<>();

@@ -10,6 +10,7 @@ import dev.skiff.proxy.model.TcpProxySpec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
@@ -22,6 +23,7 @@ import static dev.skiff.proxy.transport.TestMesh.loopback;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+@ExtendWith(NoLeaks.class)
 class TunnelsAndUpgradesTest {
 
     private final ConcurrentLinkedQueue<RequestContext> completed = new ConcurrentLinkedQueue<>();

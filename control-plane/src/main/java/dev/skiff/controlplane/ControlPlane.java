@@ -1,5 +1,7 @@
 package dev.skiff.controlplane;
 
+import dev.skiff.controlplane.ca.CaServer;
+import dev.skiff.controlplane.ca.CaServerOptions;
 import dev.skiff.controlplane.config.ConfigSnapshot;
 import dev.skiff.controlplane.config.ConfigSource;
 import dev.skiff.controlplane.monitor.MonitoringServer;
@@ -13,6 +15,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
 import java.time.Clock;
 import java.util.HashSet;
 import java.util.Set;
@@ -31,21 +35,25 @@ public final class ControlPlane implements AutoCloseable {
     private final AdsService ads;
     private final XdsServer xds;
     private final MonitoringServer monitoring;
+    private final CaServer ca;
     private final Set<String> reportedProblems = new HashSet<>();
     private volatile boolean loaded;
 
-    public ControlPlane(ConfigSource source, InetSocketAddress xdsAddress, InetSocketAddress monitoringAddress) {
+    public ControlPlane(ConfigSource source, InetSocketAddress xdsAddress, InetSocketAddress monitoringAddress,
+                        Path stateDir, CaServerOptions caOptions) throws IOException {
         this.source = source;
         this.ads = new AdsService(provider, proxies, Clock.systemUTC(), metrics);
         this.xds = new XdsServer(xdsAddress, ads);
         this.monitoring = new MonitoringServer(monitoringAddress, () -> loaded, proxies, metrics);
         metrics.watchConfigErrors(source::currentErrors);
+        this.ca = CaServer.create(stateDir, caOptions, List.of(ads), metrics);
     }
 
     /** Loads the configuration, then starts serving; returns once both ports are bound. */
     public ControlPlane start() throws IOException {
         source.start(this::apply);
         xds.start();
+        ca.start();
         monitoring.start();
         log.info("xDS on port {}, monitoring on port {}", xds.port(), monitoring.port());
         return this;
@@ -69,6 +77,14 @@ public final class ControlPlane implements AutoCloseable {
         return xds.port();
     }
 
+    public int caPort() {
+        return ca.port();
+    }
+
+    public CaServer ca() {
+        return ca;
+    }
+
     public int monitoringPort() {
         return monitoring.port();
     }
@@ -81,6 +97,7 @@ public final class ControlPlane implements AutoCloseable {
     @Override
     public void close() {
         monitoring.close();
+        ca.close();
         xds.close();
         source.close();
         metrics.close();

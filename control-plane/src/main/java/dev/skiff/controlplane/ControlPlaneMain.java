@@ -1,6 +1,11 @@
 package dev.skiff.controlplane;
 
+import dev.skiff.controlplane.ca.CaServer;
+import dev.skiff.controlplane.ca.CaServerOptions;
+import dev.skiff.controlplane.ca.CaSettings;
+import dev.skiff.controlplane.cli.TokenCommand;
 import dev.skiff.controlplane.cli.ValidateCommand;
+import dev.skiff.controlplane.config.GoDuration;
 import dev.skiff.controlplane.config.DirectoryConfigSource;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -14,7 +19,7 @@ import java.util.concurrent.CountDownLatch;
 
 /** Entry point of the control-plane jar: {@code skiff control-plane} and {@code skiff validate}. */
 @Command(name = "skiff", mixinStandardHelpOptions = true, subcommands = {
-        ControlPlaneMain.Run.class, ValidateCommand.class})
+        ControlPlaneMain.Run.class, ValidateCommand.class, TokenCommand.class})
 public final class ControlPlaneMain {
     private ControlPlaneMain() {
     }
@@ -41,6 +46,28 @@ public final class ControlPlaneMain {
                 description = "Where /ready and /debug/* are served over HTTP (default: ${DEFAULT-VALUE}).")
         String monitoringAddress;
 
+        @Option(names = "--state-dir", paramLabel = "DIR",
+                description = "Where the CA keeps its root, the bootstrap token key and the trust bundle "
+                        + "(default: .skiff/state under the working directory).")
+        Path stateDir = CaServer.DEFAULT_STATE_DIR;
+
+        @Option(names = "--ca-address", defaultValue = "127.0.0.1:15012", paramLabel = "HOST:PORT",
+                description = "Where the CA's certificate service is served over TLS gRPC (default: ${DEFAULT-VALUE}).")
+        String caAddress;
+
+        @Option(names = "--trust-domain", defaultValue = CaSettings.DEFAULT_TRUST_DOMAIN, paramLabel = "DOMAIN",
+                description = "The SPIFFE trust domain of workload identities (default: ${DEFAULT-VALUE}).")
+        String trustDomain;
+
+        @Option(names = "--cacerts", paramLabel = "DIR",
+                description = "Sign with a plugged intermediate: ca-cert.pem, ca-key.pem, root-cert.pem and "
+                        + "cert-chain.pem in DIR (default: a self-signed root kept in the state directory).")
+        Path cacerts;
+
+        @Option(names = "--max-workload-cert-ttl", defaultValue = "2160h", paramLabel = "DURATION",
+                description = "The longest validity a workload certificate can get (default: ${DEFAULT-VALUE}).")
+        String maxWorkloadCertTtl;
+
         @Override
         public Integer call() throws Exception {
             if (!Files.isDirectory(configDir)) {
@@ -48,8 +75,21 @@ public final class ControlPlaneMain {
                 return 2;
             }
             CountDownLatch stopped = new CountDownLatch(1);
+            CaSettings settings;
+            try {
+                settings = CaSettings.defaults().withTrustDomain(trustDomain)
+                        .withMaxWorkloadTtl(GoDuration.parse(maxWorkloadCertTtl));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(new CommandLine(new Run()), e.getMessage());
+            }
+            CaServerOptions caOptions = CaServerOptions.defaults()
+                    .withAddress(parse("--ca-address", caAddress)).withSettings(settings);
+            if (cacerts != null) {
+                caOptions = caOptions.withCacerts(cacerts);
+            }
             ControlPlane controlPlane = new ControlPlane(new DirectoryConfigSource(configDir),
-                    parse("--xds-address", xdsAddress), parse("--monitoring-address", monitoringAddress)).start();
+                    parse("--xds-address", xdsAddress), parse("--monitoring-address", monitoringAddress),
+                    stateDir, caOptions).start();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 controlPlane.close();
                 stopped.countDown();

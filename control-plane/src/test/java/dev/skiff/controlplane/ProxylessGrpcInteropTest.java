@@ -1,5 +1,6 @@
 package dev.skiff.controlplane;
 
+import dev.skiff.controlplane.ca.CaServerOptions;
 import dev.skiff.controlplane.config.DirectoryConfigSource;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -99,7 +100,9 @@ class ProxylessGrpcInteropTest {
                       weight: 20
                 """.formatted(v1.getPort(), v2.getPort()));
         controlPlane = new ControlPlane(new DirectoryConfigSource(config),
-                new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0)).start();
+                new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0),
+                Files.createDirectories(dir.resolve("state")),
+                CaServerOptions.defaults().withAddress(new InetSocketAddress("127.0.0.1", 0))).start();
 
         // grpc-xds reads its bootstrap from this property when the first xds: channel is created
         System.setProperty("io.grpc.xds.bootstrapConfig", """

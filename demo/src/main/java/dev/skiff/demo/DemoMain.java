@@ -57,6 +57,9 @@ public final class DemoMain implements Callable<Integer> {
             description = "Control plane monitoring port (default: ${DEFAULT-VALUE}).")
     int monitoringPort;
 
+    @Option(names = "--ca-port", defaultValue = "15012", description = "Control plane CA port (default: ${DEFAULT-VALUE}).")
+    int caPort;
+
     private final PrintStream out = System.out;
 
     public static void main(String[] args) {
@@ -86,7 +89,8 @@ public final class DemoMain implements Callable<Integer> {
             String xds = "127.0.0.1:" + xdsPort;
             out.println("Starting the control plane (config in " + configDir + ", logs in " + mesh.logDir() + ")");
             mesh.start("control-plane", List.of("control-plane", "--config-dir", configDir.toString(),
-                    "--xds-address", xds, "--monitoring-address", "127.0.0.1:" + monitoringPort));
+                    "--xds-address", xds, "--monitoring-address", "127.0.0.1:" + monitoringPort,
+                    "--ca-address", "127.0.0.1:" + caPort, "--state-dir", workDir.resolve("state").toString()));
             mesh.awaitReady("control plane", URI.create("http://127.0.0.1:" + monitoringPort + "/ready"), Duration.ofSeconds(60));
 
             List<String[]> sidecars = List.of(

@@ -56,7 +56,8 @@ final class LocalMesh implements AutoCloseable {
         xdsPort = freePort();
         monitoringPort = freePort();
         start("control-plane", jar("control-plane"), List.of("control-plane", "--config-dir", configDir.toString(),
-                "--xds-address", "127.0.0.1:" + xdsPort, "--monitoring-address", "127.0.0.1:" + monitoringPort));
+                "--xds-address", "127.0.0.1:" + xdsPort, "--monitoring-address", "127.0.0.1:" + monitoringPort,
+                "--ca-address", "127.0.0.1:" + freePort(), "--state-dir", work.resolve("state").toString()));
         awaitOk(URI.create("http://127.0.0.1:" + monitoringPort + "/ready"));
     }
 

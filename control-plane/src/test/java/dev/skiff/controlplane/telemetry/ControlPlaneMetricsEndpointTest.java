@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.skiff.controlplane.ControlPlane;
+import dev.skiff.controlplane.ca.CaServerOptions;
 import dev.skiff.controlplane.config.DirectoryConfigSource;
 import dev.skiff.controlplane.xds.TypeUrls;
 import dev.skiff.controlplane.xds.server.AdsTestClient;
@@ -27,6 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ControlPlaneMetricsEndpointTest {
     @TempDir
     Path config;
+    @TempDir
+    Path state;
 
     private final HttpClient http = HttpClient.newHttpClient();
     private ControlPlane controlPlane;
@@ -71,7 +74,9 @@ class ControlPlaneMetricsEndpointTest {
                   trafficPolicy: {loadBalancer: {simple: NOT_A_POLICY}}
                 """);
         controlPlane = new ControlPlane(new DirectoryConfigSource(config),
-                new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0)).start();
+                new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0),
+                state,
+                CaServerOptions.defaults().withAddress(new InetSocketAddress("127.0.0.1", 0))).start();
 
         assertThat(samples()).contains(
                 "pilot_inbound_updates{type=\"config\"} 1",

@@ -1,5 +1,6 @@
 package dev.skiff.proxy.transport;
 
+import dev.skiff.proxy.filter.HttpFilterChain;
 import dev.skiff.proxy.filter.RequestContext;
 import dev.skiff.proxy.filter.ResponseFlag;
 import dev.skiff.proxy.filter.RouteDecision;
@@ -34,6 +35,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
 
 import java.util.ArrayDeque;
 
@@ -191,7 +193,8 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
         boolean head = request.method().equals(HttpMethod.HEAD);
         request.setUri(view.path());
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
-        exchange = new HttpExchange(this, context, worker.requestListener(), request, decision.host(), head, upgrade);
+        exchange = new HttpExchange(this, context, worker.requestListener(), request, HttpFilterChain.standard(),
+                decision.route(), worker.router().random(), decision.host(), head, upgrade);
         int timeout = (int) Math.min(Integer.MAX_VALUE, decision.cluster().spec().connectTimeout().toMillis());
         exchange.start(worker.pools(), upstreamHttp2, timeout);
     }
@@ -366,6 +369,11 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
     @Override
     public boolean isWritable() {
         return ctx.channel().isWritable();
+    }
+
+    @Override
+    public EventExecutor executor() {
+        return ctx.executor();
     }
 
     @Override

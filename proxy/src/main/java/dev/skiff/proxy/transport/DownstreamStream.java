@@ -4,6 +4,7 @@ import dev.skiff.proxy.upstream.UpstreamStream;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.util.concurrent.EventExecutor;
 
 /**
  * The downstream side of one request as the exchange sees it, whatever the downstream protocol: response parts go
@@ -31,6 +32,9 @@ interface DownstreamStream {
     void abort();
 
     boolean isWritable();
+
+    /** The event loop the stream (and so the exchange) lives on. */
+    EventExecutor executor();
 
     /** Flushes the response parts sent so far. */
     void flush();

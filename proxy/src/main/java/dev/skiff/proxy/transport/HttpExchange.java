@@ -1,8 +1,11 @@
 package dev.skiff.proxy.transport;
 
+import dev.skiff.proxy.filter.HttpFilterCallbacks;
+import dev.skiff.proxy.filter.HttpFilterChain;
 import dev.skiff.proxy.filter.RequestContext;
 import dev.skiff.proxy.filter.RequestListener;
 import dev.skiff.proxy.filter.ResponseFlag;
+import dev.skiff.proxy.model.Route;
 import dev.skiff.proxy.upstream.ConnectCallback;
 import dev.skiff.proxy.upstream.UpstreamHost;
 import dev.skiff.proxy.upstream.UpstreamListener;
@@ -17,14 +20,17 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
 
 import java.util.ArrayDeque;
+import java.util.random.RandomGenerator;
 
 /**
  * One request forwarded to one upstream host over a pooled HTTP/1.1 connection, streamed both ways with
- * backpressure. Lives on the downstream connection's event loop, which also owns the upstream connection.
+ * backpressure. Lives on the downstream connection's event loop, which also owns the upstream connection. The
+ * request first passes the {@link HttpFilterChain}; the exchange is the filters' {@link HttpFilterCallbacks}.
  */
-final class HttpExchange implements UpstreamListener, ConnectCallback {
+final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilterCallbacks {
 
     static final String CONNECT_FAILURE_BODY =
             "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
@@ -37,10 +43,18 @@ final class HttpExchange implements UpstreamListener, ConnectCallback {
     private final RequestContext context;
     private final RequestListener requestListener;
     private final HttpRequest head;
+    private final HttpFilterChain filters;
+    private final Route route;
+    private final RandomGenerator random;
     private final UpstreamHost host;
     private final boolean headRequest;
     private final boolean upgradeRequested;
     private ArrayDeque<HttpContent> pending;
+    private UpstreamPools pools;
+    private boolean upstreamHttp2;
+    private int connectTimeoutMillis;
+    private int stoppedAt;
+    private boolean hostStarted;
     private UpstreamStream upstream;
     private boolean requestComplete;
     private boolean responseStarted;
@@ -50,37 +64,97 @@ final class HttpExchange implements UpstreamListener, ConnectCallback {
     private boolean done;
 
     HttpExchange(DownstreamStream downstream, RequestContext context, RequestListener requestListener,
-                 HttpRequest head, UpstreamHost host, boolean headRequest, boolean upgradeRequested) {
+                 HttpRequest head, HttpFilterChain filters, Route route, RandomGenerator random,
+                 UpstreamHost host, boolean headRequest, boolean upgradeRequested) {
         this.downstream = downstream;
         this.context = context;
         this.requestListener = requestListener;
         this.head = head;
+        this.filters = filters;
+        this.route = route;
+        this.random = random;
         this.host = host;
         this.headRequest = headRequest;
         this.upgradeRequested = upgradeRequested;
     }
 
-    RequestContext context() {
+    @Override
+    public RequestContext context() {
         return context;
     }
 
-    boolean isDone() {
+    @Override
+    public boolean isDone() {
         return done;
     }
 
+    @Override
+    public HttpRequest request() {
+        return head;
+    }
+
+    @Override
+    public Route route() {
+        return route;
+    }
+
+    @Override
+    public RandomGenerator random() {
+        return random;
+    }
+
+    @Override
+    public EventExecutor executor() {
+        return downstream.executor();
+    }
+
     /**
-     * Asks the event loop's pools for a way to the host and sends the request once there is one.
+     * Runs the request through the filters, then asks the event loop's pools for a way to the host and sends the
+     * request once there is one. The request body waits (paused, or queued) meanwhile.
      *
      * @param http2 whether to speak HTTP/2 (prior knowledge) to the host rather than HTTP/1.1
      */
     void start(UpstreamPools pools, boolean http2, int connectTimeoutMillis) {
-        host.requestStarted();
+        this.pools = pools;
+        this.upstreamHttp2 = http2;
+        this.connectTimeoutMillis = connectTimeoutMillis;
         downstream.pauseRequestBody();
-        if (http2) {
+        runFilters(0);
+    }
+
+    @Override
+    public void resume() {
+        if (!done) {
+            runFilters(stoppedAt + 1);
+        }
+    }
+
+    private void runFilters(int from) {
+        stoppedAt = filters.run(from, this);
+        if (stoppedAt == filters.size() && !done) {
+            connect();
+        }
+    }
+
+    private void connect() {
+        hostStarted = true;
+        host.requestStarted();
+        if (upstreamHttp2) {
             pools.http2Pool(host.address()).acquire(host, connectTimeoutMillis, this);
         } else {
             pools.pool(host.address()).acquire(host, connectTimeoutMillis, this);
         }
+    }
+
+    @Override
+    public void sendLocalReply(int status, String body, ResponseFlag flag) {
+        if (done) {
+            return;
+        }
+        if (flag != null) {
+            context.addFlag(flag);
+        }
+        finishWithLocalReply(status, body);
     }
 
     @Override
@@ -168,7 +242,7 @@ final class HttpExchange implements UpstreamListener, ConnectCallback {
         if (upstream != null) {
             upstream.release(false);
         }
-        host.requestFinished();
+        hostFinished();
         requestListener.onComplete(context);
     }
 
@@ -208,6 +282,7 @@ final class HttpExchange implements UpstreamListener, ConnectCallback {
         upstreamKeepAlive = HttpUtil.isKeepAlive(full);
         recordGrpcStatus(full.headers());
         recordGrpcStatus(full.trailingHeaders());
+        filters.onResponse(this, full);
         ProxyHeaders.prepareResponse(full.headers(), false);
         context.addBytesSent(full.content().readableBytes());
         downstream.sendFullResponse(full, headRequest || code == 204 || code == 304);
@@ -232,6 +307,7 @@ final class HttpExchange implements UpstreamListener, ConnectCallback {
         context.responseCode(code);
         upstreamKeepAlive = HttpUtil.isKeepAlive(response);
         recordGrpcStatus(response.headers());
+        filters.onResponse(this, response);
         ProxyHeaders.prepareResponse(response.headers(), false);
         downstream.sendResponseHead(response, headRequest || code == 204 || code == 304);
     }
@@ -276,14 +352,14 @@ final class HttpExchange implements UpstreamListener, ConnectCallback {
 
     private void switchToTunnel() {
         done = true;
-        host.requestFinished();
+        hostFinished();
         downstream.switchToTunnel(upstream, new TunnelCompletion(context, requestListener));
     }
 
     private void finish() {
         done = true;
         upstream.release(requestComplete && upstreamKeepAlive);
-        host.requestFinished();
+        hostFinished();
         downstream.exchangeFinished(requestComplete);
         requestListener.onComplete(context);
     }
@@ -297,7 +373,7 @@ final class HttpExchange implements UpstreamListener, ConnectCallback {
         if (responseStarted) {
             done = true;
             releasePending();
-            host.requestFinished();
+            hostFinished();
             downstream.abort();
             requestListener.onComplete(context);
         } else {
@@ -313,16 +389,27 @@ final class HttpExchange implements UpstreamListener, ConnectCallback {
     }
 
     private void failWithLocalReply(String body) {
+        finishWithLocalReply(503, body);
+    }
+
+    private void finishWithLocalReply(int status, String body) {
         done = true;
         releasePending();
         if (upstream != null) {
             upstream.release(false);
         }
-        host.requestFinished();
-        downstream.sendLocalReply(503, body);
-        context.responseCode(503);
+        hostFinished();
+        downstream.sendLocalReply(status, body);
+        context.responseCode(status);
         downstream.exchangeFinished(requestComplete);
         requestListener.onComplete(context);
+    }
+
+    private void hostFinished() {
+        if (hostStarted) {
+            hostStarted = false;
+            host.requestFinished();
+        }
     }
 
     private void releasePending() {

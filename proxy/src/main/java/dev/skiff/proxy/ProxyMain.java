@@ -4,6 +4,10 @@ import dev.skiff.proxy.admin.AdminServer;
 import dev.skiff.proxy.admin.HealthServer;
 import dev.skiff.proxy.model.ListenerSpec;
 import dev.skiff.proxy.model.ProxyConfigSnapshot;
+import dev.skiff.proxy.telemetry.IstioMetrics;
+import dev.skiff.proxy.telemetry.IstioTelemetry;
+import dev.skiff.proxy.telemetry.PrometheusEndpoint;
+import dev.skiff.proxy.telemetry.WorkloadMetadata;
 import dev.skiff.proxy.xds.AdsClient;
 import dev.skiff.proxy.xds.NodeIdentity;
 import dev.skiff.proxy.xds.ReconnectBackoff;
@@ -62,6 +66,16 @@ public final class ProxyMain implements Callable<Integer> {
                     + " ${DEFAULT-VALUE}).")
     private int healthPort;
 
+    @Option(names = "--stats-port", defaultValue = "15090", paramLabel = "PORT",
+            description = "Port of Istio's standard metrics (GET /stats/prometheus) on the workload address"
+                    + " (default: ${DEFAULT-VALUE}).")
+    private int statsPort;
+
+    @Option(names = "--cluster-id", defaultValue = WorkloadMetadata.DEFAULT_CLUSTER_ID, paramLabel = "ID",
+            description = "The cluster the workload runs in, reported in the source_cluster and destination_cluster"
+                    + " metric labels (default: ${DEFAULT-VALUE}, as in Istio).")
+    private String clusterId;
+
     @Option(names = "--label", paramLabel = "KEY=VALUE",
             description = "A label of the workload, reported to the control plane; repeatable.")
     private Map<String, String> labels = new LinkedHashMap<>();
@@ -104,6 +118,7 @@ public final class ProxyMain implements Callable<Integer> {
         HostPort target = HostPort.parse(spec.commandLine(), controlPlane);
         requirePort(adminPort, "--admin-port");
         requirePort(healthPort, "--health-port");
+        requirePort(statsPort, "--stats-port");
         return new Running(identity, target);
     }
 
@@ -166,6 +181,8 @@ public final class ProxyMain implements Callable<Integer> {
         private volatile String servingAddress;
         private volatile AdminServer admin;
         private volatile HealthServer health;
+        private volatile PrometheusEndpoint stats;
+        private final IstioTelemetry telemetry;
         private volatile int exitCode;
         private boolean closing;
 
@@ -173,7 +190,9 @@ public final class ProxyMain implements Callable<Integer> {
             this.identity = identity;
             log.info("skiff proxy for {}.{} starting: node {}, control plane {}", identity.workload(),
                     identity.namespace(), identity.nodeId(), target);
-            this.runtime = new ProxyRuntime(ProxyRuntimeOptions.defaults());
+            this.telemetry = new IstioTelemetry(new IstioMetrics(), new WorkloadMetadata(identity.workload(),
+                    identity.namespace(), identity.workload(), identity.labels(), clusterId), identity.nodeId());
+            this.runtime = new ProxyRuntime(ProxyRuntimeOptions.defaults().withRequestListener(telemetry));
             this.assembler = new XdsConfigAssembler(identity.toNode(), Clock.systemUTC(), this::apply);
             this.client = AdsClient.plaintext(target.host(), target.port(), identity.toNode(), assembler,
                     ReconnectBackoff.standard(new SplittableRandom()));
@@ -222,7 +241,8 @@ public final class ProxyMain implements Callable<Integer> {
             servingAddress = workloadAddress;
             InetAddress ip = InetAddress.ofLiteral(workloadAddress);
             admin = new AdminServer(new InetSocketAddress(ip, adminPort), runtime, assembler::configDumpJson,
-                    assembler::hasFullConfig);
+                    assembler::hasFullConfig, telemetry.metrics()::humanReadable);
+            stats = new PrometheusEndpoint(new InetSocketAddress(ip, statsPort), telemetry.metrics());
             health = new HealthServer(new InetSocketAddress(ip, healthPort), runtime.eventLoopGroup(),
                     assembler::hasFullConfig);
             log.info("admin server on {}, health server on {}", admin.address(), health.address());
@@ -254,6 +274,17 @@ public final class ProxyMain implements Callable<Integer> {
             return server == null ? Optional.empty() : Optional.of(server.address());
         }
 
+        /** Where Istio's standard metrics are served ({@code /stats/prometheus}), once started. */
+        public Optional<InetSocketAddress> statsAddress() {
+            PrometheusEndpoint server = stats;
+            return server == null ? Optional.empty() : Optional.of(server.address());
+        }
+
+        /** The sidecar's Istio telemetry (its metrics registry and peer metadata exchange). */
+        public IstioTelemetry telemetry() {
+            return telemetry;
+        }
+
         /** Where the health server listens, once started. */
         public Optional<InetSocketAddress> healthAddress() {
             HealthServer server = health;
@@ -283,6 +314,7 @@ public final class ProxyMain implements Callable<Integer> {
                 client.close();
                 closeQuietly(health);
                 closeQuietly(admin);
+                closeQuietly(stats);
                 runtime.close();
             } finally {
                 closed.countDown();

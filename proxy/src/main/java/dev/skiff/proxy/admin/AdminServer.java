@@ -20,7 +20,8 @@ import java.util.function.Supplier;
  *   <li>{@code /ready}: 200 {@code LIVE} once ready, else 503 {@code PRE_INITIALIZING};</li>
  *   <li>{@code /clusters}: one {@code cluster::host:port::stat::value} line per host statistic;</li>
  *   <li>{@code /config_dump}: the xDS configuration as JSON, as the xDS client provides it;</li>
- *   <li>{@code /runtime}: a JSON summary of what the data plane serves (version, bound listeners, clusters).</li>
+ *   <li>{@code /runtime}: a JSON summary of what the data plane serves (version, bound listeners, clusters);</li>
+ *   <li>{@code /stats}: the proxy's counters, one per line, for a human.</li>
  * </ul>
  */
 public final class AdminServer implements AutoCloseable {
@@ -29,6 +30,7 @@ public final class AdminServer implements AutoCloseable {
     private final ProxyRuntime runtime;
     private final Supplier<String> configDump;
     private final BooleanSupplier ready;
+    private final Supplier<String> stats;
 
     /**
      * @param bind       where to listen
@@ -38,6 +40,16 @@ public final class AdminServer implements AutoCloseable {
      */
     public AdminServer(InetSocketAddress bind, ProxyRuntime runtime, Supplier<String> configDump,
                        BooleanSupplier ready) {
+        this(bind, runtime, configDump, ready, () -> "");
+    }
+
+    /**
+     * Like {@link #AdminServer(InetSocketAddress, ProxyRuntime, Supplier, BooleanSupplier)}, with {@code /stats}
+     * answering what {@code stats} renders (one statistic per line, for a human).
+     */
+    public AdminServer(InetSocketAddress bind, ProxyRuntime runtime, Supplier<String> configDump,
+                       BooleanSupplier ready, Supplier<String> stats) {
+        this.stats = stats;
         this.runtime = runtime;
         this.configDump = configDump;
         this.ready = ready;
@@ -56,8 +68,9 @@ public final class AdminServer implements AutoCloseable {
             case "/clusters" -> AdminReply.text(200, clusters(runtime.state()));
             case "/config_dump" -> AdminReply.json(configDump.get());
             case "/runtime" -> AdminReply.json(runtimeSummary(runtime.state()));
+            case "/stats" -> AdminReply.text(200, stats.get());
             default -> AdminReply.text(404, "unknown path " + query.path()
-                    + " (expected: /ready, /clusters, /config_dump or /runtime)\n");
+                    + " (expected: /ready, /clusters, /config_dump, /runtime or /stats)\n");
         };
     }
 

@@ -2,6 +2,8 @@ package dev.skiff.proxy.filter;
 
 import dev.skiff.proxy.model.Direction;
 
+import io.netty.buffer.ByteBuf;
+
 import java.net.InetSocketAddress;
 import java.util.EnumSet;
 import java.util.Set;
@@ -32,6 +34,10 @@ public final class RequestContext {
     private int flags;
     private long bytesReceived;
     private long bytesSent;
+    private String peerMetadata = "";
+    private boolean grpc;
+    private GrpcMessageCounter requestMessages;
+    private GrpcMessageCounter responseMessages;
 
     public RequestContext(String listenerName, Direction direction, long startNanos) {
         this.listenerName = listenerName;
@@ -106,6 +112,53 @@ public final class RequestContext {
         return bytesSent;
     }
 
+    /** The peer's {@code x-envoy-peer-metadata} header as received, empty when none came. */
+    public String peerMetadata() {
+        return peerMetadata;
+    }
+
+    public void peerMetadata(String peerMetadata) {
+        this.peerMetadata = peerMetadata;
+    }
+
+    /** Whether the request is gRPC (its content type is {@code application/grpc...}). */
+    public boolean grpc() {
+        return grpc;
+    }
+
+    /** Marks the request as gRPC; its messages are counted from then on. */
+    public void markGrpc() {
+        if (!grpc) {
+            grpc = true;
+            requestMessages = new GrpcMessageCounter();
+            responseMessages = new GrpcMessageCounter();
+        }
+    }
+
+    /** Counts the gRPC messages in a part of the request body (nothing for other requests). */
+    public void countRequestMessages(ByteBuf body) {
+        if (requestMessages != null) {
+            requestMessages.count(body);
+        }
+    }
+
+    /** Counts the gRPC messages in a part of the response body (nothing for other requests). */
+    public void countResponseMessages(ByteBuf body) {
+        if (responseMessages != null) {
+            responseMessages.count(body);
+        }
+    }
+
+    /** gRPC messages sent by the client so far, 0 for other requests. */
+    public long requestMessages() {
+        return requestMessages == null ? 0 : requestMessages.messages();
+    }
+
+    /** gRPC messages sent by the server so far, 0 for other requests. */
+    public long responseMessages() {
+        return responseMessages == null ? 0 : responseMessages.messages();
+    }
+
     public RequestContext request(String method, String authority, String path, String protocol) {
         this.method = method;
         this.authority = authority;
@@ -156,6 +209,11 @@ public final class RequestContext {
 
     public boolean hasFlag(ResponseFlag flag) {
         return (flags & flag.bit()) != 0;
+    }
+
+    /** The flags as a bit set, one bit per {@link ResponseFlag} ordinal. */
+    public int flagBits() {
+        return flags;
     }
 
     public Set<ResponseFlag> flags() {

@@ -190,6 +190,7 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
         Worker worker = connection.worker();
         context.requestId(ProxyHeaders.prepareRequest(request.headers(), view.authority(), upgrade, upstreamHttp2,
                 worker.router().random()));
+        worker.requestListener().onRequestHeaders(context, request.headers());
         boolean head = request.method().equals(HttpMethod.HEAD);
         request.setUri(view.path());
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
@@ -239,6 +240,7 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
                 worker.router().random());
         RouteDecision decision = worker.router().pickHost(null, picked.cluster(),
                 connection.live().get().clusters(), context);
+        worker.requestListener().onConnectionOpened(context);
         if (decision instanceof RouteDecision.LocalReply reply) {
             context.addFlag(reply.flag());
             localReply(context, reply.status(), reply.body());

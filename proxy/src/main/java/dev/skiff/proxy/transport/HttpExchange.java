@@ -190,6 +190,7 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
     /** A part of the request body from downstream; ownership passes to the exchange. */
     void onRequestContent(HttpContent content) {
         context.addBytesReceived(content.content().readableBytes());
+        context.countRequestMessages(content.content());
         if (content instanceof LastHttpContent) {
             requestComplete = true;
         }
@@ -284,7 +285,9 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
         recordGrpcStatus(full.trailingHeaders());
         filters.onResponse(this, full);
         ProxyHeaders.prepareResponse(full.headers(), false);
+        requestListener.onResponseHeaders(context, full.headers());
         context.addBytesSent(full.content().readableBytes());
+        context.countResponseMessages(full.content());
         downstream.sendFullResponse(full, headRequest || code == 204 || code == 304);
         finish();
     }
@@ -309,6 +312,7 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
         recordGrpcStatus(response.headers());
         filters.onResponse(this, response);
         ProxyHeaders.prepareResponse(response.headers(), false);
+        requestListener.onResponseHeaders(context, response.headers());
         downstream.sendResponseHead(response, headRequest || code == 204 || code == 304);
     }
 
@@ -331,6 +335,7 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
             return;
         }
         context.addBytesSent(content.content().readableBytes());
+        context.countResponseMessages(content.content());
         if (last) {
             recordGrpcStatus(((LastHttpContent) content).trailingHeaders());
         }

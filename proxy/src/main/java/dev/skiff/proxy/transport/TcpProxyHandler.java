@@ -35,6 +35,7 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
         WeightedCluster picked = WeightedClusterPicker.pick(spec.clusters(), spec.totalWeight(),
                 worker.router().random());
         RouteDecision decision = worker.router().pickHost(null, picked.cluster(), clusters, context);
+        worker.requestListener().onConnectionOpened(context);
         if (decision instanceof RouteDecision.LocalReply reply) {
             context.addFlag(reply.flag());
             fail(ctx);

@@ -1,0 +1,380 @@
+package dev.skiff.proxy.telemetry;
+
+import dev.skiff.proxy.filter.RequestContext;
+import dev.skiff.proxy.filter.RequestListener;
+import dev.skiff.proxy.model.Direction;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Tags;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Istio's standard metrics for one sidecar, recorded from finished requests and TCP connections, plus Istio's HTTP
+ * peer metadata exchange. Outbound traffic is reported with {@code reporter="source"}, inbound traffic with
+ * {@code reporter="destination"}.
+ *
+ * <p>On the way out the client sidecar adds its own metadata to the request ({@code x-envoy-peer-metadata},
+ * {@code x-envoy-peer-metadata-id}); the server sidecar takes them off before the application sees them and, when
+ * they came, adds its own to the response, which the client sidecar takes off again. Each side so knows the other's
+ * workload without guessing from addresses. TCP connections carry no metadata (Istio exchanges it over mutual TLS
+ * only), so their peer labels are {@code unknown}.
+ *
+ * <p>Label sets are resolved once and cached (per cluster or inbound host, per peer, per protocol, per outcome);
+ * recording a request is a few map lookups on cached strings and the meter updates. Every cache is bounded.
+ */
+public final class IstioTelemetry implements RequestListener {
+
+    static final int MAX_PEERS = 1024;
+    static final int MAX_SERVICES = 1024;
+    static final int MAX_INBOUND_HOSTS = 128;
+    static final int MAX_OUTCOMES = 64;
+
+    private static final Logger log = LoggerFactory.getLogger(IstioTelemetry.class);
+    private static final AsciiString PEER_HEADER = AsciiString.cached(PeerMetadataCodec.HEADER);
+    private static final AsciiString PEER_ID_HEADER = AsciiString.cached(PeerMetadataCodec.ID_HEADER);
+    private static final String GRPC_CONTENT_TYPE = "application/grpc";
+
+    private final IstioMetrics metrics;
+    private final WorkloadMetadata local;
+    private final Peer localPeer;
+    private final AsciiString localHeader;
+    private final AsciiString localId;
+    private final ConcurrentHashMap<String, Peer> peers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, ServiceSeries> outbound = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, ServiceSeries> inbound = new ConcurrentHashMap<>();
+    private final ServiceSeries unknownInbound;
+
+    /**
+     * @param metrics the registry to record into
+     * @param local   this sidecar's workload
+     * @param nodeId  this sidecar's node id, sent as {@code x-envoy-peer-metadata-id}
+     */
+    public IstioTelemetry(IstioMetrics metrics, WorkloadMetadata local, String nodeId) {
+        this.metrics = metrics;
+        this.local = local;
+        this.localPeer = Peer.of(local);
+        this.localHeader = AsciiString.cached(PeerMetadataCodec.encode(local));
+        this.localId = AsciiString.cached(nodeId);
+        this.unknownInbound = new ServiceSeries(DestinationService.UNKNOWN, true);
+    }
+
+    public IstioMetrics metrics() {
+        return metrics;
+    }
+
+    @Override
+    public void onRequestHeaders(RequestContext context, HttpHeaders headers) {
+        String contentType = headers.get(HttpHeaderNames.CONTENT_TYPE);
+        if (contentType != null && contentType.regionMatches(true, 0, GRPC_CONTENT_TYPE, 0,
+                GRPC_CONTENT_TYPE.length())) {
+            context.markGrpc();
+        }
+        if (context.direction() == Direction.INBOUND) {
+            takePeer(context, headers);
+        } else {
+            headers.set(PEER_HEADER, localHeader);
+            headers.set(PEER_ID_HEADER, localId);
+        }
+    }
+
+    @Override
+    public void onResponseHeaders(RequestContext context, HttpHeaders headers) {
+        if (context.direction() == Direction.INBOUND) {
+            headers.remove(PEER_HEADER);
+            headers.remove(PEER_ID_HEADER);
+            if (!context.peerMetadata().isEmpty()) {
+                headers.set(PEER_HEADER, localHeader);
+                headers.set(PEER_ID_HEADER, localId);
+            }
+        } else {
+            takePeer(context, headers);
+        }
+    }
+
+    private static void takePeer(RequestContext context, HttpHeaders headers) {
+        String peer = headers.get(PEER_HEADER);
+        if (peer != null) {
+            context.peerMetadata(peer);
+            headers.remove(PEER_HEADER);
+        }
+        headers.remove(PEER_ID_HEADER);
+    }
+
+    @Override
+    public void onConnectionOpened(RequestContext context) {
+        tcpSeries(context).opened.increment();
+    }
+
+    @Override
+    public void onComplete(RequestContext context) {
+        if (isTcp(context)) {
+            TcpSeries series = tcpSeries(context);
+            TcpOutcome outcome = series.outcome(context.flagBits(), context);
+            outcome.closed.increment();
+            outcome.sent.increment(context.bytesSent());
+            outcome.received.increment(context.bytesReceived());
+            return;
+        }
+        if (context.method().equals("CONNECT")) {
+            return;
+        }
+        ServiceSeries service = service(context);
+        Peer peer = peer(context.peerMetadata());
+        RequestSeries series = service.requests(peer, context.grpc());
+        RequestOutcome outcome = series.outcome(context);
+        outcome.requests.increment();
+        outcome.duration.record((System.nanoTime() - context.startNanos()) / 1_000_000.0);
+        outcome.requestBytes.record(context.bytesReceived());
+        outcome.responseBytes.record(context.bytesSent());
+        if (context.grpc()) {
+            outcome.requestMessages.increment(context.requestMessages());
+            outcome.responseMessages.increment(context.responseMessages());
+        }
+    }
+
+    /** A TCP proxy connection (no HTTP request line), or a CONNECT tunnel to a TCP service. */
+    private static boolean isTcp(RequestContext context) {
+        return context.protocol().isEmpty() || (context.method().equals("CONNECT") && !context.cluster().isEmpty());
+    }
+
+    private TcpSeries tcpSeries(RequestContext context) {
+        return service(context).tcp();
+    }
+
+    private ServiceSeries service(RequestContext context) {
+        if (context.direction() == Direction.INBOUND) {
+            String authority = context.authority();
+            ServiceSeries series = inbound.get(authority);
+            if (series != null) {
+                return series;
+            }
+            if (authority.isEmpty() || inbound.size() >= MAX_INBOUND_HOSTS) {
+                return unknownInbound;
+            }
+            return inbound.computeIfAbsent(authority,
+                    a -> new ServiceSeries(DestinationService.ofAuthority(a, local.namespace()), true));
+        }
+        String cluster = context.cluster();
+        ServiceSeries series = outbound.get(cluster);
+        if (series != null) {
+            return series;
+        }
+        DestinationService resolved = DestinationService.ofCluster(cluster);
+        if (outbound.size() >= MAX_SERVICES) {
+            return new ServiceSeries(resolved, false);
+        }
+        return outbound.computeIfAbsent(cluster, c -> new ServiceSeries(resolved, false));
+    }
+
+    /** The peer a metadata header describes; {@link Peer#UNKNOWN} when none came or it cannot be read. */
+    Peer peer(String header) {
+        if (header.isEmpty()) {
+            return Peer.UNKNOWN;
+        }
+        Peer peer = peers.get(header);
+        if (peer != null) {
+            return peer;
+        }
+        Peer resolved;
+        try {
+            resolved = Peer.of(PeerMetadataCodec.decode(header));
+        } catch (IllegalArgumentException e) {
+            log.debug("peer metadata ignored: {}", e.getMessage());
+            resolved = Peer.UNKNOWN;
+        }
+        if (peers.size() < MAX_PEERS) {
+            peers.putIfAbsent(header, resolved);
+        }
+        return resolved;
+    }
+
+    /** The series of one destination service as this sidecar reports it. */
+    private final class ServiceSeries {
+        private final DestinationService service;
+        private final boolean destination;
+        private final ConcurrentHashMap<Peer, RequestSeries[]> byPeer = new ConcurrentHashMap<>();
+        private volatile TcpSeries tcp;
+
+        /**
+         * @param destination whether this sidecar serves the service (inbound: reporter destination) rather than
+         *                    calls it (outbound: reporter source)
+         */
+        ServiceSeries(DestinationService service, boolean destination) {
+            this.service = service;
+            this.destination = destination;
+        }
+
+        RequestSeries requests(Peer peer, boolean grpc) {
+            RequestSeries[] pair = byPeer.get(peer);
+            if (pair == null) {
+                pair = byPeer.size() >= MAX_PEERS ? newPair(peer) : byPeer.computeIfAbsent(peer, this::newPair);
+            }
+            return pair[grpc ? 1 : 0];
+        }
+
+        private RequestSeries[] newPair(Peer peer) {
+            return new RequestSeries[]{new RequestSeries(baseTags(peer, "http"), false),
+                    new RequestSeries(baseTags(peer, "grpc"), true)};
+        }
+
+        TcpSeries tcp() {
+            TcpSeries series = tcp;
+            if (series == null) {
+                synchronized (this) {
+                    series = tcp;
+                    if (series == null) {
+                        series = new TcpSeries(baseTags(Peer.UNKNOWN, "tcp"));
+                        tcp = series;
+                    }
+                }
+            }
+            return series;
+        }
+
+        /** Every label but the outcome (response code, gRPC status, response flags). */
+        private Tags baseTags(Peer peer, String protocol) {
+            Peer source = destination ? peer : localPeer;
+            Peer target = destination ? localPeer : peer;
+            return Tags.of(
+                    "reporter", destination ? "destination" : "source",
+                    "source_workload", source.workload,
+                    "source_canonical_service", source.canonicalService,
+                    "source_canonical_revision", source.canonicalRevision,
+                    "source_workload_namespace", source.namespace,
+                    "source_principal", WorkloadMetadata.UNKNOWN,
+                    "source_app", source.app,
+                    "source_version", source.version,
+                    "source_cluster", source.cluster,
+                    "destination_workload", target.workload,
+                    "destination_workload_namespace", target.namespace,
+                    "destination_principal", WorkloadMetadata.UNKNOWN,
+                    "destination_app", target.app,
+                    "destination_version", target.version,
+                    "destination_service", service.host(),
+                    "destination_service_name", service.name(),
+                    "destination_service_namespace", service.namespace(),
+                    "destination_canonical_service", target.canonicalService,
+                    "destination_canonical_revision", target.canonicalRevision,
+                    "destination_cluster", target.cluster,
+                    "request_protocol", protocol,
+                    "connection_security_policy", destination ? "none" : WorkloadMetadata.UNKNOWN);
+        }
+
+    }
+
+    /** The request series of one reporter, service, peer and protocol; its outcomes are added as they occur. */
+    private final class RequestSeries {
+        private final Tags base;
+        private final boolean grpc;
+        private final AtomicReference<RequestOutcome[]> outcomes = new AtomicReference<>(new RequestOutcome[0]);
+
+        RequestSeries(Tags base, boolean grpc) {
+            this.base = base;
+            this.grpc = grpc;
+        }
+
+        RequestOutcome outcome(RequestContext context) {
+            int code = context.responseCode();
+            int flags = context.flagBits();
+            String grpcStatus = context.grpcStatus();
+            RequestOutcome[] known = outcomes.get();
+            for (RequestOutcome outcome : known) {
+                if (outcome.code == code && outcome.flags == flags && outcome.grpcStatus.equals(grpcStatus)) {
+                    return outcome;
+                }
+            }
+            RequestOutcome created = new RequestOutcome(code, flags, grpcStatus, base.and(
+                    "response_code", Integer.toString(code),
+                    "grpc_response_status", grpcStatus,
+                    "response_flags", context.flagsString()), grpc);
+            while (known.length < MAX_OUTCOMES) {
+                RequestOutcome[] grown = Arrays.copyOf(known, known.length + 1);
+                grown[known.length] = created;
+                if (outcomes.compareAndSet(known, grown)) {
+                    break;
+                }
+                known = outcomes.get();
+            }
+            return created;
+        }
+    }
+
+    /** The meters of one full label set of the request metrics. */
+    private final class RequestOutcome {
+        final int code;
+        final int flags;
+        final String grpcStatus;
+        final Counter requests;
+        final DistributionSummary duration;
+        final DistributionSummary requestBytes;
+        final DistributionSummary responseBytes;
+        final Counter requestMessages;
+        final Counter responseMessages;
+
+        RequestOutcome(int code, int flags, String grpcStatus, Tags tags, boolean grpc) {
+            this.code = code;
+            this.flags = flags;
+            this.grpcStatus = grpcStatus;
+            this.requests = metrics.counter(IstioMetrics.REQUESTS_TOTAL, tags);
+            this.duration = metrics.histogram(IstioMetrics.REQUEST_DURATION, tags);
+            this.requestBytes = metrics.histogram(IstioMetrics.REQUEST_BYTES, tags);
+            this.responseBytes = metrics.histogram(IstioMetrics.RESPONSE_BYTES, tags);
+            this.requestMessages = grpc ? metrics.counter(IstioMetrics.REQUEST_MESSAGES_TOTAL, tags) : null;
+            this.responseMessages = grpc ? metrics.counter(IstioMetrics.RESPONSE_MESSAGES_TOTAL, tags) : null;
+        }
+    }
+
+    /** The TCP series of one reporter and service: connections opened, and per response flags the rest. */
+    private final class TcpSeries {
+        private final Tags base;
+        final Counter opened;
+        private final AtomicReference<TcpOutcome[]> outcomes = new AtomicReference<>(new TcpOutcome[0]);
+
+        TcpSeries(Tags base) {
+            this.base = base;
+            this.opened = metrics.counter(IstioMetrics.TCP_CONNECTIONS_OPENED_TOTAL, base.and("response_flags", "-"));
+        }
+
+        TcpOutcome outcome(int flags, RequestContext context) {
+            TcpOutcome[] known = outcomes.get();
+            for (TcpOutcome outcome : known) {
+                if (outcome.flags == flags) {
+                    return outcome;
+                }
+            }
+            TcpOutcome created = new TcpOutcome(flags, base.and("response_flags", context.flagsString()));
+            while (known.length < MAX_OUTCOMES) {
+                TcpOutcome[] grown = Arrays.copyOf(known, known.length + 1);
+                grown[known.length] = created;
+                if (outcomes.compareAndSet(known, grown)) {
+                    break;
+                }
+                known = outcomes.get();
+            }
+            return created;
+        }
+    }
+
+    /** The meters of one TCP label set. */
+    private final class TcpOutcome {
+        final int flags;
+        final Counter closed;
+        final Counter sent;
+        final Counter received;
+
+        TcpOutcome(int flags, Tags tags) {
+            this.flags = flags;
+            this.closed = metrics.counter(IstioMetrics.TCP_CONNECTIONS_CLOSED_TOTAL, tags);
+            this.sent = metrics.counter(IstioMetrics.TCP_SENT_BYTES_TOTAL, tags);
+            this.received = metrics.counter(IstioMetrics.TCP_RECEIVED_BYTES_TOTAL, tags);
+        }
+    }
+}

@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
@@ -63,8 +65,15 @@ final class LocalMesh implements AutoCloseable {
 
     /** Starts the sidecar of WorkloadEntry {@code workload} (NAME.NAMESPACE) whose address is {@code address}. */
     void startProxy(String workload, String address) throws IOException {
-        start("proxy-" + workload, jar("proxy"), List.of("--workload", workload,
+        startProxy(workload, address, Map.of());
+    }
+
+    /** Like {@link #startProxy(String, String)}, passing the workload's labels as {@code --label KEY=VALUE}. */
+    void startProxy(String workload, String address, Map<String, String> labels) throws IOException {
+        List<String> args = new ArrayList<>(List.of("--workload", workload,
                 "--control-plane", "127.0.0.1:" + xdsPort));
+        new TreeMap<>(labels).forEach((k, v) -> args.addAll(List.of("--label", k + "=" + v)));
+        start("proxy-" + workload, jar("proxy"), args);
         awaitOk(URI.create("http://" + address + ":15021/healthz/ready"));
     }
 

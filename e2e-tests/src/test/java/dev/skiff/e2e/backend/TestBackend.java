@@ -1,0 +1,98 @@
+package dev.skiff.e2e.backend;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A plain HTTP/1.1 backend for end-to-end tests, running in the test's JVM. Every answer names the instance
+ * ({@code <name>\n} as the body and an {@code x-backend} header). Paths:
+ * <ul>
+ *   <li>{@code /status/CODE}: answers with that status;</li>
+ *   <li>{@code /delay/MILLIS}: answers 200 after that long;</li>
+ *   <li>anything else: 200, or the configured failure status for a share of the requests
+ *       ({@link #failPercent}), spread evenly and deterministically over the requests.</li>
+ * </ul>
+ */
+public final class TestBackend implements AutoCloseable {
+
+    private final String name;
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final AtomicLong requests = new AtomicLong();
+    private volatile int failPercent;
+    private volatile int failStatus = 503;
+
+    private TestBackend(String name, InetSocketAddress bind) throws IOException {
+        this.name = name;
+        this.server = HttpServer.create(bind, 64);
+        server.setExecutor(executor);
+        server.createContext("/", this::serve);
+        server.start();
+    }
+
+    /** Starts a backend called {@code name} on {@code bind} (port 0 picks a free port). */
+    public static TestBackend start(String name, InetSocketAddress bind) throws IOException {
+        return new TestBackend(name, bind);
+    }
+
+    /** Makes {@code percent} % of the plain requests (0..100) fail with {@code status}. */
+    public TestBackend failPercent(int percent, int status) {
+        if (percent < 0 || percent > 100) {
+            throw new IllegalArgumentException("percent: " + percent + " (expected: 0..100)");
+        }
+        this.failStatus = status;
+        this.failPercent = percent;
+        return this;
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    /** Requests answered so far. */
+    public long requests() {
+        return requests.get();
+    }
+
+    private void serve(HttpExchange exchange) throws IOException {
+        try (exchange; InputStream body = exchange.getRequestBody()) {
+            body.transferTo(OutputStream.nullOutputStream());
+            long n = requests.getAndIncrement();
+            String path = exchange.getRequestURI().getPath();
+            int status = 200;
+            if (path.startsWith("/status/")) {
+                status = Integer.parseInt(path.substring("/status/".length()));
+            } else if (path.startsWith("/delay/")) {
+                try {
+                    Thread.sleep(Long.parseLong(path.substring("/delay/".length())));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            } else if ((n + 1) * failPercent / 100 > n * failPercent / 100) {
+                status = failStatus;
+            }
+            byte[] answer = (name + "\n").getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("x-backend", name);
+            exchange.getResponseHeaders().set("content-type", "text/plain");
+            exchange.sendResponseHeaders(status, answer.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(answer);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.close();
+    }
+}

@@ -21,8 +21,10 @@ final class UnservedFeatures {
     private static final Set<String> HTTP_ROUTE_SERVED = Set.of("name", "match", "route");
     private static final Set<String> ROUTE_LESS = Set.of("redirect", "direct_response", "delegate");
     private static final Set<String> DESTINATION_SERVED = Set.of("destination", "weight");
-    private static final Set<String> POLICY_SERVED = Set.of("load_balancer", "port_level_settings");
-    private static final Set<String> PORT_POLICY_SERVED = Set.of("port", "load_balancer");
+    private static final Set<String> POLICY_SERVED = Set.of("load_balancer", "port_level_settings",
+            "connection_pool", "outlier_detection");
+    private static final Set<String> PORT_POLICY_SERVED = Set.of("port", "load_balancer", "connection_pool",
+            "outlier_detection");
     private static final Set<String> BALANCER_SERVED = Set.of("simple");
     private static final Set<String> SIDECAR_SERVED = Set.of("workload_selector", "ingress", "egress");
     private static final Set<String> INGRESS_SERVED = Set.of("port", "default_endpoint");

@@ -14,7 +14,6 @@ import dev.skiff.api.networking.v1alpha3.IstioEgressListener;
 import dev.skiff.api.networking.v1alpha3.IstioIngressListener;
 import dev.skiff.api.networking.v1alpha3.LoadBalancerSettings;
 import dev.skiff.api.networking.v1alpha3.OutboundTrafficPolicy;
-import dev.skiff.api.networking.v1alpha3.OutlierDetection;
 import dev.skiff.api.networking.v1alpha3.ServiceEntry;
 import dev.skiff.api.networking.v1alpha3.Sidecar;
 import dev.skiff.api.networking.v1alpha3.SidecarPort;
@@ -237,7 +236,8 @@ class MeshSnapshotTest {
                         .setTrafficPolicy(TrafficPolicy.newBuilder()
                                 .setLoadBalancer(LoadBalancerSettings.newBuilder()
                                         .setSimple(LoadBalancerSettings.SimpleLB.RANDOM))
-                                .setOutlierDetection(OutlierDetection.newBuilder().setMaxEjectionPercent(50)))
+                                .setTunnel(TrafficPolicy.TunnelSettings.newBuilder().setTargetHost("egress")
+                                        .setTargetPort(8080)))
                         .build()));
 
         assertThat(mesh.virtualService(REVIEWS, "default")).isPresent();
@@ -245,7 +245,7 @@ class MeshSnapshotTest {
                 "VirtualService default/reviews: http[0].timeout: ignored (Skiff serves match and route)",
                 "VirtualService default/reviews: http[1].redirect: this route is left out (Skiff serves routes to "
                         + "destinations)",
-                "DestinationRule default/reviews: trafficPolicy.outlierDetection: ignored",
+                "DestinationRule default/reviews: trafficPolicy.tunnel: ignored",
                 "DestinationRule default/reviews: trafficPolicy.loadBalancer.simple: RANDOM is served as ROUND_ROBIN "
                         + "(expected: ROUND_ROBIN or LEAST_REQUEST)",
                 "Sidecar default/default: outboundTrafficPolicy: ignored",

@@ -16,6 +16,8 @@ import java.util.Optional;
 /**
  * Clusters: {@code outbound|<port>|<subset>|<host>} (EDS over ADS) for every reachable service port and
  * DestinationRule subset, and {@code inbound|<port>||} (STATIC, the local application) for a sidecar's own ports.
+ * Every cluster carries Istio's circuit breakers; outbound clusters the connection pool and outlier detection of
+ * their DestinationRule ({@link ClusterPolicyGenerator}).
  */
 public final class ClusterGenerator {
     /** Connect timeout of every cluster. */
@@ -30,17 +32,20 @@ public final class ClusterGenerator {
         List<Cluster> clusters = new ArrayList<>();
         TrafficPolicy policy = destinationRule.map(rule -> rule.spec().getTrafficPolicy())
                 .orElse(TrafficPolicy.getDefaultInstance());
-        clusters.add(outbound(target, "", lbPolicy(target.number(), policy, TrafficPolicy.getDefaultInstance())));
+        clusters.add(outbound(target, "", lbPolicy(target.number(), policy, TrafficPolicy.getDefaultInstance()),
+                ClusterPolicyGenerator.effective(policy, null, target.number())));
         if (destinationRule.isPresent()) {
             for (Subset subset : destinationRule.get().spec().getSubsetsList()) {
                 clusters.add(outbound(target, subset.getName(),
-                        lbPolicy(target.number(), policy, subset.getTrafficPolicy())));
+                        lbPolicy(target.number(), policy, subset.getTrafficPolicy()),
+                        ClusterPolicyGenerator.effective(policy, subset.getTrafficPolicy(), target.number())));
             }
         }
         return clusters;
     }
 
-    private static Cluster outbound(OutboundPort target, String subset, Cluster.LbPolicy lbPolicy) {
+    private static Cluster outbound(OutboundPort target, String subset, Cluster.LbPolicy lbPolicy,
+                                    TrafficPolicy trafficPolicy) {
         String name = XdsNames.outboundCluster(target.number(), subset, target.host());
         Cluster.Builder cluster = Cluster.newBuilder()
                 .setName(name)
@@ -53,6 +58,7 @@ public final class ClusterGenerator {
         if (target.port().protocol().isHttp2()) {
             cluster.putAllTypedExtensionProtocolOptions(EnvoyProtos.http2ProtocolOptions());
         }
+        ClusterPolicyGenerator.apply(cluster, trafficPolicy);
         return cluster.build();
     }
 
@@ -108,6 +114,7 @@ public final class ClusterGenerator {
             if (port.protocol().isHttp2()) {
                 cluster.putAllTypedExtensionProtocolOptions(EnvoyProtos.http2ProtocolOptions());
             }
+            ClusterPolicyGenerator.apply(cluster, TrafficPolicy.getDefaultInstance());
             clusters.add(cluster.build());
         }
         return clusters;

@@ -4,6 +4,7 @@ import dev.skiff.proxy.admin.AdminServer;
 import dev.skiff.proxy.admin.HealthServer;
 import dev.skiff.proxy.model.ListenerSpec;
 import dev.skiff.proxy.model.ProxyConfigSnapshot;
+import dev.skiff.proxy.security.ProxySecurity;
 import dev.skiff.proxy.telemetry.IstioMetrics;
 import dev.skiff.proxy.telemetry.IstioTelemetry;
 import dev.skiff.proxy.telemetry.PrometheusEndpoint;
@@ -22,7 +23,9 @@ import picocli.CommandLine.Spec;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -80,6 +83,21 @@ public final class ProxyMain implements Callable<Integer> {
             description = "A label of the workload, reported to the control plane; repeatable.")
     private Map<String, String> labels = new LinkedHashMap<>();
 
+    @Option(names = "--token-file", paramLabel = "FILE",
+            description = "The workload's bootstrap token (from 'skiff token create'). With it the proxy obtains a"
+                    + " workload certificate from the CA and speaks mutual TLS in the mesh; without it the proxy"
+                    + " runs plaintext.")
+    private Path tokenFile;
+
+    @Option(names = "--ca-address", defaultValue = "127.0.0.1:15012", paramLabel = "HOST:PORT",
+            description = "The CA's certificate service (default: ${DEFAULT-VALUE}).")
+    private String caAddress;
+
+    @Option(names = "--ca-root", defaultValue = ".skiff/state/trust-bundle.pem", paramLabel = "FILE",
+            description = "The trust bundle for the CA's TLS port (default: the control plane state directory's"
+                    + " ${DEFAULT-VALUE}).")
+    private Path caRoot;
+
     public static void main(String[] args) {
         System.setProperty("org.slf4j.simpleLogger.showDateTime",
                 System.getProperty("org.slf4j.simpleLogger.showDateTime", "true"));
@@ -119,7 +137,19 @@ public final class ProxyMain implements Callable<Integer> {
         requirePort(adminPort, "--admin-port");
         requirePort(healthPort, "--health-port");
         requirePort(statsPort, "--stats-port");
-        return new Running(identity, target);
+        return new Running(identity, target, security());
+    }
+
+    private ProxySecurity security() {
+        if (tokenFile == null) {
+            return ProxySecurity.withoutWorkloadCertificate();
+        }
+        HostPort ca = HostPort.parse(spec.commandLine(), "--ca-address", caAddress);
+        try {
+            return ProxySecurity.withCa(ca.host(), ca.port(), caRoot, tokenFile, Duration.ZERO);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
 
     private Optional<String> workloadAddress() {
@@ -144,6 +174,10 @@ public final class ProxyMain implements Callable<Integer> {
     /** A control plane address. */
     record HostPort(String host, int port) {
         static HostPort parse(CommandLine commandLine, String value) {
+            return parse(commandLine, "--control-plane", value);
+        }
+
+        static HostPort parse(CommandLine commandLine, String option, String value) {
             int colon = value.lastIndexOf(':');
             String host = colon > 0 ? value.substring(0, colon) : "";
             if (host.startsWith("[") && host.endsWith("]")) {
@@ -158,7 +192,7 @@ public final class ProxyMain implements Callable<Integer> {
                 }
             }
             if (host.isEmpty() || port < 1 || port > 65535) {
-                throw new CommandLine.ParameterException(commandLine, "--control-plane: '" + value
+                throw new CommandLine.ParameterException(commandLine, option + ": '" + value
                         + "' (expected: HOST:PORT with a port in 1..65535, e.g. 127.0.0.1:15010)");
             }
             return new HostPort(host, port);
@@ -183,16 +217,19 @@ public final class ProxyMain implements Callable<Integer> {
         private volatile HealthServer health;
         private volatile PrometheusEndpoint stats;
         private final IstioTelemetry telemetry;
+        private final ProxySecurity security;
         private volatile int exitCode;
         private boolean closing;
 
-        Running(NodeIdentity identity, HostPort target) {
+        Running(NodeIdentity identity, HostPort target, ProxySecurity security) {
             this.identity = identity;
+            this.security = security;
             log.info("skiff proxy for {}.{} starting: node {}, control plane {}", identity.workload(),
                     identity.namespace(), identity.nodeId(), target);
             this.telemetry = new IstioTelemetry(new IstioMetrics(), new WorkloadMetadata(identity.workload(),
                     identity.namespace(), identity.workload(), identity.labels(), clusterId), identity.nodeId());
-            this.runtime = new ProxyRuntime(ProxyRuntimeOptions.defaults().withRequestListener(telemetry));
+            this.runtime = new ProxyRuntime(ProxyRuntimeOptions.defaults().withRequestListener(telemetry),
+                    security.contexts(), security.contexts());
             this.assembler = new XdsConfigAssembler(identity.toNode(), Clock.systemUTC(), this::apply);
             this.client = AdsClient.plaintext(target.host(), target.port(), identity.toNode(), assembler,
                     ReconnectBackoff.standard(new SplittableRandom()));
@@ -204,7 +241,7 @@ public final class ProxyMain implements Callable<Integer> {
                     throw e;
                 }
             }
-            client.start();
+            security.start(client::start);
         }
 
         /** Runs on the xDS client's thread for every new snapshot; throwing makes the client NACK the update. */
@@ -244,7 +281,7 @@ public final class ProxyMain implements Callable<Integer> {
                     assembler::hasFullConfig, telemetry.metrics()::humanReadable);
             stats = new PrometheusEndpoint(new InetSocketAddress(ip, statsPort), telemetry.metrics());
             health = new HealthServer(new InetSocketAddress(ip, healthPort), runtime.eventLoopGroup(),
-                    assembler::hasFullConfig);
+                    () -> security.ready() && assembler.hasFullConfig());
             log.info("admin server on {}, health server on {}", admin.address(), health.address());
         }
 
@@ -312,6 +349,7 @@ public final class ProxyMain implements Callable<Integer> {
             log.info("skiff proxy for {}.{} stopping", identity.workload(), identity.namespace());
             try {
                 client.close();
+                security.close();
                 closeQuietly(health);
                 closeQuietly(admin);
                 closeQuietly(stats);

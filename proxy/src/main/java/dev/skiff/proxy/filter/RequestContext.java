@@ -35,6 +35,8 @@ public final class RequestContext {
     private long bytesReceived;
     private long bytesSent;
     private String peerMetadata = "";
+    private long requestHeaderBytes;
+    private long responseHeaderBytes;
     private boolean grpc;
     private GrpcMessageCounter requestMessages;
     private GrpcMessageCounter responseMessages;
@@ -119,6 +121,24 @@ public final class RequestContext {
 
     public void peerMetadata(String peerMetadata) {
         this.peerMetadata = peerMetadata;
+    }
+
+    /** Bytes of the request's headers as Envoy counts them (names and values), 0 when not measured. */
+    public long requestHeaderBytes() {
+        return requestHeaderBytes;
+    }
+
+    public void addRequestHeaderBytes(long bytes) {
+        requestHeaderBytes += bytes;
+    }
+
+    /** Bytes of the response's headers as Envoy counts them (names and values), 0 when not measured. */
+    public long responseHeaderBytes() {
+        return responseHeaderBytes;
+    }
+
+    public void addResponseHeaderBytes(long bytes) {
+        responseHeaderBytes += bytes;
     }
 
     /** Whether the request is gRPC (its content type is {@code application/grpc...}). */

@@ -10,9 +10,10 @@ import java.time.Duration;
  * @param protocol       the protocol spoken to endpoints
  * @param connectTimeout how long a connection attempt may take, {@code > 0}
  * @param isStatic       whether the endpoints come with the cluster (STATIC) rather than from EDS
+ * @param transport      plaintext or TLS, per endpoint
  */
 public record ClusterSpec(String name, LbPolicy lbPolicy, UpstreamProtocol protocol, Duration connectTimeout,
-                          boolean isStatic) {
+                          boolean isStatic, UpstreamTransport transport) {
 
     /** Envoy's default connect timeout. */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -26,5 +27,12 @@ public record ClusterSpec(String name, LbPolicy lbPolicy, UpstreamProtocol proto
             throw new IllegalArgumentException("connect timeout of cluster " + name + ": " + connectTimeout
                     + " (expected: > 0)");
         }
+        transport = transport == null ? UpstreamTransport.PLAINTEXT : transport;
+    }
+
+    /** A plaintext cluster. */
+    public ClusterSpec(String name, LbPolicy lbPolicy, UpstreamProtocol protocol, Duration connectTimeout,
+                       boolean isStatic) {
+        this(name, lbPolicy, protocol, connectTimeout, isStatic, UpstreamTransport.PLAINTEXT);
     }
 }

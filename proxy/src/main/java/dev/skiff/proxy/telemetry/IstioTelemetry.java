@@ -13,6 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Arrays;
+import java.util.Iterator;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -41,6 +43,10 @@ public final class IstioTelemetry implements RequestListener {
     private static final AsciiString PEER_HEADER = AsciiString.cached(PeerMetadataCodec.HEADER);
     private static final AsciiString PEER_ID_HEADER = AsciiString.cached(PeerMetadataCodec.ID_HEADER);
     private static final String GRPC_CONTENT_TYPE = "application/grpc";
+    /** Lengths of the HTTP/2 pseudo-header names Envoy counts and HTTP/1.1 heads do not carry as headers. */
+    private static final int PSEUDO_METHOD = ":method".length();
+    private static final int PSEUDO_PATH = ":path".length();
+    private static final int PSEUDO_STATUS = ":status".length() + 3;
 
     private final IstioMetrics metrics;
     private final WorkloadMetadata local;
@@ -83,6 +89,8 @@ public final class IstioTelemetry implements RequestListener {
             headers.set(PEER_HEADER, localHeader);
             headers.set(PEER_ID_HEADER, localId);
         }
+        context.addRequestHeaderBytes(headerBytes(headers) + PSEUDO_METHOD + context.method().length()
+                + PSEUDO_PATH + context.path().length());
     }
 
     @Override
@@ -97,6 +105,18 @@ public final class IstioTelemetry implements RequestListener {
         } else {
             takePeer(context, headers);
         }
+        context.addResponseHeaderBytes(headerBytes(headers) + PSEUDO_STATUS);
+    }
+
+    /** The size Envoy gives a header map: the lengths of every name and value. */
+    static long headerBytes(HttpHeaders headers) {
+        long size = 0;
+        Iterator<Map.Entry<CharSequence, CharSequence>> entries = headers.iteratorCharSequence();
+        while (entries.hasNext()) {
+            Map.Entry<CharSequence, CharSequence> entry = entries.next();
+            size += entry.getKey().length() + entry.getValue().length();
+        }
+        return size;
     }
 
     private static void takePeer(RequestContext context, HttpHeaders headers) {
@@ -132,8 +152,8 @@ public final class IstioTelemetry implements RequestListener {
         RequestOutcome outcome = series.outcome(context);
         outcome.requests.increment();
         outcome.duration.record((System.nanoTime() - context.startNanos()) / 1_000_000.0);
-        outcome.requestBytes.record(context.bytesReceived());
-        outcome.responseBytes.record(context.bytesSent());
+        outcome.requestBytes.record(context.requestHeaderBytes() + context.bytesReceived());
+        outcome.responseBytes.record(context.responseHeaderBytes() + context.bytesSent());
         if (context.grpc()) {
             outcome.requestMessages.increment(context.requestMessages());
             outcome.responseMessages.increment(context.responseMessages());

@@ -51,6 +51,42 @@ public final class ChainIndex {
         return anyPort.isEmpty() ? null : anyPort.get(0);
     }
 
+    /**
+     * The chain serving a connection to {@code port} that arrived over {@code transportProtocol} ({@code tls} or
+     * {@code raw_buffer}): among the chains of the port (else of any port), one naming that transport protocol wins
+     * over one naming none; null when none fits.
+     */
+    public FilterChainSpec forConnection(int port, String transportProtocol) {
+        List<FilterChainSpec> chains = byPort.get(port);
+        FilterChainSpec chain = forTransport(chains != null ? chains : anyPort, transportProtocol);
+        return chain != null || chains == null ? chain : forTransport(anyPort, transportProtocol);
+    }
+
+    /** Whether the chains serving {@code port} tell connections apart by transport protocol. */
+    public boolean detectsTransport(int port) {
+        List<FilterChainSpec> chains = byPort.get(port);
+        for (FilterChainSpec chain : chains != null ? chains : anyPort) {
+            if (!chain.transportProtocol().isEmpty() || chain.tls() != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static FilterChainSpec forTransport(List<FilterChainSpec> chains, String transportProtocol) {
+        FilterChainSpec any = null;
+        for (int i = 0, n = chains.size(); i < n; i++) {
+            FilterChainSpec chain = chains.get(i);
+            if (chain.transportProtocol().equals(transportProtocol)) {
+                return chain;
+            }
+            if (any == null && chain.transportProtocol().isEmpty()) {
+                any = chain;
+            }
+        }
+        return any;
+    }
+
     /** The HTTP chain serving requests to {@code port}, or null. */
     public FilterChainSpec httpChain(int port) {
         FilterChainSpec chain = firstHttp(byPort.get(port));

@@ -197,7 +197,8 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
         exchange = new HttpExchange(this, context, worker.requestListener(), request, HttpFilterChain.standard(),
                 decision.route(), worker.router().random(), decision.host(), head, upgrade);
         int timeout = (int) Math.min(Integer.MAX_VALUE, decision.cluster().spec().connectTimeout().toMillis());
-        exchange.start(worker.pools(), upstreamHttp2, timeout);
+        exchange.start(worker.pools(), upstreamHttp2, timeout,
+                decision.cluster().spec().transport().tlsFor(decision.host().endpoint()));
     }
 
     private void onConnect(Http1RequestView view, RequestContext context) {

@@ -5,6 +5,7 @@ import dev.skiff.proxy.filter.HttpFilterChain;
 import dev.skiff.proxy.filter.RequestContext;
 import dev.skiff.proxy.filter.RequestListener;
 import dev.skiff.proxy.filter.ResponseFlag;
+import dev.skiff.proxy.model.UpstreamTlsSpec;
 import dev.skiff.proxy.model.Route;
 import dev.skiff.proxy.upstream.ConnectCallback;
 import dev.skiff.proxy.upstream.UpstreamHost;
@@ -51,6 +52,7 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
     private final boolean upgradeRequested;
     private ArrayDeque<HttpContent> pending;
     private UpstreamPools pools;
+    private UpstreamTlsSpec upstreamTls;
     private boolean upstreamHttp2;
     private int connectTimeoutMillis;
     private int stoppedAt;
@@ -115,6 +117,12 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
      * @param http2 whether to speak HTTP/2 (prior knowledge) to the host rather than HTTP/1.1
      */
     void start(UpstreamPools pools, boolean http2, int connectTimeoutMillis) {
+        start(pools, http2, connectTimeoutMillis, null);
+    }
+
+    /** Like {@link #start(UpstreamPools, boolean, int)}, over TLS when {@code tls} is not null. */
+    void start(UpstreamPools pools, boolean http2, int connectTimeoutMillis, UpstreamTlsSpec tls) {
+        this.upstreamTls = tls;
         this.pools = pools;
         this.upstreamHttp2 = http2;
         this.connectTimeoutMillis = connectTimeoutMillis;
@@ -140,9 +148,9 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
         hostStarted = true;
         host.requestStarted();
         if (upstreamHttp2) {
-            pools.http2Pool(host.address()).acquire(host, connectTimeoutMillis, this);
+            pools.http2Pool(host.address(), upstreamTls).acquire(host, connectTimeoutMillis, this);
         } else {
-            pools.pool(host.address()).acquire(host, connectTimeoutMillis, this);
+            pools.pool(host.address(), upstreamTls).acquire(host, connectTimeoutMillis, this);
         }
     }
 

@@ -34,6 +34,7 @@ public final class ListenerManager {
     private final Map<?, Worker> workers;
     private final OriginalDestination originalDestination;
     private final Duration drainTimeout;
+    private final DownstreamTlsFactory tlsFactory;
     private final Map<String, ListenerBinding> bindings = new ConcurrentHashMap<>();
 
     /**
@@ -41,11 +42,22 @@ public final class ListenerManager {
      */
     public ListenerManager(EventLoopGroup group, Supplier<RuntimeState> state, Map<?, Worker> workers,
                            OriginalDestination originalDestination, Duration drainTimeout) {
+        this(group, state, workers, originalDestination, drainTimeout, DownstreamTlsFactory.NONE);
+    }
+
+    /**
+     * @param workers    the worker of each event loop, keyed by the loop
+     * @param tlsFactory makes the TLS handlers of filter chains that terminate TLS
+     */
+    public ListenerManager(EventLoopGroup group, Supplier<RuntimeState> state, Map<?, Worker> workers,
+                           OriginalDestination originalDestination, Duration drainTimeout,
+                           DownstreamTlsFactory tlsFactory) {
         this.group = group;
         this.state = state;
         this.workers = workers;
         this.originalDestination = originalDestination;
         this.drainTimeout = drainTimeout;
+        this.tlsFactory = tlsFactory;
     }
 
     /**
@@ -119,7 +131,8 @@ public final class ListenerManager {
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new DownstreamInitializer(name, binding, current, workers, originalDestination))
+                .childHandler(new DownstreamInitializer(name, binding, current, workers, originalDestination,
+                        tlsFactory))
                 .bind(spec.address())
                 .awaitUninterruptibly();
         if (!bound.isSuccess()) {

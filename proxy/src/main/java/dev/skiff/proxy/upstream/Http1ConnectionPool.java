@@ -1,6 +1,8 @@
 package dev.skiff.proxy.upstream;
 
+import dev.skiff.proxy.model.UpstreamTlsSpec;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
@@ -8,6 +10,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 
 import java.net.InetSocketAddress;
@@ -27,6 +30,8 @@ public final class Http1ConnectionPool {
 
     private final Bootstrap bootstrap;
     private final InetSocketAddress address;
+    private final UpstreamTlsFactory tlsFactory;
+    private final UpstreamTlsSpec tls;
     private final ArrayDeque<Http1UpstreamConnection> idle = new ArrayDeque<>();
 
     /**
@@ -34,8 +39,21 @@ public final class Http1ConnectionPool {
      * @param address   the upstream address
      */
     public Http1ConnectionPool(Bootstrap bootstrap, InetSocketAddress address) {
+        this(bootstrap, address, UpstreamTlsFactory.NONE, null);
+    }
+
+    /**
+     * @param bootstrap  a bootstrap whose group is the owning event loop
+     * @param address    the upstream address
+     * @param tlsFactory makes each new connection's TLS handler
+     * @param tls        the TLS origination, or null for plaintext
+     */
+    public Http1ConnectionPool(Bootstrap bootstrap, InetSocketAddress address, UpstreamTlsFactory tlsFactory,
+                               UpstreamTlsSpec tls) {
         this.bootstrap = bootstrap;
         this.address = address;
+        this.tlsFactory = tlsFactory;
+        this.tls = tls;
     }
 
     public InetSocketAddress address() {
@@ -61,12 +79,23 @@ public final class Http1ConnectionPool {
                 return;
             }
         }
+        SslHandler sslHandler;
+        try {
+            sslHandler = tls == null ? null : tlsFactory.newHandler(tls, ByteBufAllocator.DEFAULT, address);
+        } catch (IllegalStateException e) {
+            host.connectFailed();
+            callback.onConnectFailed(e);
+            return;
+        }
         Http1UpstreamConnection fresh = new Http1UpstreamConnection(this, host);
         ChannelFuture connect = bootstrap.clone()
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (sslHandler != null) {
+                            ch.pipeline().addLast(sslHandler);
+                        }
                         ch.pipeline().addLast(new IdleStateHandler(0, 0, IDLE_TIMEOUT_SECONDS));
                         ch.pipeline().addLast(new HttpClientCodec(
                                 new HttpDecoderConfig().setMaxHeaderSize(MAX_HEADER_SIZE), false, false));
@@ -75,7 +104,10 @@ public final class Http1ConnectionPool {
                 })
                 .connect(address);
         connect.addListener((ChannelFutureListener) future -> {
-            if (future.isSuccess()) {
+            if (future.isSuccess() && sslHandler != null) {
+                UpstreamTls.afterHandshake(sslHandler, future.channel(), host, callback,
+                        () -> callback.onConnected(fresh));
+            } else if (future.isSuccess()) {
                 callback.onConnected(fresh);
             } else {
                 host.connectFailed();

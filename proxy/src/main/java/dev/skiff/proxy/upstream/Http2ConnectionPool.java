@@ -1,6 +1,8 @@
 package dev.skiff.proxy.upstream;
 
+import dev.skiff.proxy.model.UpstreamTlsSpec;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -16,6 +18,7 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -35,6 +38,8 @@ public final class Http2ConnectionPool {
 
     private final Bootstrap bootstrap;
     private final InetSocketAddress address;
+    private final UpstreamTlsFactory tlsFactory;
+    private final UpstreamTlsSpec tls;
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
     private Channel connection;
     private boolean connecting;
@@ -44,8 +49,21 @@ public final class Http2ConnectionPool {
      * @param address   the upstream address
      */
     public Http2ConnectionPool(Bootstrap bootstrap, InetSocketAddress address) {
+        this(bootstrap, address, UpstreamTlsFactory.NONE, null);
+    }
+
+    /**
+     * @param bootstrap  a bootstrap whose group is the owning event loop
+     * @param address    the upstream address
+     * @param tlsFactory makes each new connection's TLS handler
+     * @param tls        the TLS origination, or null for plaintext (HTTP/2 with prior knowledge)
+     */
+    public Http2ConnectionPool(Bootstrap bootstrap, InetSocketAddress address, UpstreamTlsFactory tlsFactory,
+                               UpstreamTlsSpec tls) {
         this.bootstrap = bootstrap;
         this.address = address;
+        this.tlsFactory = tlsFactory;
+        this.tls = tls;
     }
 
     /** Opens a stream for one request, connecting first when there is no live connection. */
@@ -59,32 +77,60 @@ public final class Http2ConnectionPool {
         if (connecting) {
             return;
         }
+        SslHandler sslHandler;
+        try {
+            sslHandler = tls == null ? null : tlsFactory.newHandler(tls, ByteBufAllocator.DEFAULT, address);
+        } catch (IllegalStateException e) {
+            host.connectFailed();
+            failWaiters(e);
+            return;
+        }
         connecting = true;
         ChannelFuture connect = bootstrap.clone()
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (sslHandler != null) {
+                            ch.pipeline().addLast(sslHandler);
+                        }
                         Http2FrameCodec codec = Http2FrameCodecBuilder.forClient().build();
                         ch.pipeline().addLast(new IdleStateHandler(0, 0, Http1ConnectionPool.IDLE_TIMEOUT_SECONDS),
                                 codec, new Http2MultiplexHandler(new RejectPushedStreams()), new IdleCloser(codec));
                     }
                 })
                 .connect(address);
-        connect.addListener((ChannelFutureListener) future -> onConnected(future, host));
+        connect.addListener((ChannelFutureListener) future -> {
+            if (future.isSuccess() && sslHandler != null) {
+                sslHandler.handshakeFuture().addListener(handshake -> {
+                    if (handshake.isSuccess()) {
+                        onConnected(future.channel(), host);
+                    } else {
+                        connecting = false;
+                        host.connectFailed();
+                        future.channel().close();
+                        failWaiters(handshake.cause());
+                    }
+                });
+            } else if (future.isSuccess()) {
+                onConnected(future.channel(), host);
+            } else {
+                connecting = false;
+                host.connectFailed();
+                failWaiters(future.cause());
+            }
+        });
     }
 
-    private void onConnected(ChannelFuture future, UpstreamHost host) {
-        connecting = false;
-        if (!future.isSuccess()) {
-            host.connectFailed();
-            Waiter waiter;
-            while ((waiter = waiters.poll()) != null) {
-                waiter.callback().onConnectFailed(future.cause());
-            }
-            return;
+    private void failWaiters(Throwable cause) {
+        Waiter waiter;
+        while ((waiter = waiters.poll()) != null) {
+            waiter.callback().onConnectFailed(cause);
         }
-        Channel channel = future.channel();
+    }
+
+    private void onConnected(Channel channel, UpstreamHost host) {
+        connecting = false;
         connection = channel;
         host.connectionOpened();
         channel.closeFuture().addListener(closed -> {

@@ -1,21 +1,73 @@
 package dev.skiff.proxy.upstream;
 
+import dev.skiff.proxy.model.UpstreamTlsSpec;
 import io.netty.bootstrap.Bootstrap;
 
 import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.Map;
 
-/** The HTTP/1.1 and HTTP/2 pools of one event loop, one of each per upstream address; used only on that loop. */
+/**
+ * The HTTP/1.1 and HTTP/2 pools of one event loop, one of each per upstream address and transport (plaintext, or
+ * one TLS origination spec); used only on that loop.
+ */
 public final class UpstreamPools {
 
+    private record TlsPoolKey(InetSocketAddress address, UpstreamTlsSpec tls) {
+    }
+
     private final Bootstrap bootstrap;
+    private final UpstreamTlsFactory tlsFactory;
     private final Map<InetSocketAddress, Http1ConnectionPool> pools = new HashMap<>();
     private final Map<InetSocketAddress, Http2ConnectionPool> http2Pools = new HashMap<>();
+    private final Map<TlsPoolKey, Http1ConnectionPool> tlsPools = new HashMap<>();
+    private final Map<TlsPoolKey, Http2ConnectionPool> tlsHttp2Pools = new HashMap<>();
 
     /** @param bootstrap a bootstrap whose group is the owning event loop */
     public UpstreamPools(Bootstrap bootstrap) {
+        this(bootstrap, UpstreamTlsFactory.NONE);
+    }
+
+    /**
+     * @param bootstrap  a bootstrap whose group is the owning event loop
+     * @param tlsFactory makes the TLS handlers of connections to TLS upstreams
+     */
+    public UpstreamPools(Bootstrap bootstrap, UpstreamTlsFactory tlsFactory) {
         this.bootstrap = bootstrap;
+        this.tlsFactory = tlsFactory;
+    }
+
+    /** The HTTP/1.1 pool to {@code address} over {@code tls} (null: plaintext). */
+    public Http1ConnectionPool pool(InetSocketAddress address, UpstreamTlsSpec tls) {
+        if (tls == null) {
+            return pool(address);
+        }
+        TlsPoolKey key = new TlsPoolKey(address, tls);
+        Http1ConnectionPool pool = tlsPools.get(key);
+        if (pool == null) {
+            pool = new Http1ConnectionPool(bootstrap, address, tlsFactory, tls);
+            tlsPools.put(key, pool);
+        }
+        return pool;
+    }
+
+    /** The HTTP/2 pool to {@code address} over {@code tls} (null: plaintext). */
+    public Http2ConnectionPool http2Pool(InetSocketAddress address, UpstreamTlsSpec tls) {
+        if (tls == null) {
+            return http2Pool(address);
+        }
+        TlsPoolKey key = new TlsPoolKey(address, tls);
+        Http2ConnectionPool pool = tlsHttp2Pools.get(key);
+        if (pool == null) {
+            pool = new Http2ConnectionPool(bootstrap, address, tlsFactory, tls);
+            tlsHttp2Pools.put(key, pool);
+        }
+        return pool;
+    }
+
+    /** Makes TLS handlers for connections outside the pools (TCP proxying to TLS upstreams). */
+    public UpstreamTlsFactory tlsFactory() {
+        return tlsFactory;
     }
 
     public Http1ConnectionPool pool(InetSocketAddress address) {

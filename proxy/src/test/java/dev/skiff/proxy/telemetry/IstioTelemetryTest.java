@@ -95,6 +95,22 @@ class IstioTelemetryTest {
     }
 
     @Test
+    void requestAndResponseBytesCountHeadersAsEnvoyDoesPlusTheBody() {
+        RequestContext[] contexts = exchange(200, null);
+        RequestContext outbound = contexts[0];
+        long requestHeaders = ("GET".length() + ":method".length() + "/reviews/1".length() + ":path".length())
+                + PeerMetadataCodec.HEADER.length() + PeerMetadataCodec.encode(PRODUCTPAGE).length()
+                + PeerMetadataCodec.ID_HEADER.length()
+                + "sidecar~127.0.0.1~productpage-v1.default~default.svc.cluster.local".length();
+        assertThat(outbound.requestHeaderBytes()).isEqualTo(requestHeaders);
+        assertThat(outbound.responseHeaderBytes()).isEqualTo(":status".length() + 3);
+        outbound.addBytesReceived(1000);
+        client.onComplete(outbound);
+        assertThat(clientMetrics.scrape()).contains("istio_request_bytes_sum{")
+                .containsPattern("istio_request_bytes_sum\\{[^}]*\\} " + (requestHeaders + 1000) + "\n");
+    }
+
+    @Test
     void everyLabelOfIstiosSetIsPresent() {
         RequestContext[] contexts = exchange(200, null);
         client.onComplete(contexts[0]);

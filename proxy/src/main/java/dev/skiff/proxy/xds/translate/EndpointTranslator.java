@@ -11,6 +11,7 @@ import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -91,7 +92,9 @@ public final class EndpointTranslator {
             weight = (int) value;
         }
         int endpointWeight = weight;
-        return Messages.build(endpointWhere, () -> new Endpoint(address, endpointWeight, locality));
+        Map<String, String> socketMatch = TransportSocketTranslator.endpointMatchMetadata(lbEndpoint.getMetadata(),
+                endpointWhere);
+        return Messages.build(endpointWhere, () -> new Endpoint(address, endpointWeight, locality, socketMatch));
     }
 
     private static String locality(Locality locality) {

@@ -3,6 +3,7 @@ package dev.skiff.proxy.xds.translate;
 import com.google.protobuf.Any;
 import dev.skiff.proxy.model.ChainAction;
 import dev.skiff.proxy.model.Direction;
+import dev.skiff.proxy.model.DownstreamTlsSpec;
 import dev.skiff.proxy.model.FilterChainSpec;
 import dev.skiff.proxy.model.HttpConnectionManagerSpec;
 import dev.skiff.proxy.model.ListenerSpec;
@@ -39,8 +40,10 @@ public final class ListenerTranslator {
     private static final Set<String> LISTENER_FIELDS = Set.of("name", "address", "filter_chains",
             "default_filter_chain", "use_original_dst", "traffic_direction", "bind_to_port");
     private static final Set<String> LISTENER_IGNORED = Set.of("stat_prefix", "metadata");
-    private static final Set<String> CHAIN_FIELDS = Set.of("filter_chain_match", "filters", "name");
-    private static final Set<String> CHAIN_MATCH_FIELDS = Set.of("destination_port", "server_names");
+    private static final Set<String> CHAIN_FIELDS = Set.of("filter_chain_match", "filters", "name",
+            "transport_socket");
+    private static final Set<String> CHAIN_MATCH_FIELDS = Set.of("destination_port", "server_names",
+            "transport_protocol");
     private static final Set<String> FILTER_FIELDS = Set.of("name", "typed_config");
     private static final Set<String> HCM_FIELDS = Set.of("codec_type", "rds", "route_config", "http_filters");
     private static final Set<String> STAT_PREFIX = Set.of("stat_prefix");
@@ -110,7 +113,8 @@ public final class ListenerTranslator {
     }
 
     private static List<String> matchKeys(FilterChainSpec spec) {
-        String port = spec.destinationPort() == 0 ? "any port" : "port " + spec.destinationPort();
+        String port = (spec.destinationPort() == 0 ? "any port" : "port " + spec.destinationPort())
+                + (spec.transportProtocol().isEmpty() ? "" : " over " + spec.transportProtocol());
         if (spec.serverNames().isEmpty()) {
             return List.of(port);
         }
@@ -125,6 +129,7 @@ public final class ListenerTranslator {
         Messages.requireOnly(chain, where, CHAIN_FIELDS, Set.of("metadata"));
         int port = 0;
         Set<String> serverNames = Set.of();
+        String transportProtocol = "";
         if (chain.hasFilterChainMatch()) {
             if (isDefault) {
                 throw new TranslationException(where + ": filter_chain_match set"
@@ -147,7 +152,16 @@ public final class ListenerTranslator {
                 }
             }
             serverNames = Set.copyOf(match.getServerNamesList());
+            transportProtocol = match.getTransportProtocol();
+            if (!transportProtocol.isEmpty() && !transportProtocol.equals(FilterChainSpec.TLS)
+                    && !transportProtocol.equals(FilterChainSpec.RAW_BUFFER)) {
+                throw new TranslationException(where + ": filter_chain_match.transport_protocol '"
+                        + transportProtocol + "' (expected: tls or raw_buffer)");
+            }
         }
+        DownstreamTlsSpec tls = chain.hasTransportSocket()
+                ? TransportSocketTranslator.downstream(chain.getTransportSocket(), where + ": transport_socket")
+                : null;
         if (chain.getFiltersCount() != 1) {
             throw new TranslationException(where + ": " + chain.getFiltersCount() + " network filters"
                     + " (expected: exactly one, " + HTTP_CONNECTION_MANAGER + " or " + TCP_PROXY + ")");
@@ -155,7 +169,9 @@ public final class ListenerTranslator {
         ChainAction action = filter(chain.getFilters(0), where);
         int chainPort = port;
         Set<String> chainServerNames = serverNames;
-        return Messages.build(where, () -> new FilterChainSpec(chain.getName(), chainPort, chainServerNames, action));
+        String chainTransport = transportProtocol;
+        return Messages.build(where, () -> new FilterChainSpec(chain.getName(), chainPort, chainServerNames, action,
+                chainTransport, tls));
     }
 
     private ChainAction filter(Filter filter, String parent) throws TranslationException {

@@ -234,12 +234,12 @@ class ListenerTranslatorTest {
     @Test
     void rejectsChainMatchesOnOtherProperties() {
         Listener listener = virtualOutbound(FilterChain.newBuilder().setName("a")
-                .setFilterChainMatch(FilterChainMatch.newBuilder().setTransportProtocol("tls"))
+                .setFilterChainMatch(FilterChainMatch.newBuilder().addApplicationProtocols("istio"))
                 .addFilters(tcpFilter(TcpProxy.newBuilder().setCluster("x"))))
                 .build();
 
-        assertRejected(listener, "listener virtualOutbound: filter chain a: filter_chain_match: transport_protocol:"
-                + " unsupported (expected only: destination_port, server_names)");
+        assertRejected(listener, "listener virtualOutbound: filter chain a: filter_chain_match: application_protocols:"
+                + " unsupported (expected only: destination_port, server_names, transport_protocol)");
     }
 
     @Test

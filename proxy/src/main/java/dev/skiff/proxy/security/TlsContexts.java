@@ -1,0 +1,177 @@
+package dev.skiff.proxy.security;
+
+import dev.skiff.proxy.model.DownstreamTlsSpec;
+import dev.skiff.proxy.model.UpstreamTlsSpec;
+import dev.skiff.proxy.transport.DownstreamTlsFactory;
+import dev.skiff.proxy.upstream.UpstreamTlsFactory;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+
+import javax.net.ssl.SSLException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The SDS secrets of the proxy ({@code default} and {@code ROOTCA} from the agent's workload certificate,
+ * {@code file-cert:CERT~KEY} and {@code file-root:CA} from files) turned into TLS contexts for the data plane. The
+ * contexts of one certificate generation are built once per TLS spec and shared; {@link #update} starts a new
+ * generation atomically, so new connections use the new certificate while open ones keep theirs and nothing is
+ * dropped. TLS runs on BoringSSL (netty-tcnative) when it loads, on the JDK provider otherwise.
+ */
+public final class TlsContexts implements UpstreamTlsFactory, DownstreamTlsFactory {
+
+    private record Generation(WorkloadCertificate certificate, ConcurrentHashMap<Object, SslContext> contexts) {
+    }
+
+    private record KeyMaterial(PrivateKey key, List<X509Certificate> chain) {
+    }
+
+    private final SslProvider provider;
+    private final AtomicReference<Generation> generation =
+            new AtomicReference<>(new Generation(null, new ConcurrentHashMap<>()));
+
+    public TlsContexts() {
+        this(OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK);
+    }
+
+    public TlsContexts(SslProvider provider) {
+        this.provider = provider;
+    }
+
+    /** The TLS implementation in use. */
+    public SslProvider provider() {
+        return provider;
+    }
+
+    /** Publishes a new workload certificate: connections made from now on present it. */
+    public void update(WorkloadCertificate certificate) {
+        generation.set(new Generation(certificate, new ConcurrentHashMap<>()));
+    }
+
+    /** The workload certificate in force, or null before the first one. */
+    public WorkloadCertificate certificate() {
+        return generation.get().certificate();
+    }
+
+    @Override
+    public SslHandler newHandler(UpstreamTlsSpec spec, ByteBufAllocator alloc, InetSocketAddress peer) {
+        Generation current = generation.get();
+        SslContext context = current.contexts().computeIfAbsent(spec, key -> client(current, spec));
+        return spec.sni().isEmpty()
+                ? context.newHandler(alloc)
+                : context.newHandler(alloc, spec.sni(), peer.getPort());
+    }
+
+    @Override
+    public SslHandler newHandler(DownstreamTlsSpec spec, ByteBufAllocator alloc) {
+        Generation current = generation.get();
+        return current.contexts().computeIfAbsent(spec, key -> server(current, spec)).newHandler(alloc);
+    }
+
+    private SslContext client(Generation current, UpstreamTlsSpec spec) {
+        SslContextBuilder builder = SslContextBuilder.forClient()
+                .sslProvider(provider)
+                .endpointIdentificationAlgorithm(null);
+        if (!spec.certificateSecret().isEmpty()) {
+            KeyMaterial material = keyMaterial(current, spec.certificateSecret());
+            builder.keyManager(material.key(), material.chain());
+        }
+        if (spec.insecureSkipVerify() || spec.validationSecret().isEmpty()) {
+            builder.trustManager(InsecureTrustManagerFactory.INSTANCE);
+        } else {
+            builder.trustManager(new SanVerifyingTrustManager(roots(current, spec.validationSecret()),
+                    spec.subjectAltNames()));
+        }
+        if (!spec.alpn().isEmpty()) {
+            builder.applicationProtocolConfig(alpn(spec.alpn()));
+        }
+        return build(builder, "upstream TLS with secrets '" + spec.certificateSecret() + "'/'"
+                + spec.validationSecret() + "'");
+    }
+
+    private SslContext server(Generation current, DownstreamTlsSpec spec) {
+        KeyMaterial material = keyMaterial(current, spec.certificateSecret());
+        SslContextBuilder builder = SslContextBuilder.forServer(material.key(), material.chain())
+                .sslProvider(provider);
+        if (!spec.validationSecret().isEmpty()) {
+            builder.trustManager(new SanVerifyingTrustManager(roots(current, spec.validationSecret()),
+                    spec.subjectAltNames()));
+            builder.clientAuth(spec.requireClientCertificate() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
+        }
+        if (!spec.alpn().isEmpty()) {
+            builder.applicationProtocolConfig(alpn(spec.alpn()));
+        }
+        return build(builder, "downstream TLS with secret '" + spec.certificateSecret() + "'");
+    }
+
+    private static ApplicationProtocolConfig alpn(List<String> protocols) {
+        return new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, protocols);
+    }
+
+    private static SslContext build(SslContextBuilder builder, String what) {
+        try {
+            return builder.build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new IllegalStateException(what + ": cannot build the TLS context: " + e.getMessage(), e);
+        }
+    }
+
+    private static KeyMaterial keyMaterial(Generation current, String name) {
+        if (name.equals(SecretNames.DEFAULT)) {
+            WorkloadCertificate certificate = requireCertificate(current, name);
+            return new KeyMaterial(certificate.key(), certificate.chain());
+        }
+        if (name.startsWith(SecretNames.FILE_CERT_PREFIX)) {
+            String files = name.substring(SecretNames.FILE_CERT_PREFIX.length());
+            int tilde = files.indexOf('~');
+            if (tilde <= 0 || tilde == files.length() - 1) {
+                throw new IllegalStateException("SDS secret '" + name + "' (expected: file-cert:CERT~KEY)");
+            }
+            try {
+                return new KeyMaterial(Pem.privateKey(Path.of(files.substring(tilde + 1))),
+                        Pem.certificates(Path.of(files.substring(0, tilde))));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException("SDS secret '" + name + "': " + e.getMessage(), e);
+            }
+        }
+        throw new IllegalStateException("SDS secret '" + name + "' is not a certificate this proxy provides"
+                + " (expected: default or file-cert:CERT~KEY)");
+    }
+
+    private static List<X509Certificate> roots(Generation current, String name) {
+        if (name.equals(SecretNames.ROOTCA)) {
+            return requireCertificate(current, name).roots();
+        }
+        if (name.startsWith(SecretNames.FILE_ROOT_PREFIX)) {
+            try {
+                return Pem.certificates(Path.of(name.substring(SecretNames.FILE_ROOT_PREFIX.length())));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException("SDS secret '" + name + "': " + e.getMessage(), e);
+            }
+        }
+        throw new IllegalStateException("SDS secret '" + name + "' is not a validation context this proxy provides"
+                + " (expected: ROOTCA or file-root:CA)");
+    }
+
+    private static WorkloadCertificate requireCertificate(Generation current, String name) {
+        if (current.certificate() == null) {
+            throw new IllegalStateException("SDS secret '" + name + "' is not available (expected: the workload"
+                    + " certificate the agent obtains from the CA when the proxy runs with --token-file)");
+        }
+        return current.certificate();
+    }
+}

@@ -1,0 +1,204 @@
+package dev.skiff.proxy.security;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.skiff.proxy.ProxyRuntime;
+import dev.skiff.proxy.ProxyRuntimeOptions;
+import dev.skiff.proxy.model.ClusterSpec;
+import dev.skiff.proxy.model.Direction;
+import dev.skiff.proxy.model.DownstreamTlsSpec;
+import dev.skiff.proxy.model.Endpoint;
+import dev.skiff.proxy.model.EndpointSet;
+import dev.skiff.proxy.model.FilterChainSpec;
+import dev.skiff.proxy.model.HttpConnectionManagerSpec;
+import dev.skiff.proxy.model.LbPolicy;
+import dev.skiff.proxy.model.ListenerSpec;
+import dev.skiff.proxy.model.ProxyConfigSnapshot;
+import dev.skiff.proxy.model.Route;
+import dev.skiff.proxy.model.RouteAction;
+import dev.skiff.proxy.model.RouteMatch;
+import dev.skiff.proxy.model.RouteTable;
+import dev.skiff.proxy.model.TransportSocketMatch;
+import dev.skiff.proxy.model.UpstreamProtocol;
+import dev.skiff.proxy.model.UpstreamTlsSpec;
+import dev.skiff.proxy.model.UpstreamTransport;
+import dev.skiff.proxy.model.VirtualHost;
+import dev.skiff.proxy.transport.NoLeaks;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ProxySelector;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Two proxies on loopback speaking Istio mutual TLS to each other with SDS-named secrets. */
+@ExtendWith(NoLeaks.class)
+class MutualTlsRuntimeTest {
+
+    private static final String REVIEWS_ID = "spiffe://cluster.local/ns/default/sa/reviews";
+    private static final String PRODUCTPAGE_ID = "spiffe://cluster.local/ns/default/sa/productpage";
+    private static final String HOST = "reviews.default.svc.cluster.local";
+    private static final String OUTBOUND_CLUSTER = "outbound|9080||" + HOST;
+    private static final String INBOUND_CLUSTER = "inbound|9080||";
+    private static final DownstreamTlsSpec ISTIO_MUTUAL_SERVER = new DownstreamTlsSpec(SecretNames.DEFAULT,
+            SecretNames.ROOTCA, true, List.of("h2", "http/1.1"), List.of());
+
+    private final TestCa serverCa = new TestCa(REVIEWS_ID, Clock.systemUTC(), Duration.ofHours(1));
+    private final TestCa clientCa = serverCa.forIdentity(PRODUCTPAGE_ID);
+    private final TlsContexts serverTls = new TlsContexts();
+    private final TlsContexts clientTls = new TlsContexts();
+    private HttpServer backend;
+    private ProxyRuntime server;
+    private ProxyRuntime client;
+    private HttpClient viaClientSidecar;
+    private HttpClient direct;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        backend = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        backend.createContext("/", exchange -> {
+            byte[] body = "hello from reviews".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        backend.start();
+        serverTls.update(serverCa.workloadCertificate());
+        clientTls.update(clientCa.workloadCertificate());
+        server = new ProxyRuntime(ProxyRuntimeOptions.defaults().withEventLoopThreads(1), serverTls, serverTls);
+        client = new ProxyRuntime(ProxyRuntimeOptions.defaults().withEventLoopThreads(1), clientTls, clientTls);
+        direct = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (client != null) {
+            client.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+        backend.stop(0);
+        direct.close();
+        if (viaClientSidecar != null) {
+            viaClientSidecar.close();
+        }
+    }
+
+    private void serve(List<FilterChainSpec> inboundChains, List<String> expectedServerSans) {
+        String bound = "inbound|9080";
+        RouteTable inboundRoutes = new RouteTable(bound, List.of(new VirtualHost("inbound|http|9080", List.of("*"),
+                List.of(new Route("default", RouteMatch.any(), RouteAction.cluster(INBOUND_CLUSTER))))));
+        server.apply(new ProxyConfigSnapshot("1", List.of(new ListenerSpec(bound,
+                new InetSocketAddress("127.0.0.1", 0), Direction.INBOUND, false, inboundChains.stream()
+                .map(chain -> new FilterChainSpec(chain.name(), 0, Set.of(), HttpConnectionManagerSpec.inline(
+                        inboundRoutes), chain.transportProtocol(), chain.tls())).toList())),
+                Map.of(), Map.of(INBOUND_CLUSTER, cluster(INBOUND_CLUSTER, true, UpstreamTransport.PLAINTEXT)),
+                Map.of(INBOUND_CLUSTER, new EndpointSet(INBOUND_CLUSTER, List.of(new Endpoint(backend.getAddress()))))));
+        InetSocketAddress inbound = server.boundAddress(bound).orElseThrow();
+
+        UpstreamTlsSpec istioMutual = new UpstreamTlsSpec("outbound_.9080_._." + HOST, List.of("istio", "http/1.1"),
+                SecretNames.DEFAULT, SecretNames.ROOTCA, expectedServerSans, false);
+        UpstreamTransport autoMtls = new UpstreamTransport(null, List.of(
+                new TransportSocketMatch("tlsMode-istio", Map.of("tlsMode", "istio"), istioMutual),
+                new TransportSocketMatch("tlsMode-disabled", Map.of(), null)));
+        RouteTable outboundRoutes = new RouteTable("9080", List.of(new VirtualHost(HOST + ":9080",
+                List.of(HOST, HOST + ":9080"),
+                List.of(new Route("default", RouteMatch.prefix("/"), RouteAction.cluster(OUTBOUND_CLUSTER))))));
+        client.apply(new ProxyConfigSnapshot("1", List.of(new ListenerSpec("virtualOutbound",
+                new InetSocketAddress("127.0.0.1", 0), Direction.OUTBOUND, false,
+                List.of(new FilterChainSpec("9080", 9080, HttpConnectionManagerSpec.rds("9080"))))),
+                Map.of("9080", outboundRoutes), Map.of(OUTBOUND_CLUSTER, cluster(OUTBOUND_CLUSTER, false, autoMtls)),
+                Map.of(OUTBOUND_CLUSTER, new EndpointSet(OUTBOUND_CLUSTER, List.of(
+                        new Endpoint(inbound, 1, "", Map.of("tlsMode", "istio")))))));
+        viaClientSidecar = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .proxy(ProxySelector.of(client.boundAddress("virtualOutbound").orElseThrow())).build();
+    }
+
+    private static ClusterSpec cluster(String name, boolean isStatic, UpstreamTransport transport) {
+        return new ClusterSpec(name, LbPolicy.ROUND_ROBIN, UpstreamProtocol.HTTP1, Duration.ofSeconds(2), isStatic,
+                transport);
+    }
+
+    private static FilterChainSpec chain(String name, String transportProtocol, DownstreamTlsSpec tls) {
+        return new FilterChainSpec(name, 0, Set.of(), HttpConnectionManagerSpec.rds("unused"), transportProtocol,
+                tls);
+    }
+
+    private HttpResponse<String> throughSidecar() throws IOException, InterruptedException {
+        return viaClientSidecar.send(HttpRequest.newBuilder(URI.create("http://" + HOST + ":9080/reviews/1")).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> plaintextToInbound() throws IOException, InterruptedException {
+        InetSocketAddress inbound = server.boundAddress("inbound|9080").orElseThrow();
+        return direct.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + inbound.getPort() + "/")).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void strictInboundServesMutualTlsAndRefusesPlaintext() throws Exception {
+        serve(List.of(chain("tls", FilterChainSpec.TLS, ISTIO_MUTUAL_SERVER)), List.of(REVIEWS_ID));
+
+        HttpResponse<String> response = throughSidecar();
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("hello from reviews");
+        assertThatThrownBy(this::plaintextToInbound).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void permissiveInboundServesBothOnOnePort() throws Exception {
+        serve(List.of(chain("tls", FilterChainSpec.TLS, ISTIO_MUTUAL_SERVER),
+                chain("plaintext", FilterChainSpec.RAW_BUFFER, null)), List.of(REVIEWS_ID));
+
+        assertThat(throughSidecar().statusCode()).isEqualTo(200);
+        assertThat(plaintextToInbound().body()).isEqualTo("hello from reviews");
+    }
+
+    @Test
+    void serverWithAnUnexpectedIdentityIsAConnectionFailure() throws Exception {
+        serve(List.of(chain("tls", FilterChainSpec.TLS, ISTIO_MUTUAL_SERVER)),
+                List.of("spiffe://cluster.local/ns/default/sa/ratings"));
+
+        HttpResponse<String> response = throughSidecar();
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(response.body()).contains("connection failure");
+    }
+
+    @Test
+    void clientFromAnotherRootIsRefused() throws Exception {
+        serve(List.of(chain("tls", FilterChainSpec.TLS, ISTIO_MUTUAL_SERVER)), List.of(REVIEWS_ID));
+        clientTls.update(new TestCa(PRODUCTPAGE_ID, Clock.systemUTC(), Duration.ofHours(1)).workloadCertificate());
+
+        assertThat(throughSidecar().statusCode()).isEqualTo(503);
+    }
+
+    @Test
+    void certificatesRotateWithoutAFailedRequest() throws Exception {
+        serve(List.of(chain("tls", FilterChainSpec.TLS, ISTIO_MUTUAL_SERVER)), List.of(REVIEWS_ID));
+        WorkloadCertificate firstServer = serverTls.certificate();
+
+        for (int i = 0; i < 60; i++) {
+            if (i % 10 == 5) {
+                serverTls.update(serverCa.workloadCertificate());
+                clientTls.update(clientCa.workloadCertificate());
+            }
+            assertThat(throughSidecar().statusCode()).isEqualTo(200);
+        }
+        assertThat(serverTls.certificate()).isNotSameAs(firstServer);
+    }
+}

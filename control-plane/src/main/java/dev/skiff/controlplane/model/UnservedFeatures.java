@@ -18,7 +18,8 @@ import java.util.Set;
  * described so that {@link MeshSnapshot#problems()} tells users what their configuration does not do.
  */
 final class UnservedFeatures {
-    private static final Set<String> HTTP_ROUTE_SERVED = Set.of("name", "match", "route");
+    private static final Set<String> HTTP_ROUTE_SERVED = Set.of("name", "match", "route", "timeout", "retries");
+    private static final String SERVED_ROUTE_FIELDS = "match, route, timeout and retries";
     private static final Set<String> ROUTE_LESS = Set.of("redirect", "direct_response", "delegate");
     private static final Set<String> DESTINATION_SERVED = Set.of("destination", "weight");
     private static final Set<String> POLICY_SERVED = Set.of("load_balancer", "port_level_settings",
@@ -46,7 +47,8 @@ final class UnservedFeatures {
                     unserved.add(path + "." + field.getJsonName() + ": this route is left out (Skiff serves "
                             + "routes to destinations)");
                 } else if (!HTTP_ROUTE_SERVED.contains(field.getName())) {
-                    unserved.add(path + "." + field.getJsonName() + ": ignored (Skiff serves match and route)");
+                    unserved.add(path + "." + field.getJsonName() + ": ignored (Skiff serves "
+                            + SERVED_ROUTE_FIELDS + ")");
                 }
             }
             for (int j = 0; j < route.getRouteCount(); j++) {

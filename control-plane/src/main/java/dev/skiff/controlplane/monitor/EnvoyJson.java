@@ -46,6 +46,7 @@ final class EnvoyJson {
             .add(io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC.getDescriptor())
             .add(UpstreamTlsContext.getDescriptor())
             .add(DownstreamTlsContext.getDescriptor())
+            .add(dev.skiff.controlplane.xds.generator.RoutePolicies.PREVIOUS_HOSTS_DESCRIPTOR)
             .build();
 
     private static final JsonFormat.Printer PRINTER = JsonFormat.printer()

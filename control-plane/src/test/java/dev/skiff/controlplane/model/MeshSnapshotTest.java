@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import com.google.protobuf.Duration;
 import com.google.protobuf.Message;
 import dev.skiff.api.networking.v1alpha3.Destination;
+import dev.skiff.api.networking.v1alpha3.CorsPolicy;
 import dev.skiff.api.networking.v1alpha3.DestinationRule;
 import dev.skiff.api.networking.v1alpha3.HTTPRedirect;
 import dev.skiff.api.networking.v1alpha3.HTTPRoute;
@@ -222,7 +223,7 @@ class MeshSnapshotTest {
                 virtualService("default", "reviews", VirtualService.newBuilder()
                         .addHosts("reviews")
                         .addHttp(HTTPRoute.newBuilder()
-                                .setTimeout(Duration.newBuilder().setSeconds(2))
+                                .setCorsPolicy(CorsPolicy.newBuilder().addAllowMethods("GET"))
                                 .addRoute(HTTPRouteDestination.newBuilder()
                                         .setDestination(Destination.newBuilder().setHost("reviews"))))
                         .addHttp(HTTPRoute.newBuilder().setRedirect(HTTPRedirect.newBuilder().setUri("/new")))),
@@ -242,7 +243,8 @@ class MeshSnapshotTest {
 
         assertThat(mesh.virtualService(REVIEWS, "default")).isPresent();
         assertThat(mesh.problems()).containsExactly(
-                "VirtualService default/reviews: http[0].timeout: ignored (Skiff serves match and route)",
+                "VirtualService default/reviews: http[0].corsPolicy: ignored (Skiff serves match, route, timeout and "
+                        + "retries)",
                 "VirtualService default/reviews: http[1].redirect: this route is left out (Skiff serves routes to "
                         + "destinations)",
                 "DestinationRule default/reviews: trafficPolicy.tunnel: ignored",

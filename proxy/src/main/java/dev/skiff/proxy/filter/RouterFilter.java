@@ -68,6 +68,11 @@ public final class RouterFilter {
         return pickHost(route, picked.cluster(), clusters, context);
     }
 
+    /** Picks an endpoint of the cluster from this event loop's balancer (for a retry), null when none is healthy. */
+    public UpstreamHost pick(ClusterRuntime cluster) {
+        return cluster.balancer(eventLoopIndex).pick(random);
+    }
+
     /** Picks an endpoint of the named cluster, as for a route's destination. */
     public RouteDecision pickHost(Route route, String clusterName, UpstreamClusters clusters,
                                   RequestContext context) {

@@ -1,21 +1,38 @@
 package dev.skiff.proxy.model;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
  * What a matched route does: forward to one of its clusters, picked by weight per request.
  *
- * @param clusters the destinations, at least one, with a positive total weight
+ * @param clusters    the destinations, at least one, with a positive total weight
+ * @param timeout     the route timeout (from the end of the request until the response is complete), null or
+ *                    zero for none
+ * @param retryPolicy how failed attempts are retried, null for no retries
  */
-public record RouteAction(List<WeightedCluster> clusters) {
+public record RouteAction(List<WeightedCluster> clusters, Duration timeout, RetryPolicy retryPolicy) {
 
     public RouteAction {
         clusters = WeightedClusters.validate(clusters, "route action");
+        if (timeout != null && timeout.isNegative()) {
+            throw new IllegalArgumentException("route timeout " + timeout + " (expected: >= 0)");
+        }
+        timeout = timeout == null || timeout.isZero() ? null : timeout;
+    }
+
+    public RouteAction(List<WeightedCluster> clusters) {
+        this(clusters, null, null);
     }
 
     /** Forward to a single cluster. */
     public static RouteAction cluster(String cluster) {
         return new RouteAction(List.of(WeightedCluster.of(cluster)));
+    }
+
+    /** The same destinations with a timeout and a retry policy. */
+    public RouteAction withPolicies(Duration timeout, RetryPolicy retryPolicy) {
+        return new RouteAction(clusters, timeout, retryPolicy);
     }
 
     /** The sum of the clusters' weights. */

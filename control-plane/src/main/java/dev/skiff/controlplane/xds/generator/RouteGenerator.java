@@ -103,9 +103,15 @@ public final class RouteGenerator {
             virtualHost.addRoutes(Route.newBuilder()
                     .setName(DEFAULT_ROUTE_NAME)
                     .setMatch(RouteMatch.newBuilder().setPrefix("/"))
-                    .setRoute(RouteAction.newBuilder().setCluster(target.clusterName())));
+                    .setRoute(defaultAction(target)));
         }
         return virtualHost.build();
+    }
+
+    private static RouteAction defaultAction(OutboundPort target) {
+        RouteAction.Builder action = RouteAction.newBuilder().setCluster(target.clusterName());
+        RoutePolicies.applyDefaults(action);
+        return action.build();
     }
 
     /**
@@ -219,6 +225,7 @@ public final class RouteGenerator {
             }
             action.setWeightedClusters(weighted);
         }
+        RoutePolicies.apply(action, httpRoute);
         return action.build();
     }
 }

@@ -32,6 +32,7 @@ final class EnvoyJson {
                     .add(Router.getDescriptor())
                     .add(TcpProxy.getDescriptor())
                     .add(HttpProtocolOptions.getDescriptor())
+                    .add(RoutePolicies.PREVIOUS_HOSTS_DESCRIPTOR)
                     .build())
             .sortingMapKeys();
     private static final ObjectMapper MAPPER = new ObjectMapper();

@@ -34,7 +34,8 @@ public final class RouteTranslator {
     private static final Set<String> ROUTE_IGNORED = Set.of("metadata", "decorator", "stat_prefix");
     private static final Set<String> MATCH_FIELDS = Set.of("prefix", "path", "safe_regex", "path_separated_prefix",
             "case_sensitive", "headers", "query_parameters", "grpc");
-    private static final Set<String> ACTION_FIELDS = Set.of("cluster", "weighted_clusters");
+    private static final Set<String> ACTION_FIELDS = union(Set.of("cluster", "weighted_clusters"),
+            RoutePolicyTranslator.ACTION_FIELDS);
     private static final Set<String> WEIGHTED_FIELDS = Set.of("clusters", "total_weight");
     private static final Set<String> CLUSTER_WEIGHT_FIELDS = Set.of("name", "weight");
     private static final Set<String> HEADER_FIELDS = Set.of("name", "exact_match", "safe_regex_match", "present_match",
@@ -45,6 +46,12 @@ public final class RouteTranslator {
     private static final Set<String> REGEX_FIELDS = Set.of("regex");
     private static final Set<String> REGEX_IGNORED = Set.of("google_re2");
     private static final int IGNORE_CASE = Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE;
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new java.util.HashSet<>(a);
+        all.addAll(b);
+        return Set.copyOf(all);
+    }
 
     public RouteTable translate(RouteConfiguration config) throws TranslationException {
         if (config.getName().isEmpty()) {
@@ -128,6 +135,11 @@ public final class RouteTranslator {
     private static RouteAction action(io.envoyproxy.envoy.config.route.v3.RouteAction action, String where)
             throws TranslationException {
         Messages.requireOnly(action, where, ACTION_FIELDS, Set.of());
+        return RoutePolicyTranslator.apply(action, destinations(action, where), where);
+    }
+
+    private static RouteAction destinations(io.envoyproxy.envoy.config.route.v3.RouteAction action, String where)
+            throws TranslationException {
         return switch (action.getClusterSpecifierCase()) {
             case CLUSTER -> {
                 if (action.getCluster().isEmpty()) {

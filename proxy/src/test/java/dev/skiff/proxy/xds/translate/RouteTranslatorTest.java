@@ -214,9 +214,10 @@ class RouteTranslatorTest {
     @Test
     void rejectsRoutePoliciesNotImplementedHere() {
         assertRejected(config("9080", prefixRoute("/", REVIEWS).setName("r")
-                        .setRoute(toCluster(REVIEWS).setTimeout(Duration.newBuilder().setSeconds(3)))),
+                        .setRoute(toCluster(REVIEWS).setIdleTimeout(Duration.newBuilder().setSeconds(3)))),
                 "route_configuration 9080: virtual_host reviews.default.svc.cluster.local:9080: route r: route:"
-                        + " timeout: unsupported (expected only: cluster, weighted_clusters)");
+                        + " idle_timeout: unsupported (expected only: cluster, retry_policy, timeout,"
+                        + " weighted_clusters)");
     }
 
     @Test

@@ -10,10 +10,10 @@ import java.time.Duration;
  * @param protocol       the protocol spoken to endpoints
  * @param connectTimeout how long a connection attempt may take, {@code > 0}
  * @param isStatic       whether the endpoints come with the cluster (STATIC) rather than from EDS
- * @param transport      plaintext or TLS, per endpoint
+ * @param policy         circuit breakers, connection pool and outlier detection
  */
 public record ClusterSpec(String name, LbPolicy lbPolicy, UpstreamProtocol protocol, Duration connectTimeout,
-                          boolean isStatic, UpstreamTransport transport) {
+                          boolean isStatic, ClusterPolicy policy) {
 
     /** Envoy's default connect timeout. */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -27,12 +27,12 @@ public record ClusterSpec(String name, LbPolicy lbPolicy, UpstreamProtocol proto
             throw new IllegalArgumentException("connect timeout of cluster " + name + ": " + connectTimeout
                     + " (expected: > 0)");
         }
-        transport = transport == null ? UpstreamTransport.PLAINTEXT : transport;
+        policy = policy == null ? ClusterPolicy.DEFAULT : policy;
     }
 
-    /** A plaintext cluster. */
+    /** A cluster with the default policy. */
     public ClusterSpec(String name, LbPolicy lbPolicy, UpstreamProtocol protocol, Duration connectTimeout,
                        boolean isStatic) {
-        this(name, lbPolicy, protocol, connectTimeout, isStatic, UpstreamTransport.PLAINTEXT);
+        this(name, lbPolicy, protocol, connectTimeout, isStatic, ClusterPolicy.DEFAULT);
     }
 }

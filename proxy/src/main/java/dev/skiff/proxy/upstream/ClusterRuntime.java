@@ -2,23 +2,41 @@ package dev.skiff.proxy.upstream;
 
 import dev.skiff.proxy.model.ClusterSpec;
 import dev.skiff.proxy.model.LbPolicy;
+import dev.skiff.proxy.model.UpstreamProtocol;
 
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
- * A cluster as the data path sees it: its spec, its hosts and one balancer per event loop (created on first use by
- * the loop that owns the slot, so no slot is ever touched by two threads).
+ * A cluster as the data path sees it: its spec, its hosts, one balancer per event loop (created on first use by
+ * the loop that owns the slot, so no slot is ever touched by two threads) and its {@link ClusterTraffic} (circuit
+ * breakers and outlier detection, shared by every loop).
  */
 public final class ClusterRuntime {
 
     private final ClusterSpec spec;
     private final List<UpstreamHost> hosts;
     private final LoadBalancer[] balancers;
+    private final ClusterTraffic traffic;
 
     ClusterRuntime(ClusterSpec spec, List<UpstreamHost> hosts, int eventLoops) {
+        this(spec, hosts, eventLoops, System::nanoTime);
+    }
+
+    /** @param nanoClock the monotonic clock of the cluster's outlier detection */
+    ClusterRuntime(ClusterSpec spec, List<UpstreamHost> hosts, int eventLoops, LongSupplier nanoClock) {
         this.spec = spec;
         this.hosts = List.copyOf(hosts);
         this.balancers = new LoadBalancer[eventLoops];
+        OutlierDetector detector = spec.policy().outlierDetection() == null ? null
+                : new OutlierDetector(spec.policy().outlierDetection(), this.hosts, nanoClock);
+        this.traffic = new ClusterTraffic(new CircuitBreaker(spec.policy().circuitBreakers()), detector,
+                spec.protocol() != UpstreamProtocol.HTTP2);
+    }
+
+    /** The cluster's circuit breakers and outlier detection. */
+    public ClusterTraffic traffic() {
+        return traffic;
     }
 
     public ClusterSpec spec() {
@@ -37,11 +55,18 @@ public final class ClusterRuntime {
     public LoadBalancer balancer(int eventLoopIndex) {
         LoadBalancer balancer = balancers[eventLoopIndex];
         if (balancer == null) {
-            balancer = spec.lbPolicy() == LbPolicy.LEAST_REQUEST
-                    ? new LeastRequestBalancer(hosts)
-                    : new RoundRobinBalancer(hosts);
+            OutlierDetector detector = traffic.outlierDetector();
+            balancer = detector == null ? newBalancer(hosts)
+                    : new OutlierAwareBalancer(hosts, this::newBalancer, detector,
+                    spec.policy().healthyPanicThreshold());
             balancers[eventLoopIndex] = balancer;
         }
         return balancer;
+    }
+
+    private LoadBalancer newBalancer(List<UpstreamHost> among) {
+        return spec.lbPolicy() == LbPolicy.LEAST_REQUEST
+                ? new LeastRequestBalancer(among)
+                : new RoundRobinBalancer(among);
     }
 }

@@ -85,4 +85,14 @@ public final class UpstreamClusters {
     public Map<String, ClusterRuntime> all() {
         return clusters;
     }
+
+    /** Runs the outlier detection sweeps that are due; called periodically from one event loop. */
+    public void sweepOutliers() {
+        for (ClusterRuntime cluster : clusters.values()) {
+            OutlierDetector detector = cluster.traffic().outlierDetector();
+            if (detector != null) {
+                detector.sweepIfDue();
+            }
+        }
+    }
 }

@@ -1,15 +1,16 @@
 package dev.skiff.proxy.xds.translate;
 
 import com.google.protobuf.Any;
+import dev.skiff.proxy.model.ClusterPolicy;
 import dev.skiff.proxy.model.ClusterSpec;
 import dev.skiff.proxy.model.EndpointSet;
 import dev.skiff.proxy.model.LbPolicy;
 import dev.skiff.proxy.model.UpstreamProtocol;
-import dev.skiff.proxy.model.UpstreamTransport;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 
@@ -21,13 +22,12 @@ import java.util.Set;
 public final class ClusterTranslator {
     public static final String HTTP_PROTOCOL_OPTIONS_KEY = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
 
-    private static final Set<String> FIELDS = Set.of("name", "type", "eds_cluster_config", "connect_timeout",
-            "lb_policy", "load_assignment", "typed_extension_protocol_options", "transport_socket",
-            "transport_socket_matches");
+    private static final Set<String> FIELDS = union(Set.of("name", "type", "eds_cluster_config", "connect_timeout",
+            "lb_policy", "load_assignment", "typed_extension_protocol_options"), ClusterPolicyTranslator.CLUSTER_FIELDS);
     private static final Set<String> IGNORED = Set.of("alt_stat_name", "metadata");
     private static final Set<String> EDS_FIELDS = Set.of("eds_config", "service_name");
     private static final Set<String> PROTOCOL_OPTIONS_FIELDS = Set.of("explicit_http_config",
-            "use_downstream_protocol_config");
+            "use_downstream_protocol_config", "common_http_protocol_options");
     private static final Set<String> USE_DOWNSTREAM_FIELDS = Set.of("http_protocol_options", "http2_protocol_options");
 
     private final EndpointTranslator endpoints;
@@ -57,9 +57,9 @@ public final class ClusterTranslator {
         LbPolicy lbPolicy = lbPolicy(cluster, where);
         UpstreamProtocol protocol = protocolOf(cluster, where);
         Duration connectTimeout = connectTimeout(cluster, where);
-        UpstreamTransport transport = TransportSocketTranslator.upstream(cluster, where);
+        ClusterPolicy policy = ClusterPolicyTranslator.translate(cluster, commonHttpOptions(cluster, where), where);
         ClusterSpec spec = Messages.build(where, () -> new ClusterSpec(name, lbPolicy, protocol, connectTimeout,
-                isStatic, transport));
+                isStatic, policy));
         return isStatic ? staticCluster(cluster, spec, where) : eds(cluster, spec, where);
     }
 
@@ -118,6 +118,24 @@ public final class ClusterTranslator {
                     + " (expected: > 0)");
         }
         return timeout;
+    }
+
+    private static Set<String> union(Set<String> first, Set<String> second) {
+        Set<String> all = new HashSet<>(first);
+        all.addAll(second);
+        return Set.copyOf(all);
+    }
+
+    private static io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions commonHttpOptions(Cluster cluster,
+                                                                                          String where)
+            throws TranslationException {
+        Any packed = cluster.getTypedExtensionProtocolOptionsMap().get(HTTP_PROTOCOL_OPTIONS_KEY);
+        if (packed == null) {
+            return null;
+        }
+        HttpProtocolOptions http = Messages.unpack(packed, HttpProtocolOptions.class,
+                where + ": typed_extension_protocol_options[\"" + HTTP_PROTOCOL_OPTIONS_KEY + "\"]");
+        return http.hasCommonHttpProtocolOptions() ? http.getCommonHttpProtocolOptions() : null;
     }
 
     private static UpstreamProtocol protocolOf(Cluster cluster, String where) throws TranslationException {

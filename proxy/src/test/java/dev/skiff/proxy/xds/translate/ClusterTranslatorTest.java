@@ -2,13 +2,11 @@ package dev.skiff.proxy.xds.translate;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.Duration;
-import com.google.protobuf.UInt32Value;
 import dev.skiff.proxy.model.ClusterSpec;
 import dev.skiff.proxy.model.Endpoint;
 import dev.skiff.proxy.model.EndpointSet;
 import dev.skiff.proxy.model.LbPolicy;
 import dev.skiff.proxy.model.UpstreamProtocol;
-import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
@@ -154,12 +152,9 @@ class ClusterTranslatorTest {
 
     @Test
     void rejectsFieldsThatWouldChangeBehaviour() {
-        assertRejected(edsCluster("a").setCircuitBreakers(CircuitBreakers.newBuilder()
-                        .addThresholds(CircuitBreakers.Thresholds.newBuilder()
-                                .setMaxConnections(UInt32Value.of(1))))
-                        .build(),
-                "cluster a: circuit_breakers: unsupported (expected only: connect_timeout, eds_cluster_config,"
-                        + " lb_policy, load_assignment, name, type, typed_extension_protocol_options)");
+        assertThatThrownBy(() -> translator.translate(edsCluster("a").setRespectDnsTtl(true).build()))
+                .isInstanceOf(TranslationException.class)
+                .hasMessageStartingWith("cluster a: respect_dns_ttl: unsupported (expected only: circuit_breakers,");
     }
 
     @Test

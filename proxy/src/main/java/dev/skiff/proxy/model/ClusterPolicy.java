@@ -1,0 +1,28 @@
+package dev.skiff.proxy.model;
+
+/**
+ * The traffic policy of a cluster beyond balancing and protocol.
+ *
+ * @param circuitBreakers       thresholds shared by every event loop
+ * @param connectionPool        how connections are kept
+ * @param outlierDetection      how failing hosts are ejected, or null for no outlier detection
+ * @param healthyPanicThreshold percent of available hosts below which ejections are ignored (panic), 0..100
+ */
+public record ClusterPolicy(CircuitBreakerSpec circuitBreakers, ConnectionPoolSpec connectionPool,
+                            OutlierDetectionSpec outlierDetection, double healthyPanicThreshold) {
+
+    /** Envoy's default panic threshold. */
+    public static final double DEFAULT_HEALTHY_PANIC_THRESHOLD = 50;
+
+    public static final ClusterPolicy DEFAULT = new ClusterPolicy(CircuitBreakerSpec.ENVOY_DEFAULTS,
+            ConnectionPoolSpec.DEFAULT, null, DEFAULT_HEALTHY_PANIC_THRESHOLD);
+
+    public ClusterPolicy {
+        Validation.notNull(circuitBreakers, "circuit breakers");
+        Validation.notNull(connectionPool, "connection pool");
+        if (!(healthyPanicThreshold >= 0 && healthyPanicThreshold <= 100)) {
+            throw new IllegalArgumentException("healthy panic threshold: " + healthyPanicThreshold
+                    + " (expected: 0..100)");
+        }
+    }
+}

@@ -2,10 +2,12 @@ package dev.skiff.proxy;
 
 import dev.skiff.proxy.filter.RouterFilter;
 import dev.skiff.proxy.model.ProxyConfigSnapshot;
+import dev.skiff.proxy.transport.DownstreamTlsFactory;
 import dev.skiff.proxy.transport.ListenerManager;
 import dev.skiff.proxy.transport.RuntimeState;
 import dev.skiff.proxy.transport.Worker;
 import dev.skiff.proxy.upstream.UpstreamPools;
+import dev.skiff.proxy.upstream.UpstreamTlsFactory;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -42,6 +44,15 @@ public final class ProxyRuntime implements AutoCloseable {
     private final ListenerManager listeners;
 
     public ProxyRuntime(ProxyRuntimeOptions options) {
+        this(options, UpstreamTlsFactory.NONE, DownstreamTlsFactory.NONE);
+    }
+
+    /**
+     * A runtime whose TLS filter chains and TLS upstreams take their certificates from the given factories (the
+     * proxy's agent, which holds the SDS secrets).
+     */
+    public ProxyRuntime(ProxyRuntimeOptions options, UpstreamTlsFactory upstreamTls,
+                        DownstreamTlsFactory downstreamTls) {
         this.group = new MultiThreadIoEventLoopGroup(options.eventLoopThreads(),
                 new DefaultThreadFactory("skiff-proxy", true), NioIoHandler.newFactory());
         Map<EventExecutor, Worker> byLoop = new IdentityHashMap<>();
@@ -53,12 +64,12 @@ public final class ProxyRuntime implements AutoCloseable {
                     .channel(NioSocketChannel.class)
                     .option(ChannelOption.TCP_NODELAY, true);
             byLoop.put(executor, new Worker(index, loop, new RouterFilter(options.randomFactory().get(), index),
-                    new UpstreamPools(bootstrap), options.requestListener()));
+                    new UpstreamPools(bootstrap, upstreamTls), options.requestListener()));
             index++;
         }
         this.workers = Collections.unmodifiableMap(byLoop);
         this.listeners = new ListenerManager(group, state::get, workers, options.originalDestination(),
-                options.drainTimeout());
+                options.drainTimeout(), downstreamTls);
         group.next().scheduleAtFixedRate(() -> state.get().clusters().sweepOutliers(), OUTLIER_SWEEP_TICK_MILLIS,
                 OUTLIER_SWEEP_TICK_MILLIS, TimeUnit.MILLISECONDS);
     }

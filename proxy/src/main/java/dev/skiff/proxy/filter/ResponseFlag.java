@@ -15,7 +15,15 @@ public enum ResponseFlag {
     /** The downstream connection closed before the response completed. */
     DOWNSTREAM_CONNECTION_TERMINATION("DC"),
     /** The cluster's circuit breakers refused the request (too many connections, pending or active requests). */
-    UPSTREAM_OVERFLOW("UO");
+    UPSTREAM_OVERFLOW("UO"),
+    /** The route timeout (or the last attempt's per-try timeout) elapsed. */
+    UPSTREAM_REQUEST_TIMEOUT("UT"),
+    /** The last attempt failed in a retriable way but no retry was left. */
+    UPSTREAM_RETRY_LIMIT_EXCEEDED("URX"),
+    /** The fault filter delayed the request. */
+    DELAY_INJECTED("DI"),
+    /** The fault filter aborted the request. */
+    FAULT_INJECTED("FI");
 
     private final String code;
 

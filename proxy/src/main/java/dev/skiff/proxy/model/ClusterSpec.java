@@ -10,10 +10,11 @@ import java.time.Duration;
  * @param protocol       the protocol spoken to endpoints
  * @param connectTimeout how long a connection attempt may take, {@code > 0}
  * @param isStatic       whether the endpoints come with the cluster (STATIC) rather than from EDS
+ * @param transport      plaintext or TLS, per endpoint
  * @param policy         circuit breakers, connection pool and outlier detection
  */
 public record ClusterSpec(String name, LbPolicy lbPolicy, UpstreamProtocol protocol, Duration connectTimeout,
-                          boolean isStatic, ClusterPolicy policy) {
+                          boolean isStatic, UpstreamTransport transport, ClusterPolicy policy) {
 
     /** Envoy's default connect timeout. */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -27,12 +28,25 @@ public record ClusterSpec(String name, LbPolicy lbPolicy, UpstreamProtocol proto
             throw new IllegalArgumentException("connect timeout of cluster " + name + ": " + connectTimeout
                     + " (expected: > 0)");
         }
+        transport = transport == null ? UpstreamTransport.PLAINTEXT : transport;
         policy = policy == null ? ClusterPolicy.DEFAULT : policy;
+    }
+
+    /** A plaintext cluster with the given policy. */
+    public ClusterSpec(String name, LbPolicy lbPolicy, UpstreamProtocol protocol, Duration connectTimeout,
+                       boolean isStatic, ClusterPolicy policy) {
+        this(name, lbPolicy, protocol, connectTimeout, isStatic, UpstreamTransport.PLAINTEXT, policy);
     }
 
     /** A cluster with the default policy. */
     public ClusterSpec(String name, LbPolicy lbPolicy, UpstreamProtocol protocol, Duration connectTimeout,
+                       boolean isStatic, UpstreamTransport transport) {
+        this(name, lbPolicy, protocol, connectTimeout, isStatic, transport, ClusterPolicy.DEFAULT);
+    }
+
+    /** A plaintext cluster. */
+    public ClusterSpec(String name, LbPolicy lbPolicy, UpstreamProtocol protocol, Duration connectTimeout,
                        boolean isStatic) {
-        this(name, lbPolicy, protocol, connectTimeout, isStatic, ClusterPolicy.DEFAULT);
+        this(name, lbPolicy, protocol, connectTimeout, isStatic, UpstreamTransport.PLAINTEXT);
     }
 }

@@ -195,7 +195,7 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
         request.setUri(view.path());
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
         exchange = new HttpExchange(this, context, worker.requestListener(), request, HttpFilterChain.standard(),
-                decision.route(), worker.router().random(), decision.host(), head, upgrade);
+                decision.route(), worker.router(), decision.host(), head, upgrade);
         exchange.admitThrough(decision.cluster());
         int timeout = (int) Math.min(Integer.MAX_VALUE, decision.cluster().spec().connectTimeout().toMillis());
         exchange.start(worker.pools(), upstreamHttp2, timeout);

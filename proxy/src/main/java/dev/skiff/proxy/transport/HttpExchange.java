@@ -5,11 +5,16 @@ import dev.skiff.proxy.filter.HttpFilterChain;
 import dev.skiff.proxy.filter.RequestContext;
 import dev.skiff.proxy.filter.RequestListener;
 import dev.skiff.proxy.filter.ResponseFlag;
+import dev.skiff.proxy.filter.RouterFilter;
 import dev.skiff.proxy.filter.UpstreamOutcomes;
+import dev.skiff.proxy.model.RetryPolicy;
 import dev.skiff.proxy.model.Route;
+import dev.skiff.proxy.policy.ReplayBuffer;
+import dev.skiff.proxy.policy.RetryState;
 import dev.skiff.proxy.upstream.AdmissionCallback;
 import dev.skiff.proxy.upstream.ClusterRuntime;
 import dev.skiff.proxy.upstream.ConnectCallback;
+import dev.skiff.proxy.upstream.OutlierResult;
 import dev.skiff.proxy.upstream.UpstreamHost;
 import dev.skiff.proxy.upstream.UpstreamListener;
 import dev.skiff.proxy.upstream.UpstreamOverflowException;
@@ -26,14 +31,20 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 
 /**
  * One request forwarded to one upstream host over a pooled HTTP/1.1 connection, streamed both ways with
  * backpressure. Lives on the downstream connection's event loop, which also owns the upstream connection. The
  * request first passes the {@link HttpFilterChain}; the exchange is the filters' {@link HttpFilterCallbacks}.
+ * The route's timeout runs from the end of the request until the response is complete; its retry policy retries
+ * attempts that fail before a response head was forwarded, on another host, after a jittered back-off, replaying
+ * the request body from a bounded {@link ReplayBuffer}. Neither applies to a request the fault filter delayed.
  */
 final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilterCallbacks, AdmissionCallback {
 
@@ -41,6 +52,8 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
             "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
     static final String TERMINATION_BODY =
             "upstream connect error or disconnect/reset before headers. reset reason: connection termination";
+    static final String TIMEOUT_BODY = "upstream request timeout";
+    static final String NO_HEALTHY_UPSTREAM_BODY = "no healthy upstream";
     static final String OVERFLOW_BODY =
             "upstream connect error or disconnect/reset before headers. reset reason: overflow";
 
@@ -52,8 +65,9 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
     private final HttpRequest head;
     private final HttpFilterChain filters;
     private final Route route;
+    private final RouterFilter router;
     private final RandomGenerator random;
-    private final UpstreamHost host;
+    private UpstreamHost host;
     private final boolean headRequest;
     private final boolean upgradeRequested;
     private ArrayDeque<HttpContent> pending;
@@ -65,6 +79,13 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
     private int stoppedAt;
     private boolean hostStarted;
     private UpstreamStream upstream;
+    private Attempt attempt;
+    private RetryPolicy retryPolicy;
+    private RetryState retry;
+    private ReplayBuffer replay;
+    private ScheduledFuture<?> routeTimer;
+    private ScheduledFuture<?> tryTimer;
+    private ScheduledFuture<?> backoffTimer;
     private boolean requestComplete;
     private boolean responseStarted;
     private boolean skippingInformational;
@@ -73,7 +94,7 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
     private boolean done;
 
     HttpExchange(DownstreamStream downstream, RequestContext context, RequestListener requestListener,
-                 HttpRequest head, HttpFilterChain filters, Route route, RandomGenerator random,
+                 HttpRequest head, HttpFilterChain filters, Route route, RouterFilter router,
                  UpstreamHost host, boolean headRequest, boolean upgradeRequested) {
         this.downstream = downstream;
         this.context = context;
@@ -81,8 +102,10 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
         this.head = head;
         this.filters = filters;
         this.route = route;
-        this.random = random;
+        this.router = router;
+        this.random = router.random();
         this.host = host;
+        this.retryPolicy = route.action().retryPolicy();
         this.headRequest = headRequest;
         this.upgradeRequested = upgradeRequested;
     }
@@ -146,10 +169,226 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
     }
 
     private void connect() {
+        if (context.hasFlag(ResponseFlag.DELAY_INJECTED)) {
+            retryPolicy = null;
+            releaseReplay();
+        }
         hostStarted = true;
         host.requestStarted();
+        attempt = new Attempt();
+        if (retryPolicy != null && retryPolicy.perTryTimeout() != null) {
+            tryTimer = schedule(retryPolicy.perTryTimeout(), attempt);
+        }
         admission = cluster.traffic().request(host, downstream.executor(), this);
         admission.admit();
+    }
+
+    private ScheduledFuture<?> schedule(Duration delay, Runnable task) {
+        return downstream.executor().schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * One try of the request: the pool's answer goes here, so that an answer for a try that was given up (timed
+     * out, or retried) is told apart and dropped. Also the try's per-try timeout task.
+     */
+    private final class Attempt implements ConnectCallback, Runnable {
+        @Override
+        public void onConnected(UpstreamStream stream) {
+            if (attempt != this || done) {
+                stream.release(true);
+                return;
+            }
+            HttpExchange.this.onConnected(stream);
+        }
+
+        @Override
+        public void onConnectFailed(Throwable cause) {
+            if (attempt == this && !done) {
+                HttpExchange.this.onConnectFailed(cause);
+            }
+        }
+
+        /** The per-try timeout. */
+        @Override
+        public void run() {
+            if (attempt != this || done || responseStarted) {
+                return;
+            }
+            tryTimer = null;
+            if (retryAfter(RetryState.Failure.PER_TRY_TIMEOUT, OutlierResult.EXT_ORIGIN_REQUEST_FAILED)) {
+                return;
+            }
+            context.addFlag(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
+            finishWithLocalReply(504, TIMEOUT_BODY);
+        }
+    }
+
+    /**
+     * Starts a retry when the policy covers this failure, a retry is left and the request body can be replayed;
+     * records URX when only the retry limit stood in the way.
+     */
+    private boolean retryAfter(RetryState.Failure failure, OutlierResult outcome) {
+        if (retryPolicy == null) {
+            return false;
+        }
+        RetryState state = retryState();
+        if (!state.isRetriable(failure)) {
+            return false;
+        }
+        return retry(state, outcome, 0);
+    }
+
+    /** Like {@link #retryAfter} for a response head that was not forwarded yet. */
+    private boolean retryAfterResponse(int code, HttpHeaders headers, HttpHeaders trailers) {
+        if (retryPolicy == null) {
+            return false;
+        }
+        RetryState state = retryState();
+        int grpc = grpcStatusCode(headers);
+        if (grpc < 0 && trailers != null) {
+            grpc = grpcStatusCode(trailers);
+        }
+        if (!state.isRetriable(code, grpc)) {
+            return false;
+        }
+        return retry(state, OutlierResult.HTTP_RESPONSE, code);
+    }
+
+    private boolean retry(RetryState state, OutlierResult outcome, int code) {
+        if (!state.hasRetriesLeft()) {
+            context.addFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
+            return false;
+        }
+        if (replay != null && !replay.canReplay()) {
+            return false;
+        }
+        abandonAttempt(outcome, code);
+        backoffTimer = downstream.executor().schedule(this::startRetry, state.startRetry(random),
+                TimeUnit.NANOSECONDS);
+        return true;
+    }
+
+    private RetryState retryState() {
+        if (retry == null) {
+            retry = new RetryState(retryPolicy);
+            retry.attempted(host.address());
+        }
+        return retry;
+    }
+
+    /** Gives up the current try: its connection is closed, its host hears how it went. */
+    private void abandonAttempt(OutlierResult outcome, int code) {
+        attempt = null;
+        cancelTryTimer();
+        downstream.pauseRequestBody();
+        if (upstream != null) {
+            upstream.release(false);
+            upstream = null;
+        }
+        hostFinished(outcome, code);
+    }
+
+    /** After the back-off: another host (avoiding tried ones when the predicate says so), the body again. */
+    private void startRetry() {
+        backoffTimer = null;
+        if (done) {
+            return;
+        }
+        UpstreamHost next = null;
+        for (int i = 0; i < retry.hostSelectionAttempts(); i++) {
+            next = router.pick(cluster);
+            if (next == null || !retry.rejectsHost(next.address())) {
+                break;
+            }
+        }
+        if (next == null) {
+            context.addFlag(ResponseFlag.NO_HEALTHY_UPSTREAM);
+            finishWithLocalReply(503, NO_HEALTHY_UPSTREAM_BODY);
+            return;
+        }
+        host = next;
+        retry.attempted(next.address());
+        context.upstreamHost(next.address());
+        releasePending();
+        if (replay != null) {
+            if (pending == null) {
+                pending = new ArrayDeque<>(2);
+            }
+            replay.replay(pending::add);
+        }
+        if (requestComplete && (replay == null || !replay.hasLast())) {
+            if (pending == null) {
+                pending = new ArrayDeque<>(1);
+            }
+            pending.add(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+        connect();
+    }
+
+    private static int grpcStatusCode(HttpHeaders headers) {
+        String status = headers.get(GRPC_STATUS);
+        if (status == null || status.isEmpty() || status.length() > 2) {
+            return -1;
+        }
+        int code = 0;
+        for (int i = 0; i < status.length(); i++) {
+            char c = status.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            code = code * 10 + (c - '0');
+        }
+        return code;
+    }
+
+    /** The route timeout: answer 504 (UT), or reset the downstream when the response already started. */
+    private void onRouteTimeout() {
+        routeTimer = null;
+        if (done) {
+            return;
+        }
+        context.addFlag(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
+        if (!responseStarted) {
+            finishWithLocalReply(504, TIMEOUT_BODY);
+            return;
+        }
+        done = true;
+        releasePending();
+        releasePolicies();
+        if (upstream != null) {
+            upstream.release(false);
+        }
+        hostFinished();
+        downstream.abort();
+        requestListener.onComplete(context);
+    }
+
+    private void cancelTryTimer() {
+        if (tryTimer != null) {
+            tryTimer.cancel(false);
+            tryTimer = null;
+        }
+    }
+
+    /** Stops every timer and lets go of the replay buffer; called once the exchange is over. */
+    private void releasePolicies() {
+        cancelTryTimer();
+        if (routeTimer != null) {
+            routeTimer.cancel(false);
+            routeTimer = null;
+        }
+        if (backoffTimer != null) {
+            backoffTimer.cancel(false);
+            backoffTimer = null;
+        }
+        releaseReplay();
+    }
+
+    private void releaseReplay() {
+        if (replay != null) {
+            replay.release();
+            replay = null;
+        }
     }
 
     /**
@@ -175,9 +414,9 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
             return;
         }
         if (upstreamHttp2) {
-            pools.http2Pool(host.address()).acquire(host, connectTimeoutMillis, this);
+            pools.http2Pool(host.address()).acquire(host, connectTimeoutMillis, attempt);
         } else {
-            pools.pool(host.address()).acquire(host, connectTimeoutMillis, this);
+            pools.pool(host.address()).acquire(host, connectTimeoutMillis, attempt);
         }
     }
 
@@ -218,6 +457,9 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
         if (done) {
             return;
         }
+        if (retryAfter(RetryState.Failure.CONNECT_FAILURE, OutlierResult.LOCAL_ORIGIN_CONNECT_FAILED)) {
+            return;
+        }
         context.addFlag(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
         failWithLocalReply(CONNECT_FAILURE_BODY);
     }
@@ -232,6 +474,17 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
         if (done) {
             content.release();
             return;
+        }
+        if (requestComplete && route.action().timeout() != null && routeTimer == null
+                && !context.hasFlag(ResponseFlag.DELAY_INJECTED)) {
+            routeTimer = schedule(route.action().timeout(), this::onRouteTimeout);
+        }
+        if (retryPolicy != null && (replay != null || content.content().isReadable()
+                || !(content instanceof LastHttpContent last) || !last.trailingHeaders().isEmpty())) {
+            if (replay == null) {
+                replay = new ReplayBuffer(ReplayBuffer.DEFAULT_LIMIT_BYTES);
+            }
+            replay.add(content);
         }
         if (upstream == null) {
             if (pending == null) {
@@ -275,6 +528,7 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
         context.addFlag(ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION);
         done = true;
         releasePending();
+        releasePolicies();
         if (upstream != null) {
             upstream.release(false);
         }
@@ -312,6 +566,10 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
             full.release();
             return;
         }
+        if (retryAfterResponse(code, full.headers(), full.trailingHeaders())) {
+            full.release();
+            return;
+        }
         skippingInformational = false;
         responseStarted = true;
         context.responseCode(code);
@@ -340,8 +598,12 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
             skippingInformational = true;
             return;
         }
+        if (retryAfterResponse(code, response.headers(), null)) {
+            return;
+        }
         skippingInformational = false;
         responseStarted = true;
+        cancelTryTimer();
         context.responseCode(code);
         upstreamKeepAlive = HttpUtil.isKeepAlive(response);
         recordGrpcStatus(response.headers());
@@ -392,12 +654,14 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
 
     private void switchToTunnel() {
         done = true;
+        releasePolicies();
         hostFinished();
         downstream.switchToTunnel(upstream, new TunnelCompletion(context, requestListener));
     }
 
     private void finish() {
         done = true;
+        releasePolicies();
         upstream.release(requestComplete && upstreamKeepAlive);
         hostFinished();
         downstream.exchangeFinished(requestComplete);
@@ -409,10 +673,14 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
         if (done) {
             return;
         }
+        if (!responseStarted && retryAfter(RetryState.Failure.RESET, OutlierResult.EXT_ORIGIN_REQUEST_FAILED)) {
+            return;
+        }
         context.addFlag(ResponseFlag.UPSTREAM_CONNECTION_TERMINATION);
         if (responseStarted) {
             done = true;
             releasePending();
+            releasePolicies();
             hostFinished();
             downstream.abort();
             requestListener.onComplete(context);
@@ -435,6 +703,7 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
     private void finishWithLocalReply(int status, String body) {
         done = true;
         releasePending();
+        releasePolicies();
         if (upstream != null) {
             upstream.release(false);
         }
@@ -446,10 +715,14 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
     }
 
     private void hostFinished() {
+        hostFinished(UpstreamOutcomes.of(context), context.responseCode());
+    }
+
+    private void hostFinished(OutlierResult outcome, int code) {
         if (hostStarted) {
             hostStarted = false;
             host.requestFinished();
-            admission.finish(UpstreamOutcomes.of(context), context.responseCode());
+            admission.finish(outcome, code);
         }
     }
 

@@ -6,6 +6,7 @@ import dev.skiff.proxy.model.ClusterSpec;
 import dev.skiff.proxy.model.EndpointSet;
 import dev.skiff.proxy.model.LbPolicy;
 import dev.skiff.proxy.model.UpstreamProtocol;
+import dev.skiff.proxy.model.UpstreamTransport;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 
@@ -23,7 +24,8 @@ public final class ClusterTranslator {
     public static final String HTTP_PROTOCOL_OPTIONS_KEY = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
 
     private static final Set<String> FIELDS = union(Set.of("name", "type", "eds_cluster_config", "connect_timeout",
-            "lb_policy", "load_assignment", "typed_extension_protocol_options"), ClusterPolicyTranslator.CLUSTER_FIELDS);
+            "lb_policy", "load_assignment", "typed_extension_protocol_options", "transport_socket",
+            "transport_socket_matches"), ClusterPolicyTranslator.CLUSTER_FIELDS);
     private static final Set<String> IGNORED = Set.of("alt_stat_name", "metadata");
     private static final Set<String> EDS_FIELDS = Set.of("eds_config", "service_name");
     private static final Set<String> PROTOCOL_OPTIONS_FIELDS = Set.of("explicit_http_config",
@@ -58,8 +60,9 @@ public final class ClusterTranslator {
         UpstreamProtocol protocol = protocolOf(cluster, where);
         Duration connectTimeout = connectTimeout(cluster, where);
         ClusterPolicy policy = ClusterPolicyTranslator.translate(cluster, commonHttpOptions(cluster, where), where);
+        UpstreamTransport transport = TransportSocketTranslator.upstream(cluster, where);
         ClusterSpec spec = Messages.build(where, () -> new ClusterSpec(name, lbPolicy, protocol, connectTimeout,
-                isStatic, policy));
+                isStatic, transport, policy));
         return isStatic ? staticCluster(cluster, spec, where) : eds(cluster, spec, where);
     }
 

@@ -198,7 +198,8 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
                 decision.route(), worker.router(), decision.host(), head, upgrade);
         exchange.admitThrough(decision.cluster());
         int timeout = (int) Math.min(Integer.MAX_VALUE, decision.cluster().spec().connectTimeout().toMillis());
-        exchange.start(worker.pools(), upstreamHttp2, timeout);
+        exchange.start(worker.pools(), upstreamHttp2, timeout,
+                decision.cluster().spec().transport().tlsFor(decision.host().endpoint()));
     }
 
     private void onConnect(Http1RequestView view, RequestContext context) {

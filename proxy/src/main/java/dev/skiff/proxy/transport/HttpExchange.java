@@ -7,6 +7,7 @@ import dev.skiff.proxy.filter.RequestListener;
 import dev.skiff.proxy.filter.ResponseFlag;
 import dev.skiff.proxy.filter.RouterFilter;
 import dev.skiff.proxy.filter.UpstreamOutcomes;
+import dev.skiff.proxy.model.UpstreamTlsSpec;
 import dev.skiff.proxy.model.RetryPolicy;
 import dev.skiff.proxy.model.Route;
 import dev.skiff.proxy.policy.ReplayBuffer;
@@ -74,6 +75,7 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
     private UpstreamPools pools;
     private ClusterRuntime cluster;
     private UpstreamRequest admission;
+    private UpstreamTlsSpec upstreamTls;
     private boolean upstreamHttp2;
     private int connectTimeoutMillis;
     private int stoppedAt;
@@ -147,6 +149,12 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
      * @param http2 whether to speak HTTP/2 (prior knowledge) to the host rather than HTTP/1.1
      */
     void start(UpstreamPools pools, boolean http2, int connectTimeoutMillis) {
+        start(pools, http2, connectTimeoutMillis, null);
+    }
+
+    /** Like {@link #start(UpstreamPools, boolean, int)}, over TLS when {@code tls} is not null. */
+    void start(UpstreamPools pools, boolean http2, int connectTimeoutMillis, UpstreamTlsSpec tls) {
+        this.upstreamTls = tls;
         this.pools = pools;
         this.upstreamHttp2 = http2;
         this.connectTimeoutMillis = connectTimeoutMillis;
@@ -414,9 +422,9 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
             return;
         }
         if (upstreamHttp2) {
-            pools.http2Pool(host.address()).acquire(host, connectTimeoutMillis, attempt);
+            pools.http2Pool(host.address(), upstreamTls).acquire(host, connectTimeoutMillis, attempt);
         } else {
-            pools.pool(host.address()).acquire(host, connectTimeoutMillis, attempt);
+            pools.pool(host.address(), upstreamTls).acquire(host, connectTimeoutMillis, attempt);
         }
     }
 

@@ -1,9 +1,11 @@
 package dev.skiff.proxy.admin;
 
 import dev.skiff.proxy.ProxyRuntime;
+import dev.skiff.proxy.model.CircuitBreakerSpec;
 import dev.skiff.proxy.model.ListenerSpec;
 import dev.skiff.proxy.transport.RuntimeState;
 import dev.skiff.proxy.upstream.ClusterRuntime;
+import dev.skiff.proxy.upstream.OutlierDetector;
 import dev.skiff.proxy.upstream.UpstreamHost;
 import io.netty.handler.codec.http.QueryStringDecoder;
 
@@ -82,6 +84,16 @@ public final class AdminServer implements AutoCloseable {
             String name = cluster.name();
             out.append(name).append("::observability_name::").append(name).append('\n');
             out.append(name).append("::lb_policy::").append(cluster.spec().lbPolicy()).append('\n');
+            CircuitBreakerSpec thresholds = cluster.spec().policy().circuitBreakers();
+            out.append(name).append("::default_priority::max_connections::").append(thresholds.maxConnections())
+                    .append('\n');
+            out.append(name).append("::default_priority::max_pending_requests::")
+                    .append(thresholds.maxPendingRequests()).append('\n');
+            out.append(name).append("::default_priority::max_requests::").append(thresholds.maxRequests())
+                    .append('\n');
+            out.append(name).append("::default_priority::max_retries::").append(thresholds.maxRetries())
+                    .append('\n');
+            OutlierDetector outliers = cluster.traffic().outlierDetector();
             for (UpstreamHost host : cluster.hosts()) {
                 InetSocketAddress address = host.address();
                 String prefix = name + "::" + address.getAddress().getHostAddress() + ":" + address.getPort() + "::";
@@ -94,7 +106,8 @@ public final class AdminServer implements AutoCloseable {
                 out.append(prefix).append("region::").append(locality.length > 0 ? locality[0] : "").append('\n');
                 out.append(prefix).append("zone::").append(locality.length > 1 ? locality[1] : "").append('\n');
                 out.append(prefix).append("sub_zone::").append(locality.length > 2 ? locality[2] : "").append('\n');
-                out.append(prefix).append("health_flags::healthy\n");
+                out.append(prefix).append(outliers != null && outliers.isEjected(host)
+                        ? "health_flags::/failed_outlier_check\n" : "health_flags::healthy\n");
             }
         }
         return out.toString();

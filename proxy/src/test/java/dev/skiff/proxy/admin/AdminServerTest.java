@@ -2,6 +2,12 @@ package dev.skiff.proxy.admin;
 
 import dev.skiff.proxy.ProxyRuntime;
 import dev.skiff.proxy.ProxyRuntimeOptions;
+import dev.skiff.proxy.model.CircuitBreakerSpec;
+import dev.skiff.proxy.model.ClusterPolicy;
+import dev.skiff.proxy.model.ConnectionPoolSpec;
+import dev.skiff.proxy.model.OutlierDetectionSpec;
+import dev.skiff.proxy.upstream.ClusterRuntime;
+import dev.skiff.proxy.upstream.OutlierResult;
 import dev.skiff.proxy.model.ClusterSpec;
 import dev.skiff.proxy.model.Endpoint;
 import dev.skiff.proxy.model.EndpointSet;
@@ -80,6 +86,32 @@ class AdminServerTest {
             assertThat(dump.body()).isEqualTo("{\"configs\":[]}");
             assertThat(get(admin.address(), "/runtime").body()).isEqualTo("{\"version\":\"7\",\"listeners\":[],"
                     + "\"clusters\":[{\"name\":\"" + name + "\",\"endpoints\":1}],\"routeTables\":[]}");
+        }
+    }
+
+    @Test
+    void clustersShowThresholdsAndOutlierEjections() throws Exception {
+        String name = "outbound|8000||httpbin.default.svc.cluster.local";
+        ClusterPolicy policy = new ClusterPolicy(new CircuitBreakerSpec(1, 2, 3, 4), ConnectionPoolSpec.DEFAULT,
+                new OutlierDetectionSpec(1, 100, 0, 0, false, 0, 0, Duration.ofSeconds(1), Duration.ofMinutes(3),
+                        Duration.ofMinutes(5), 100), 0);
+        runtime.apply(new ProxyConfigSnapshot("8", List.of(), Map.of(),
+                Map.of(name, new ClusterSpec(name, LbPolicy.ROUND_ROBIN, UpstreamProtocol.HTTP1,
+                        Duration.ofSeconds(1), false, policy)),
+                Map.of(name, new EndpointSet(name, List.of(
+                        new Endpoint(new InetSocketAddress("127.0.0.1", 8001)),
+                        new Endpoint(new InetSocketAddress("127.0.0.1", 8002)))))));
+        ClusterRuntime cluster = runtime.state().clusters().get(name);
+        cluster.traffic().outlierDetector().report(cluster.hosts().getFirst(), OutlierResult.HTTP_RESPONSE, 500);
+        try (AdminServer admin = new AdminServer(new InetSocketAddress("127.0.0.1", 0), runtime,
+                () -> "{\"configs\":[]}", ready::get)) {
+            assertThat(get(admin.address(), "/clusters").body())
+                    .contains(name + "::default_priority::max_connections::1\n")
+                    .contains(name + "::default_priority::max_pending_requests::2\n")
+                    .contains(name + "::default_priority::max_requests::3\n")
+                    .contains(name + "::default_priority::max_retries::4\n")
+                    .contains(name + "::127.0.0.1:8001::health_flags::/failed_outlier_check\n")
+                    .contains(name + "::127.0.0.1:8002::health_flags::healthy\n");
         }
     }
 

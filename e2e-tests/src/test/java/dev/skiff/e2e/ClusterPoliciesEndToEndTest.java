@@ -1,0 +1,187 @@
+package dev.skiff.e2e;
+
+import dev.skiff.e2e.backend.TestBackend;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ProxySelector;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * DestinationRule traffic policies at the cluster level, as Istio's tasks show them, through a real control plane
+ * and a client sidecar: circuit breaking (one connection, one pending request, the rest refused at once with 503
+ * and flag UO) and outlier detection (an always-failing endpoint is ejected and gets no more traffic).
+ */
+class ClusterPoliciesEndToEndTest {
+    private static final String CLIENT = "127.0.42.1";
+    private static final String SLOW = "slow.default.svc.cluster.local";
+    private static final String FLAKY = "flaky.default.svc.cluster.local";
+
+    @TempDir
+    static Path work;
+    static LocalMesh mesh;
+    static HttpClient client;
+    static TestBackend slow;
+    static TestBackend healthy;
+    static TestBackend failing;
+
+    @BeforeAll
+    static void startMesh() throws IOException {
+        mesh = new LocalMesh(work);
+        slow = TestBackend.start("slow", new InetSocketAddress("127.0.42.2", 0));
+        healthy = TestBackend.start("healthy", new InetSocketAddress("127.0.42.3", 0));
+        failing = TestBackend.start("failing", new InetSocketAddress("127.0.42.4", 0)).failPercent(100, 500);
+        mesh.writeConfig("services.yaml", """
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: client}
+                spec:
+                  address: %s
+                  labels: {app: client}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: slow}
+                spec:
+                  hosts: [%s]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports:
+                  - {number: 8000, name: http, protocol: HTTP}
+                  endpoints:
+                  - {address: 127.0.42.2, ports: {http: %d}}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: slow}
+                spec:
+                  host: %s
+                  trafficPolicy:
+                    connectionPool:
+                      tcp: {maxConnections: 1}
+                      http: {http1MaxPendingRequests: 1}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: flaky}
+                spec:
+                  hosts: [%s]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports:
+                  - {number: 8000, name: http, protocol: HTTP}
+                  endpoints:
+                  - {address: 127.0.42.3, ports: {http: %d}}
+                  - {address: 127.0.42.4, ports: {http: %d}}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: flaky}
+                spec:
+                  host: %s
+                  trafficPolicy:
+                    outlierDetection:
+                      consecutive5xxErrors: 1
+                      interval: 1s
+                      baseEjectionTime: 3m
+                      maxEjectionPercent: 100
+                """.formatted(CLIENT, SLOW, slow.port(), SLOW, FLAKY, healthy.port(), failing.port(), FLAKY));
+        mesh.startControlPlane();
+        mesh.startProxy("client.default", CLIENT);
+        client = HttpClient.newBuilder()
+                .proxy(ProxySelector.of(new InetSocketAddress(CLIENT, 15001)))
+                .connectTimeout(Duration.ofSeconds(2))
+                .build();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (client != null) {
+            client.close();
+        }
+        for (TestBackend backend : new TestBackend[]{slow, healthy, failing}) {
+            if (backend != null) {
+                backend.close();
+            }
+        }
+        if (mesh != null) {
+            mesh.close();
+        }
+    }
+
+    private static HttpRequest get(String host, String path) {
+        return HttpRequest.newBuilder(URI.create("http://" + host + ":8000" + path))
+                .timeout(Duration.ofSeconds(20))
+                .build();
+    }
+
+    @Test
+    void circuitBreakerRefusesWhatExceedsOneConnectionAndOnePendingRequestAtOnce() {
+        List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            calls.add(client.sendAsync(get(SLOW, "/delay/1500"), HttpResponse.BodyHandlers.ofString()));
+        }
+        int ok = 0;
+        int overflow = 0;
+        for (CompletableFuture<HttpResponse<String>> call : calls) {
+            HttpResponse<String> response = call.join();
+            if (response.statusCode() == 200) {
+                ok++;
+            } else {
+                assertThat(response.statusCode()).as("%s%s", response.body(), mesh.logs()).isEqualTo(503);
+                assertThat(response.body()).isEqualTo("upstream connect error or disconnect/reset before headers."
+                        + " reset reason: overflow");
+                overflow++;
+            }
+        }
+        assertThat(ok).as("answered by the backend (ok=%d, overflow=%d)", ok, overflow).isPositive();
+        assertThat(overflow).as("refused by the circuit breaker (ok=%d, overflow=%d)", ok, overflow)
+                .isGreaterThanOrEqualTo(10);
+        assertThat(ok + overflow).isEqualTo(20);
+    }
+
+    @Test
+    void outlierDetectionEjectsTheFailingEndpointAndShowsItInClusters() throws Exception {
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            client.send(get(FLAKY, "/"), HttpResponse.BodyHandlers.discarding());
+            return clusters().contains("outbound|8000||" + FLAKY + "::127.0.42.4:" + failing.port()
+                    + "::health_flags::/failed_outlier_check");
+        });
+        long failingBefore = failing.requests();
+
+        int succeeded = 0;
+        for (int i = 0; i < 200; i++) {
+            HttpResponse<String> response = client.send(get(FLAKY, "/"), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 200) {
+                succeeded++;
+            }
+        }
+
+        assertThat(succeeded).as("successes out of 200 after the ejection").isGreaterThanOrEqualTo(198);
+        assertThat(failing.requests()).as("requests the ejected endpoint got").isEqualTo(failingBefore);
+        assertThat(clusters()).contains("outbound|8000||" + FLAKY + "::127.0.42.3:" + healthy.port()
+                + "::health_flags::healthy");
+    }
+
+    private static String clusters() throws IOException, InterruptedException {
+        try (HttpClient direct = HttpClient.newHttpClient()) {
+            return direct.send(HttpRequest.newBuilder(URI.create("http://" + CLIENT + ":15000/clusters")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        }
+    }
+}

@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code java -jar bench.jar load|report ...}: the entry point bench/run uses. */
 @Command(name = "skiff-bench", mixinStandardHelpOptions = true,
         description = "Skiff's data-plane benchmark tools: an open-loop HTTP/1.1 load generator and the report over its results.",
-        subcommands = {LoadCommand.class, ReportCommand.class})
+        subcommands = {LoadCommand.class, ReportCommand.class, dev.skiff.bench.xds.XdsMeshCommand.class,
+                dev.skiff.bench.xds.XdsSimCommand.class, dev.skiff.bench.xds.XdsReportCommand.class})
 public final class BenchMain implements Runnable {
 
     public static void main(String[] args) {

@@ -7,31 +7,51 @@ import dev.skiff.api.networking.v1alpha3.ServiceEntry;
 import dev.skiff.api.networking.v1alpha3.Sidecar;
 import dev.skiff.api.networking.v1alpha3.VirtualService;
 import dev.skiff.api.networking.v1alpha3.WorkloadEntry;
+import dev.skiff.api.security.v1beta1.PeerAuthentication;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
-/** The Istio configuration kinds Skiff reads, all in the {@code networking.istio.io} API group. */
+/**
+ * The Istio configuration kinds Skiff reads: the {@code networking.istio.io} kinds and PeerAuthentication of
+ * {@code security.istio.io}.
+ */
 public enum ConfigKind {
     VIRTUAL_SERVICE("VirtualService", VirtualService.getDefaultInstance()),
     DESTINATION_RULE("DestinationRule", DestinationRule.getDefaultInstance()),
     SERVICE_ENTRY("ServiceEntry", ServiceEntry.getDefaultInstance()),
     WORKLOAD_ENTRY("WorkloadEntry", WorkloadEntry.getDefaultInstance()),
-    SIDECAR("Sidecar", Sidecar.getDefaultInstance());
+    SIDECAR("Sidecar", Sidecar.getDefaultInstance()),
+    PEER_AUTHENTICATION("PeerAuthentication", PeerAuthentication.getDefaultInstance(), "security.istio.io",
+            List.of("v1", "v1beta1"));
 
-    /** The API group of every kind. */
-    public static final String GROUP = "networking.istio.io";
+    /** The API group of the networking kinds. */
+    public static final String GROUP = Networking.GROUP;
 
-    /** The API versions accepted for every kind; they all share one schema. */
-    public static final List<String> VERSIONS = List.of("v1", "v1beta1", "v1alpha3");
+    /** The API versions accepted for the networking kinds; they all share one schema. */
+    public static final List<String> VERSIONS = Networking.VERSIONS;
+
+    /** The networking kinds' group and versions, readable from the constants' constructors. */
+    private static final class Networking {
+        static final String GROUP = "networking.istio.io";
+        static final List<String> VERSIONS = List.of("v1", "v1beta1", "v1alpha3");
+    }
 
     private final String kindName;
     private final Message defaultInstance;
+    private final String group;
+    private final List<String> versions;
 
     ConfigKind(String kindName, Message defaultInstance) {
+        this(kindName, defaultInstance, Networking.GROUP, Networking.VERSIONS);
+    }
+
+    ConfigKind(String kindName, Message defaultInstance, String group, List<String> versions) {
         this.kindName = kindName;
         this.defaultInstance = defaultInstance;
+        this.group = group;
+        this.versions = versions;
     }
 
     /** The Kubernetes {@code kind}, e.g. {@code VirtualService}. */
@@ -39,12 +59,14 @@ public enum ConfigKind {
         return kindName;
     }
 
+    /** The API group, e.g. {@code networking.istio.io}. */
     public String group() {
-        return GROUP;
+        return group;
     }
 
+    /** The API versions accepted, sharing one schema. */
     public List<String> versions() {
-        return VERSIONS;
+        return versions;
     }
 
     /** The empty spec message of this kind, e.g. {@code VirtualService.getDefaultInstance()}. */

@@ -86,7 +86,7 @@ public final class ConfigParser {
             }
         }
         ConfigKind kind = kind(node.get("kind"), problems);
-        String apiVersion = apiVersion(node.get("apiVersion"), problems);
+        String apiVersion = apiVersion(node.get("apiVersion"), kind, problems);
         JsonNode metadata = node.get("metadata");
         String name = null;
         String namespace = DEFAULT_NAMESPACE;
@@ -161,8 +161,10 @@ public final class ConfigParser {
         });
     }
 
-    private static String apiVersion(JsonNode node, FieldProblems problems) {
-        String expected = "expected " + ConfigKind.GROUP + "/ and one of " + String.join(", ", ConfigKind.VERSIONS);
+    private static String apiVersion(JsonNode node, ConfigKind kind, FieldProblems problems) {
+        String expectedGroup = kind == null ? ConfigKind.GROUP : kind.group();
+        List<String> expectedVersions = kind == null ? ConfigKind.VERSIONS : kind.versions();
+        String expected = "expected " + expectedGroup + "/ and one of " + String.join(", ", expectedVersions);
         if (node == null || node.isNull()) {
             problems.add("apiVersion", "required (" + expected + ")");
             return "";
@@ -175,10 +177,10 @@ public final class ConfigParser {
         int slash = apiVersion.indexOf('/');
         String group = slash < 0 ? "" : apiVersion.substring(0, slash);
         String version = apiVersion.substring(slash + 1);
-        if (!group.equals(ConfigKind.GROUP)) {
-            problems.add("apiVersion", "\"" + apiVersion + "\" is not in API group " + ConfigKind.GROUP + " ("
+        if (!group.equals(expectedGroup)) {
+            problems.add("apiVersion", "\"" + apiVersion + "\" is not in API group " + expectedGroup + " ("
                     + expected + ")");
-        } else if (!ConfigKind.VERSIONS.contains(version)) {
+        } else if (!expectedVersions.contains(version)) {
             problems.add("apiVersion", "\"" + apiVersion + "\": version \"" + version + "\" is not supported ("
                     + expected + ")");
         }

@@ -44,6 +44,7 @@ public final class MeshSnapshot {
     private final Part<Map<ServicePortKey, List<WorkloadInstance>>> instances;
     private final Part<Routing> routing;
     private final Part<List<SidecarConfig>> sidecars;
+    private final PeerAuthentications peerAuthentications;
     private final List<String> problems;
 
     private MeshSnapshot(long version, Map<ConfigKind, List<ConfigObject>> inputs, Part<Services> services,
@@ -57,6 +58,8 @@ public final class MeshSnapshot {
         this.instances = instances;
         this.routing = routing;
         this.sidecars = sidecars;
+        this.peerAuthentications = inputs.isEmpty() ? PeerAuthentications.EMPTY
+                : PeerAuthentications.of(inputs.getOrDefault(ConfigKind.PEER_AUTHENTICATION, List.of()));
         List<String> all = new ArrayList<>();
         for (Part<?> part : List.of(services, workloads, instances, routing, sidecars)) {
             all.addAll(part.problems());
@@ -107,6 +110,11 @@ public final class MeshSnapshot {
 
     private boolean sameInputs(Map<ConfigKind, List<ConfigObject>> next, ConfigKind kind) {
         return inputs.getOrDefault(kind, List.of()).equals(next.get(kind));
+    }
+
+    /** The PeerAuthentication policies, which give each workload port its mutual TLS mode. */
+    public PeerAuthentications peerAuthentications() {
+        return peerAuthentications;
     }
 
     /** Grows by one with every snapshot built from a previous one. */

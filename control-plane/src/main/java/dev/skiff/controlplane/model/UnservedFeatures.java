@@ -23,9 +23,9 @@ final class UnservedFeatures {
     private static final Set<String> ROUTE_LESS = Set.of("redirect", "direct_response", "delegate");
     private static final Set<String> DESTINATION_SERVED = Set.of("destination", "weight");
     private static final Set<String> POLICY_SERVED = Set.of("load_balancer", "port_level_settings",
-            "connection_pool", "outlier_detection");
+            "connection_pool", "outlier_detection", "tls");
     private static final Set<String> PORT_POLICY_SERVED = Set.of("port", "load_balancer", "connection_pool",
-            "outlier_detection");
+            "outlier_detection", "tls");
     private static final Set<String> BALANCER_SERVED = Set.of("simple");
     private static final Set<String> SIDECAR_SERVED = Set.of("workload_selector", "ingress", "egress");
     private static final Set<String> INGRESS_SERVED = Set.of("port", "default_endpoint");
@@ -47,8 +47,7 @@ final class UnservedFeatures {
                     unserved.add(path + "." + field.getJsonName() + ": this route is left out (Skiff serves "
                             + "routes to destinations)");
                 } else if (!HTTP_ROUTE_SERVED.contains(field.getName())) {
-                    unserved.add(path + "." + field.getJsonName() + ": ignored (Skiff serves "
-                            + SERVED_ROUTE_FIELDS + ")");
+                    unserved.add(path + "." + field.getJsonName() + ": ignored (Skiff serves " + SERVED_ROUTE_FIELDS + ")");
                 }
             }
             for (int j = 0; j < route.getRouteCount(); j++) {

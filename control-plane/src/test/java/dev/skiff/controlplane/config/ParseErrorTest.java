@@ -188,10 +188,11 @@ class ParseErrorTest {
         assertThat(file.documents().getFirst().key()).isNull();
         assertThat(file.documents().getFirst().errors().getFirst())
                 .isEqualTo(new ConfigError("gw.yaml", null, "kind", "unsupported kind \"Gateway\" (expected one "
-                        + "of: VirtualService, DestinationRule, ServiceEntry, WorkloadEntry, Sidecar) (in document "
-                        + "1)"));
+                        + "of: VirtualService, DestinationRule, ServiceEntry, WorkloadEntry, Sidecar,"
+                        + " PeerAuthentication) (in document 1)"));
         assertThat(Yaml.errors(file)).containsExactly("gw.yaml: kind: unsupported kind \"Gateway\" (expected one "
-                + "of: VirtualService, DestinationRule, ServiceEntry, WorkloadEntry, Sidecar) (in document 1)");
+                + "of: VirtualService, DestinationRule, ServiceEntry, WorkloadEntry, Sidecar, PeerAuthentication)"
+                + " (in document 1)");
     }
 
     @Test

@@ -61,10 +61,12 @@ public final class EndpointGenerator {
             int totalWeight = 0;
             for (WorkloadInstance member : members) {
                 totalWeight += member.weight();
-                group.addLbEndpoints(LbEndpoint.newBuilder()
+                LbEndpoint.Builder endpoint = LbEndpoint.newBuilder()
                         .setEndpoint(Endpoint.newBuilder()
                                 .setAddress(EnvoyProtos.socketAddress(member.address(), member.port())))
-                        .setLoadBalancingWeight(UInt32Value.of(member.weight())));
+                        .setLoadBalancingWeight(UInt32Value.of(member.weight()));
+                TransportSocketGenerator.endpointMetadata(member.labels()).ifPresent(endpoint::setMetadata);
+                group.addLbEndpoints(endpoint);
             }
             group.setLoadBalancingWeight(UInt32Value.of(totalWeight));
             assignment.addEndpoints(group);

@@ -44,6 +44,8 @@ final class GeneratedResources {
 
     private final MeshSnapshot mesh;
     private final ClusterGenerator clusterGenerator = new ClusterGenerator();
+    private final TransportSocketGenerator transportSockets =
+            new TransportSocketGenerator(TransportSocketGenerator.DEFAULT_TRUST_DOMAIN);
     private final EndpointGenerator endpointGenerator = new EndpointGenerator();
     private final ListenerGenerator listenerGenerator = new ListenerGenerator();
     private final RouteGenerator routeGenerator = new RouteGenerator();
@@ -119,8 +121,11 @@ final class GeneratedResources {
                 case TypeUrls.CLUSTER -> {
                     for (OutboundPort target : reachable) {
                         resources.addAll(outboundClusters.computeIfAbsent(outboundKey(target),
-                                key -> internAll(TypeUrls.CLUSTER, clusterGenerator.outbound(key.target(),
-                                        key.destinationRule()))));
+                                key -> internAll(TypeUrls.CLUSTER, key.sidecar()
+                                        ? transportSockets.secure(clusterGenerator.outbound(key.target(),
+                                        key.destinationRule()), key.target(), key.destinationRule(),
+                                        mesh.instances(key.target().host(), key.target().number()))
+                                        : clusterGenerator.outbound(key.target(), key.destinationRule()))));
                     }
                     if (context.kind() == ProxyView.Kind.SIDECAR) {
                         resources.addAll(internAll(TypeUrls.CLUSTER,
@@ -218,7 +223,8 @@ final class GeneratedResources {
         }
 
         private OutboundKey outboundKey(OutboundPort target) {
-            return new OutboundKey(target, mesh.destinationRule(target.host(), context.namespace()));
+            return new OutboundKey(target, mesh.destinationRule(target.host(), context.namespace()),
+                    context.kind() == ProxyView.Kind.SIDECAR);
         }
     }
 
@@ -276,7 +282,8 @@ final class GeneratedResources {
         }
     }
 
-    private record OutboundKey(OutboundPort target, Optional<DestinationRuleConfig> destinationRule) {
+    /** @param sidecar whether the clusters are a sidecar's, which carry transport sockets */
+    private record OutboundKey(OutboundPort target, Optional<DestinationRuleConfig> destinationRule, boolean sidecar) {
     }
 
     private record ContentKey(String typeUrl, String name, ByteString bytes) {

@@ -44,8 +44,10 @@ public final class ListenerGenerator {
                                            MeshSnapshot mesh, ProxyContext proxy) {
         List<Listener> listeners = new ArrayList<>(1 + inbound.size());
         listeners.add(virtualOutbound(address, targets, mesh, proxy));
+        boolean meshed = TransportSocketGenerator.isMeshed(proxy.labels());
         for (InboundPort port : inbound) {
-            listeners.add(inboundListener(address, port));
+            listeners.add(TransportSocketGenerator.secureInbound(inboundListener(address, port),
+                    mesh.peerAuthentications().mode(proxy.namespace(), proxy.labels(), port.listenerPort()), meshed));
         }
         return listeners;
     }

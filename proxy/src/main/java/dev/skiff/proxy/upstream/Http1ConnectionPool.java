@@ -1,5 +1,6 @@
 package dev.skiff.proxy.upstream;
 
+import dev.skiff.proxy.model.ConnectionPoolSpec;
 import dev.skiff.proxy.model.UpstreamTlsSpec;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufAllocator;
@@ -14,24 +15,26 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.ArrayDeque;
 
 /**
  * HTTP/1.1 keep-alive connections to one upstream address, owned by one event loop: every method runs on that loop,
- * so the pool takes no locks. Idle connections are reused most-recently-used first and closed after a minute
- * unused.
+ * so the pool takes no locks. Idle connections are reused most-recently-used first and closed after the cluster's
+ * idle timeout unused; a connection that served {@code max_requests_per_connection} requests or lived
+ * {@code max_connection_duration} is closed instead of going back to the pool.
  */
 public final class Http1ConnectionPool {
 
     static final int MAX_HEADER_SIZE = 60 * 1024;
     private static final int MAX_IDLE = 64;
-    /** How long a connection may sit unused in the pool before it is closed. */
-    static final int IDLE_TIMEOUT_SECONDS = 60;
 
     private final Bootstrap bootstrap;
     private final InetSocketAddress address;
     private final UpstreamTlsFactory tlsFactory;
     private final UpstreamTlsSpec tls;
+    private final ConnectionPoolSpec settings;
     private final ArrayDeque<Http1UpstreamConnection> idle = new ArrayDeque<>();
 
     /**
@@ -50,10 +53,19 @@ public final class Http1ConnectionPool {
      */
     public Http1ConnectionPool(Bootstrap bootstrap, InetSocketAddress address, UpstreamTlsFactory tlsFactory,
                                UpstreamTlsSpec tls) {
-        this.bootstrap = bootstrap;
+        this(bootstrap, address, tlsFactory, tls, ConnectionPoolSpec.DEFAULT);
+    }
+
+    /**
+     * @param settings the cluster's idle timeout, request and lifetime limits per connection, and keepalive
+     */
+    public Http1ConnectionPool(Bootstrap bootstrap, InetSocketAddress address, UpstreamTlsFactory tlsFactory,
+                               UpstreamTlsSpec tls, ConnectionPoolSpec settings) {
+        this.bootstrap = UpstreamSocketOptions.apply(bootstrap.clone(), settings.tcpKeepalive());
         this.address = address;
         this.tlsFactory = tlsFactory;
         this.tls = tls;
+        this.settings = settings;
     }
 
     public InetSocketAddress address() {
@@ -96,7 +108,8 @@ public final class Http1ConnectionPool {
                         if (sslHandler != null) {
                             ch.pipeline().addLast(sslHandler);
                         }
-                        ch.pipeline().addLast(new IdleStateHandler(0, 0, IDLE_TIMEOUT_SECONDS));
+                        ch.pipeline().addLast(new IdleStateHandler(0, 0, settings.idleTimeout().toMillis(),
+                                TimeUnit.MILLISECONDS));
                         ch.pipeline().addLast(new HttpClientCodec(
                                 new HttpDecoderConfig().setMaxHeaderSize(MAX_HEADER_SIZE), false, false));
                         ch.pipeline().addLast(fresh);
@@ -114,6 +127,20 @@ public final class Http1ConnectionPool {
                 callback.onConnectFailed(future.cause());
             }
         });
+    }
+
+    /** Starts the connection's lifetime clock when the cluster limits how long a connection may live. */
+    void connectionActive(Http1UpstreamConnection connection) {
+        Duration lifetime = settings.maxConnectionDuration();
+        if (lifetime != null) {
+            connection.channel().eventLoop().schedule(connection::expire, lifetime.toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Whether a connection that served {@code served} requests may serve another one. */
+    boolean mayServeMore(int served) {
+        int max = settings.maxRequestsPerConnection();
+        return max == 0 || served < max;
     }
 
     void offerIdle(Http1UpstreamConnection connection) {

@@ -21,6 +21,8 @@ public final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter 
     private Channel channel;
     private UpstreamListener listener;
     private boolean closed;
+    private boolean expired;
+    private int served;
 
     Http1UpstreamConnection(Http1ConnectionPool pool, UpstreamHost host) {
         this.pool = pool;
@@ -44,6 +46,7 @@ public final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter 
     @Override
     public void bind(UpstreamListener listener) {
         this.listener = listener;
+        served++;
         channel.config().setAutoRead(true);
     }
 
@@ -70,7 +73,7 @@ public final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter 
     @Override
     public void release(boolean reusable) {
         listener = null;
-        if (reusable && isUsable()) {
+        if (reusable && isUsable() && !expired && pool.mayServeMore(served)) {
             channel.config().setAutoRead(true);
             pool.offerIdle(this);
         } else {
@@ -88,6 +91,20 @@ public final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter 
         channel.pipeline().remove(IdleStateHandler.class);
     }
 
+    /** Whether the connection lived its maximum duration and serves no further request. */
+    boolean isExpired() {
+        return expired;
+    }
+
+    /** The connection lived its maximum duration: closed now when idle, else when its request ends. */
+    void expire() {
+        expired = true;
+        if (listener == null && !closed) {
+            pool.forget(this);
+            close();
+        }
+    }
+
     public void close() {
         listener = null;
         if (channel != null) {
@@ -103,6 +120,7 @@ public final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         host.connectionOpened();
+        pool.connectionActive(this);
         ctx.channel().closeFuture().addListener((ChannelFutureListener) future -> host.connectionClosed());
         ctx.fireChannelActive();
     }

@@ -1,5 +1,6 @@
 package dev.skiff.proxy.upstream;
 
+import dev.skiff.proxy.model.ConnectionPoolSpec;
 import dev.skiff.proxy.model.UpstreamTlsSpec;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufAllocator;
@@ -25,6 +26,7 @@ import io.netty.util.ReferenceCountUtil;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One shared HTTP/2 (cleartext, prior knowledge) connection to an upstream address, owned by one event loop; each
@@ -40,6 +42,7 @@ public final class Http2ConnectionPool {
     private final InetSocketAddress address;
     private final UpstreamTlsFactory tlsFactory;
     private final UpstreamTlsSpec tls;
+    private final long idleTimeoutMillis;
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
     private Channel connection;
     private boolean connecting;
@@ -60,10 +63,19 @@ public final class Http2ConnectionPool {
      */
     public Http2ConnectionPool(Bootstrap bootstrap, InetSocketAddress address, UpstreamTlsFactory tlsFactory,
                                UpstreamTlsSpec tls) {
-        this.bootstrap = bootstrap;
+        this(bootstrap, address, tlsFactory, tls, ConnectionPoolSpec.DEFAULT);
+    }
+
+    /**
+     * @param settings the cluster's idle timeout (a connection without streams that long is closed) and keepalive
+     */
+    public Http2ConnectionPool(Bootstrap bootstrap, InetSocketAddress address, UpstreamTlsFactory tlsFactory,
+                               UpstreamTlsSpec tls, ConnectionPoolSpec settings) {
+        this.bootstrap = UpstreamSocketOptions.apply(bootstrap.clone(), settings.tcpKeepalive());
         this.address = address;
         this.tlsFactory = tlsFactory;
         this.tls = tls;
+        this.idleTimeoutMillis = settings.idleTimeout().toMillis();
     }
 
     /** Opens a stream for one request, connecting first when there is no live connection. */
@@ -95,7 +107,7 @@ public final class Http2ConnectionPool {
                             ch.pipeline().addLast(sslHandler);
                         }
                         Http2FrameCodec codec = Http2FrameCodecBuilder.forClient().build();
-                        ch.pipeline().addLast(new IdleStateHandler(0, 0, Http1ConnectionPool.IDLE_TIMEOUT_SECONDS),
+                        ch.pipeline().addLast(new IdleStateHandler(0, 0, idleTimeoutMillis, TimeUnit.MILLISECONDS),
                                 codec, new Http2MultiplexHandler(new RejectPushedStreams()), new IdleCloser(codec));
                     }
                 })

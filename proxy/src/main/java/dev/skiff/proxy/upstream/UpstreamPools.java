@@ -1,5 +1,6 @@
 package dev.skiff.proxy.upstream;
 
+import dev.skiff.proxy.model.ConnectionPoolSpec;
 import dev.skiff.proxy.model.UpstreamTlsSpec;
 import io.netty.bootstrap.Bootstrap;
 
@@ -8,20 +9,21 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The HTTP/1.1 and HTTP/2 pools of one event loop, one of each per upstream address and transport (plaintext, or
- * one TLS origination spec); used only on that loop.
+ * The HTTP/1.1 and HTTP/2 pools of one event loop, one of each per upstream address, transport (plaintext, or one
+ * TLS origination spec) and connection settings (clusters with the same settings share pools); used only on that
+ * loop.
  */
 public final class UpstreamPools {
 
-    private record TlsPoolKey(InetSocketAddress address, UpstreamTlsSpec tls) {
+    private record PoolKey(InetSocketAddress address, UpstreamTlsSpec tls, ConnectionPoolSpec settings) {
     }
 
     private final Bootstrap bootstrap;
     private final UpstreamTlsFactory tlsFactory;
     private final Map<InetSocketAddress, Http1ConnectionPool> pools = new HashMap<>();
     private final Map<InetSocketAddress, Http2ConnectionPool> http2Pools = new HashMap<>();
-    private final Map<TlsPoolKey, Http1ConnectionPool> tlsPools = new HashMap<>();
-    private final Map<TlsPoolKey, Http2ConnectionPool> tlsHttp2Pools = new HashMap<>();
+    private final Map<PoolKey, Http1ConnectionPool> keyedPools = new HashMap<>();
+    private final Map<PoolKey, Http2ConnectionPool> keyedHttp2Pools = new HashMap<>();
 
     /** @param bootstrap a bootstrap whose group is the owning event loop */
     public UpstreamPools(Bootstrap bootstrap) {
@@ -39,28 +41,38 @@ public final class UpstreamPools {
 
     /** The HTTP/1.1 pool to {@code address} over {@code tls} (null: plaintext). */
     public Http1ConnectionPool pool(InetSocketAddress address, UpstreamTlsSpec tls) {
-        if (tls == null) {
+        return pool(address, tls, ConnectionPoolSpec.DEFAULT);
+    }
+
+    /** The HTTP/1.1 pool to {@code address} over {@code tls} (null: plaintext) with a cluster's settings. */
+    public Http1ConnectionPool pool(InetSocketAddress address, UpstreamTlsSpec tls, ConnectionPoolSpec settings) {
+        if (tls == null && settings.equals(ConnectionPoolSpec.DEFAULT)) {
             return pool(address);
         }
-        TlsPoolKey key = new TlsPoolKey(address, tls);
-        Http1ConnectionPool pool = tlsPools.get(key);
+        PoolKey key = new PoolKey(address, tls, settings);
+        Http1ConnectionPool pool = keyedPools.get(key);
         if (pool == null) {
-            pool = new Http1ConnectionPool(bootstrap, address, tlsFactory, tls);
-            tlsPools.put(key, pool);
+            pool = new Http1ConnectionPool(bootstrap, address, tlsFactory, tls, settings);
+            keyedPools.put(key, pool);
         }
         return pool;
     }
 
     /** The HTTP/2 pool to {@code address} over {@code tls} (null: plaintext). */
     public Http2ConnectionPool http2Pool(InetSocketAddress address, UpstreamTlsSpec tls) {
-        if (tls == null) {
+        return http2Pool(address, tls, ConnectionPoolSpec.DEFAULT);
+    }
+
+    /** The HTTP/2 pool to {@code address} over {@code tls} (null: plaintext) with a cluster's settings. */
+    public Http2ConnectionPool http2Pool(InetSocketAddress address, UpstreamTlsSpec tls, ConnectionPoolSpec settings) {
+        if (tls == null && settings.equals(ConnectionPoolSpec.DEFAULT)) {
             return http2Pool(address);
         }
-        TlsPoolKey key = new TlsPoolKey(address, tls);
-        Http2ConnectionPool pool = tlsHttp2Pools.get(key);
+        PoolKey key = new PoolKey(address, tls, settings);
+        Http2ConnectionPool pool = keyedHttp2Pools.get(key);
         if (pool == null) {
-            pool = new Http2ConnectionPool(bootstrap, address, tlsFactory, tls);
-            tlsHttp2Pools.put(key, pool);
+            pool = new Http2ConnectionPool(bootstrap, address, tlsFactory, tls, settings);
+            keyedHttp2Pools.put(key, pool);
         }
         return pool;
     }

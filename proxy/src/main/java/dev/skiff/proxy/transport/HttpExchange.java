@@ -8,6 +8,7 @@ import dev.skiff.proxy.filter.ResponseFlag;
 import dev.skiff.proxy.filter.RouterFilter;
 import dev.skiff.proxy.filter.UpstreamOutcomes;
 import dev.skiff.proxy.model.UpstreamTlsSpec;
+import dev.skiff.proxy.model.ConnectionPoolSpec;
 import dev.skiff.proxy.model.RetryPolicy;
 import dev.skiff.proxy.model.Route;
 import dev.skiff.proxy.policy.ReplayBuffer;
@@ -421,10 +422,11 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
         if (done) {
             return;
         }
+        ConnectionPoolSpec settings = cluster.spec().policy().connectionPool();
         if (upstreamHttp2) {
-            pools.http2Pool(host.address(), upstreamTls).acquire(host, connectTimeoutMillis, attempt);
+            pools.http2Pool(host.address(), upstreamTls, settings).acquire(host, connectTimeoutMillis, attempt);
         } else {
-            pools.pool(host.address(), upstreamTls).acquire(host, connectTimeoutMillis, attempt);
+            pools.pool(host.address(), upstreamTls, settings).acquire(host, connectTimeoutMillis, attempt);
         }
     }
 

@@ -31,6 +31,7 @@ final class LocalMesh implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     private int xdsPort;
     private int monitoringPort;
+    private int caPort;
 
     LocalMesh(Path work) throws IOException {
         this.work = work;
@@ -55,12 +56,59 @@ final class LocalMesh implements AutoCloseable {
     }
 
     void startControlPlane() throws IOException {
+        startControlPlane(List.of());
+    }
+
+    /** Starts the control plane with more options, such as {@code --max-workload-cert-ttl 1m}. */
+    void startControlPlane(List<String> extraArgs) throws IOException {
         xdsPort = freePort();
         monitoringPort = freePort();
-        start("control-plane", jar("control-plane"), List.of("control-plane", "--config-dir", configDir.toString(),
+        caPort = freePort();
+        List<String> args = new ArrayList<>(List.of("control-plane", "--config-dir", configDir.toString(),
                 "--xds-address", "127.0.0.1:" + xdsPort, "--monitoring-address", "127.0.0.1:" + monitoringPort,
-                "--ca-address", "127.0.0.1:" + freePort(), "--state-dir", work.resolve("state").toString()));
+                "--ca-address", "127.0.0.1:" + caPort, "--state-dir", stateDir().toString()));
+        args.addAll(extraArgs);
+        start("control-plane", jar("control-plane"), args);
         awaitOk(URI.create("http://127.0.0.1:" + monitoringPort + "/ready"));
+    }
+
+    /** The control plane's state directory (CA root, token key, trust bundle). */
+    Path stateDir() {
+        return work.resolve("state");
+    }
+
+    /** The CA's TLS port. */
+    int caPort() {
+        return caPort;
+    }
+
+    /**
+     * Mints a bootstrap token for {@code workload} (NAME.NAMESPACE) with {@code skiff token create} and writes it to
+     * a file.
+     */
+    Path createToken(String workload, String serviceAccount) throws IOException, InterruptedException {
+        Path tokenFile = work.resolve("token-" + workload);
+        Process token = new ProcessBuilder(javaBinary(), "-jar", jar("control-plane").toString(), "token", "create",
+                "--workload", workload, "--service-account", serviceAccount, "--state-dir", stateDir().toString())
+                .directory(work.toFile())
+                .redirectError(logDir.resolve("token-" + workload + ".log").toFile())
+                .redirectOutput(tokenFile.toFile())
+                .start();
+        if (!token.waitFor(60, TimeUnit.SECONDS) || token.exitValue() != 0) {
+            throw new IllegalStateException("skiff token create for " + workload + " failed; logs: " + logs());
+        }
+        return tokenFile;
+    }
+
+    /**
+     * Starts a sidecar that obtains its workload certificate from the CA with a fresh token for
+     * {@code serviceAccount}.
+     */
+    void startMeshedProxy(String workload, String address, String serviceAccount)
+            throws IOException, InterruptedException {
+        Path token = createToken(workload, serviceAccount);
+        startProxy(workload, address, Map.of(), List.of("--token-file", token.toString(),
+                "--ca-address", "127.0.0.1:" + caPort, "--ca-root", stateDir().resolve("trust-bundle.pem").toString()));
     }
 
     /** Starts the sidecar of WorkloadEntry {@code workload} (NAME.NAMESPACE) whose address is {@code address}. */
@@ -70,9 +118,16 @@ final class LocalMesh implements AutoCloseable {
 
     /** Like {@link #startProxy(String, String)}, passing the workload's labels as {@code --label KEY=VALUE}. */
     void startProxy(String workload, String address, Map<String, String> labels) throws IOException {
+        startProxy(workload, address, labels, List.of());
+    }
+
+    /** Like {@link #startProxy(String, String, Map)}, with more options. */
+    void startProxy(String workload, String address, Map<String, String> labels, List<String> extraArgs)
+            throws IOException {
         List<String> args = new ArrayList<>(List.of("--workload", workload,
                 "--control-plane", "127.0.0.1:" + xdsPort));
         new TreeMap<>(labels).forEach((k, v) -> args.addAll(List.of("--label", k + "=" + v)));
+        args.addAll(extraArgs);
         start("proxy-" + workload, jar("proxy"), args);
         awaitOk(URI.create("http://" + address + ":15021/healthz/ready"));
     }

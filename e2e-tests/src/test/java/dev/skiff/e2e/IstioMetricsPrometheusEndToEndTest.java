@@ -39,6 +39,8 @@ import static org.awaitility.Awaitility.await;
  * Istio's standard metrics as Prometheus sees them: Debian's {@code prometheus} server scrapes the client and the
  * server sidecar every second; after known HTTP traffic (30 requests, 5 of them answered 503 by the backend) and
  * TCP connections through CONNECT, PromQL over Prometheus's HTTP API returns what was sent, for both reporters.
+ * Retries are off for the service, so that each request reaches the server once (with Istio's default retry
+ * policy the server's sidecar would count every retried 503 attempt too).
  */
 class IstioMetricsPrometheusEndToEndTest {
     private static final String CLIENT = "127.0.44.1";
@@ -105,6 +107,16 @@ class IstioMetricsPrometheusEndToEndTest {
                   address: %s
                   labels: {app: reviews, version: v2}
                   ports: {http: %d, tcp-echo: %d}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews}
+                spec:
+                  hosts: [%1$s]
+                  http:
+                  - route:
+                    - destination: {host: %1$s}
+                    retries: {attempts: 0}
                 """.formatted(REVIEWS, ECHO, CLIENT, SERVER, backend.port(), echo.getLocalPort()));
         mesh.startControlPlane();
         mesh.startProxy("productpage-v1.default", CLIENT, Map.of("app", "productpage", "version", "v1"));

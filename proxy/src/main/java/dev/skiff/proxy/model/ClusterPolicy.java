@@ -7,22 +7,30 @@ package dev.skiff.proxy.model;
  * @param connectionPool        how connections are kept
  * @param outlierDetection      how failing hosts are ejected, or null for no outlier detection
  * @param healthyPanicThreshold percent of available hosts below which ejections are ignored (panic), 0..100
+ * @param hashLb                ring and table sizes of consistent-hash balancers
  */
 public record ClusterPolicy(CircuitBreakerSpec circuitBreakers, ConnectionPoolSpec connectionPool,
-                            OutlierDetectionSpec outlierDetection, double healthyPanicThreshold) {
+                            OutlierDetectionSpec outlierDetection, double healthyPanicThreshold, HashLbSpec hashLb) {
 
     /** Envoy's default panic threshold. */
     public static final double DEFAULT_HEALTHY_PANIC_THRESHOLD = 50;
 
     public static final ClusterPolicy DEFAULT = new ClusterPolicy(CircuitBreakerSpec.ENVOY_DEFAULTS,
-            ConnectionPoolSpec.DEFAULT, null, DEFAULT_HEALTHY_PANIC_THRESHOLD);
+            ConnectionPoolSpec.DEFAULT, null, DEFAULT_HEALTHY_PANIC_THRESHOLD, HashLbSpec.DEFAULT);
 
     public ClusterPolicy {
         Validation.notNull(circuitBreakers, "circuit breakers");
         Validation.notNull(connectionPool, "connection pool");
+        Validation.notNull(hashLb, "hash balancer sizes");
         if (!(healthyPanicThreshold >= 0 && healthyPanicThreshold <= 100)) {
             throw new IllegalArgumentException("healthy panic threshold: " + healthyPanicThreshold
                     + " (expected: 0..100)");
         }
+    }
+
+    /** A policy with the default consistent-hash sizes. */
+    public ClusterPolicy(CircuitBreakerSpec circuitBreakers, ConnectionPoolSpec connectionPool,
+                         OutlierDetectionSpec outlierDetection, double healthyPanicThreshold) {
+        this(circuitBreakers, connectionPool, outlierDetection, healthyPanicThreshold, HashLbSpec.DEFAULT);
     }
 }

@@ -1,7 +1,7 @@
 package dev.skiff.proxy.upstream;
 
 import dev.skiff.proxy.model.ClusterSpec;
-import dev.skiff.proxy.model.LbPolicy;
+import dev.skiff.proxy.model.HashLbSpec;
 import dev.skiff.proxy.model.UpstreamProtocol;
 
 import java.util.List;
@@ -65,8 +65,13 @@ public final class ClusterRuntime {
     }
 
     private LoadBalancer newBalancer(List<UpstreamHost> among) {
-        return spec.lbPolicy() == LbPolicy.LEAST_REQUEST
-                ? new LeastRequestBalancer(among)
-                : new RoundRobinBalancer(among);
+        HashLbSpec sizes = spec.policy().hashLb();
+        return switch (spec.lbPolicy()) {
+            case ROUND_ROBIN -> new RoundRobinBalancer(among);
+            case LEAST_REQUEST -> new LeastRequestBalancer(among);
+            case RANDOM -> new RandomBalancer(among);
+            case RING_HASH -> new RingHashBalancer(among, sizes.minimumRingSize(), sizes.maximumRingSize());
+            case MAGLEV -> new MaglevBalancer(among, sizes.tableSize());
+        };
     }
 }

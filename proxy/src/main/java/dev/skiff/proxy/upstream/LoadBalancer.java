@@ -10,4 +10,13 @@ public interface LoadBalancer {
 
     /** The chosen host, or null when the cluster has no endpoints. */
     UpstreamHost pick(RandomGenerator random);
+
+    /**
+     * The host for a request whose hash policy gave {@code hash}; balancers that do not hash ignore it.
+     *
+     * @return the chosen host, or null when the cluster has no endpoints
+     */
+    default UpstreamHost pick(long hash, RandomGenerator random) {
+        return pick(random);
+    }
 }

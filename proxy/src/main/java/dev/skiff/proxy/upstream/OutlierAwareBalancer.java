@@ -42,6 +42,16 @@ final class OutlierAwareBalancer implements LoadBalancer {
         return current.pick(random);
     }
 
+    @Override
+    public UpstreamHost pick(long hash, RandomGenerator random) {
+        int version = detector.version();
+        if (version != seenVersion) {
+            seenVersion = version;
+            current = rebuild();
+        }
+        return current.pick(hash, random);
+    }
+
     private LoadBalancer rebuild() {
         if (detector.ejectedCount() == 0) {
             return all;

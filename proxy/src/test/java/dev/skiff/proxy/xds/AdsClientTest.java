@@ -104,7 +104,7 @@ class AdsClientTest {
         ProxyConfigSnapshot good = assembler.current();
 
         server.send(response(XdsTypeUrls.CLUSTER, "c2", "n5", edsCluster(REVIEWS).toBuilder()
-                .setLbPolicy(Cluster.LbPolicy.MAGLEV).build()));
+                .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED).build()));
 
         DiscoveryRequest nack = server.nextRequest();
         assertThat(nack.getTypeUrl()).isEqualTo(XdsTypeUrls.CLUSTER);
@@ -112,7 +112,7 @@ class AdsClientTest {
         assertThat(nack.getResponseNonce()).isEqualTo("n5");
         assertThat(nack.getErrorDetail().getCode()).isEqualTo(Code.INVALID_ARGUMENT_VALUE);
         assertThat(nack.getErrorDetail().getMessage()).isEqualTo("cluster " + REVIEWS
-                + ": lb_policy MAGLEV unsupported (expected: ROUND_ROBIN or LEAST_REQUEST)");
+                + ": lb_policy CLUSTER_PROVIDED unsupported (expected: ROUND_ROBIN, LEAST_REQUEST, RANDOM, RING_HASH or MAGLEV)");
         assertThat(assembler.current()).isSameAs(good);
         assertThat(published).hasSize(1);
 

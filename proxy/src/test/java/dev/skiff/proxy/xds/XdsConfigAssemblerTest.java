@@ -123,13 +123,13 @@ class XdsConfigAssemblerTest {
     @Test
     void rejectsTheWholeResponseAndKeepsThePreviousState() throws Exception {
         receiveFullConfig();
-        Cluster ringHash = edsCluster("outbound|80||ratings.default.svc.cluster.local").toBuilder()
-                .setLbPolicy(Cluster.LbPolicy.RING_HASH).build();
+        Cluster clusterProvided = edsCluster("outbound|80||ratings.default.svc.cluster.local").toBuilder()
+                .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED).build();
 
-        assertThatThrownBy(() -> assembler.onResponse(XdsTypeUrls.CLUSTER, "c2", pack(edsCluster(REVIEWS), ringHash)))
+        assertThatThrownBy(() -> assembler.onResponse(XdsTypeUrls.CLUSTER, "c2", pack(edsCluster(REVIEWS), clusterProvided)))
                 .isInstanceOf(XdsRejectedException.class)
-                .hasMessage("cluster outbound|80||ratings.default.svc.cluster.local: lb_policy RING_HASH unsupported"
-                        + " (expected: ROUND_ROBIN or LEAST_REQUEST)");
+                .hasMessage("cluster outbound|80||ratings.default.svc.cluster.local: lb_policy CLUSTER_PROVIDED"
+                        + " unsupported (expected: ROUND_ROBIN, LEAST_REQUEST, RANDOM, RING_HASH or MAGLEV)");
 
         assertThat(published).hasSize(1);
         assertThat(assembler.current().clusters()).containsOnlyKeys(REVIEWS, INBOUND);

@@ -4,6 +4,7 @@ import com.google.protobuf.UInt32Value;
 import dev.skiff.proxy.model.CircuitBreakerSpec;
 import dev.skiff.proxy.model.ClusterPolicy;
 import dev.skiff.proxy.model.ConnectionPoolSpec;
+import dev.skiff.proxy.model.HashLbSpec;
 import dev.skiff.proxy.model.OutlierDetectionSpec;
 import dev.skiff.proxy.model.TcpKeepaliveSpec;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
@@ -27,7 +28,10 @@ import java.util.Set;
 final class ClusterPolicyTranslator {
 
     static final Set<String> CLUSTER_FIELDS = Set.of("circuit_breakers", "upstream_connection_options",
-            "outlier_detection", "common_lb_config");
+            "outlier_detection", "common_lb_config", "ring_hash_lb_config", "maglev_lb_config");
+    private static final Set<String> RING_HASH_FIELDS = Set.of("minimum_ring_size", "maximum_ring_size",
+            "hash_function");
+    private static final Set<String> MAGLEV_FIELDS = Set.of("table_size");
 
     private static final Set<String> CIRCUIT_BREAKER_FIELDS = Set.of("thresholds");
     private static final Set<String> THRESHOLD_FIELDS = Set.of("priority", "max_connections", "max_pending_requests",
@@ -77,7 +81,35 @@ final class ClusterPolicyTranslator {
             }
         }
         double threshold = panic;
-        return Messages.build(where, () -> new ClusterPolicy(breakers, pool, outlier, threshold));
+        HashLbSpec hashLb = hashLb(cluster, where);
+        return Messages.build(where, () -> new ClusterPolicy(breakers, pool, outlier, threshold, hashLb));
+    }
+
+    private static HashLbSpec hashLb(Cluster cluster, String where) throws TranslationException {
+        HashLbSpec defaults = HashLbSpec.DEFAULT;
+        if (cluster.hasRingHashLbConfig()) {
+            Cluster.RingHashLbConfig ring = cluster.getRingHashLbConfig();
+            String at = where + ": ring_hash_lb_config";
+            Messages.requireOnly(ring, at, RING_HASH_FIELDS, Set.of());
+            if (ring.getHashFunction() != Cluster.RingHashLbConfig.HashFunction.XX_HASH) {
+                throw new TranslationException(at + ".hash_function " + ring.getHashFunction()
+                        + " unsupported (expected: XX_HASH)");
+            }
+            long minimum = ring.hasMinimumRingSize() ? ring.getMinimumRingSize().getValue()
+                    : defaults.minimumRingSize();
+            long maximum = ring.hasMaximumRingSize() ? ring.getMaximumRingSize().getValue()
+                    : Math.max(minimum, defaults.maximumRingSize());
+            return Messages.build(at, () -> new HashLbSpec(minimum, maximum, defaults.tableSize()));
+        }
+        if (cluster.hasMaglevLbConfig()) {
+            Cluster.MaglevLbConfig maglev = cluster.getMaglevLbConfig();
+            String at = where + ": maglev_lb_config";
+            Messages.requireOnly(maglev, at, MAGLEV_FIELDS, Set.of());
+            long size = maglev.hasTableSize() ? maglev.getTableSize().getValue() : defaults.tableSize();
+            return Messages.build(at, () -> new HashLbSpec(defaults.minimumRingSize(), defaults.maximumRingSize(),
+                    size));
+        }
+        return defaults;
     }
 
     private static CircuitBreakerSpec circuitBreakers(CircuitBreakers breakers, String where)

@@ -99,16 +99,25 @@ public final class ClusterTranslator {
     }
 
     private static LbPolicy lbPolicy(Cluster cluster, String where) throws TranslationException {
-        if (cluster.getLbConfigCase() != Cluster.LbConfigCase.LBCONFIG_NOT_SET) {
-            throw new TranslationException(where + ": " + Messages.lower(cluster.getLbConfigCase())
-                    + " unsupported (expected: no balancer-specific configuration)");
-        }
-        return switch (cluster.getLbPolicy()) {
+        LbPolicy policy = switch (cluster.getLbPolicy()) {
             case ROUND_ROBIN -> LbPolicy.ROUND_ROBIN;
             case LEAST_REQUEST -> LbPolicy.LEAST_REQUEST;
+            case RANDOM -> LbPolicy.RANDOM;
+            case RING_HASH -> LbPolicy.RING_HASH;
+            case MAGLEV -> LbPolicy.MAGLEV;
             default -> throw new TranslationException(where + ": lb_policy " + cluster.getLbPolicy()
-                    + " unsupported (expected: ROUND_ROBIN or LEAST_REQUEST)");
+                    + " unsupported (expected: ROUND_ROBIN, LEAST_REQUEST, RANDOM, RING_HASH or MAGLEV)");
         };
+        Cluster.LbConfigCase config = cluster.getLbConfigCase();
+        boolean fits = config == Cluster.LbConfigCase.LBCONFIG_NOT_SET
+                || (config == Cluster.LbConfigCase.RING_HASH_LB_CONFIG && policy == LbPolicy.RING_HASH)
+                || (config == Cluster.LbConfigCase.MAGLEV_LB_CONFIG && policy == LbPolicy.MAGLEV);
+        if (!fits) {
+            throw new TranslationException(where + ": " + Messages.lower(config) + " with lb_policy "
+                    + cluster.getLbPolicy() + " unsupported (expected: ring_hash_lb_config with RING_HASH,"
+                    + " maglev_lb_config with MAGLEV, nothing else)");
+        }
+        return policy;
     }
 
     private static Duration connectTimeout(Cluster cluster, String where) throws TranslationException {

@@ -6,6 +6,8 @@ import com.google.protobuf.UInt32Value;
 import dev.skiff.proxy.model.CircuitBreakerSpec;
 import dev.skiff.proxy.model.ClusterPolicy;
 import dev.skiff.proxy.model.ConnectionPoolSpec;
+import dev.skiff.proxy.model.HashLbSpec;
+import dev.skiff.proxy.model.LbPolicy;
 import dev.skiff.proxy.model.OutlierDetectionSpec;
 import dev.skiff.proxy.model.TcpKeepaliveSpec;
 import dev.skiff.proxy.model.UpstreamProtocol;
@@ -142,6 +144,29 @@ class ClusterPolicyTranslatorTest {
         assertThat(outlier.enforcingConsecutiveGatewayFailure()).isEqualTo(100);
         assertThat(outlier.maxEjectionPercent()).isEqualTo(10);
         assertThat(outlier.baseEjectionTime()).isEqualTo(java.time.Duration.ofSeconds(30));
+    }
+
+    @Test
+    void consistentHashBalancersWithTheirSizes() throws Exception {
+        var ring = translator.translate(cluster().setLbPolicy(Cluster.LbPolicy.RING_HASH)
+                .setRingHashLbConfig(Cluster.RingHashLbConfig.newBuilder()
+                        .setMinimumRingSize(com.google.protobuf.UInt64Value.of(2048)))
+                .build()).spec();
+        var maglev = translator.translate(cluster().setLbPolicy(Cluster.LbPolicy.MAGLEV)
+                .setMaglevLbConfig(Cluster.MaglevLbConfig.newBuilder()
+                        .setTableSize(com.google.protobuf.UInt64Value.of(251)))
+                .build()).spec();
+        var random = translator.translate(cluster().setLbPolicy(Cluster.LbPolicy.RANDOM).build()).spec();
+
+        assertThat(ring.lbPolicy()).isEqualTo(LbPolicy.RING_HASH);
+        assertThat(ring.policy().hashLb()).isEqualTo(new HashLbSpec(2048, 8 * 1024 * 1024, 65537));
+        assertThat(maglev.lbPolicy()).isEqualTo(LbPolicy.MAGLEV);
+        assertThat(maglev.policy().hashLb().tableSize()).isEqualTo(251);
+        assertThat(random.lbPolicy()).isEqualTo(LbPolicy.RANDOM);
+        assertRejected(cluster().setLbPolicy(Cluster.LbPolicy.MAGLEV).setMaglevLbConfig(Cluster.MaglevLbConfig
+                        .newBuilder().setTableSize(com.google.protobuf.UInt64Value.of(100))).build(),
+                "cluster outbound|9080||reviews.default.svc.cluster.local: maglev_lb_config: maglev table size: 100"
+                        + " (expected: a prime up to 8388608)");
     }
 
     @Test

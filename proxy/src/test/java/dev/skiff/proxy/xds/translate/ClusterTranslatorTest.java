@@ -124,8 +124,12 @@ class ClusterTranslatorTest {
 
     @Test
     void rejectsUnsupportedLbPolicy() {
-        assertRejected(edsCluster(OUTBOUND).setLbPolicy(Cluster.LbPolicy.RING_HASH).build(),
-                "cluster " + OUTBOUND + ": lb_policy RING_HASH unsupported (expected: ROUND_ROBIN or LEAST_REQUEST)");
+        assertRejected(edsCluster(OUTBOUND).setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED).build(),
+                "cluster " + OUTBOUND + ": lb_policy CLUSTER_PROVIDED unsupported (expected: ROUND_ROBIN, LEAST_REQUEST, RANDOM, RING_HASH or MAGLEV)");
+        assertRejected(edsCluster(OUTBOUND).setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
+                        .setMaglevLbConfig(Cluster.MaglevLbConfig.getDefaultInstance()).build(),
+                "cluster " + OUTBOUND + ": maglev_lb_config with lb_policy ROUND_ROBIN unsupported (expected:"
+                        + " ring_hash_lb_config with RING_HASH, maglev_lb_config with MAGLEV, nothing else)");
     }
 
     @Test

@@ -45,7 +45,8 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
         int timeout = (int) forward.cluster().spec().connectTimeout().toMillis();
         forward.host().requestStarted();
         ctx.channel().closeFuture().addListener(future -> forward.host().requestFinished());
-        Tunnels.connect(worker, forward.host(), timeout,
+        Tunnels.connect(worker, forward.host(),
+                forward.cluster().spec().transport().tlsFor(forward.host().endpoint()), timeout,
                 upstream -> {
                     if (!ctx.channel().isActive()) {
                         context.addFlag(ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION);

@@ -1,7 +1,9 @@
 package dev.skiff.proxy.transport;
 
+import dev.skiff.proxy.model.UpstreamTlsSpec;
 import dev.skiff.proxy.upstream.UpstreamHost;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -9,6 +11,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.handler.ssl.SslHandler;
 
 import java.util.function.Consumer;
 
@@ -24,13 +27,41 @@ final class Tunnels {
      */
     static void connect(Worker worker, UpstreamHost host, int connectTimeoutMillis, Consumer<Channel> onConnected,
                         Consumer<Throwable> onFailure) {
+        connect(worker, host, null, connectTimeoutMillis, onConnected, onFailure);
+    }
+
+    /**
+     * Like {@link #connect(Worker, UpstreamHost, int, Consumer, Consumer)}, over TLS when {@code tls} is not null:
+     * the connection is handed over once the handshake succeeded, a failed handshake is a connection failure.
+     */
+    static void connect(Worker worker, UpstreamHost host, UpstreamTlsSpec tls, int connectTimeoutMillis,
+                        Consumer<Channel> onConnected, Consumer<Throwable> onFailure) {
+        SslHandler ssl;
+        try {
+            ssl = tls == null ? null
+                    : worker.pools().tlsFactory().newHandler(tls, ByteBufAllocator.DEFAULT, host.address());
+        } catch (IllegalStateException e) {
+            host.connectFailed();
+            onFailure.accept(e);
+            return;
+        }
         Bootstrap bootstrap = worker.pools().bootstrap().clone()
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 .option(ChannelOption.AUTO_READ, false)
-                .handler(new ConnectionCounter(host));
+                .handler(new ConnectionCounter(host, ssl));
         ChannelFuture connect = bootstrap.connect(host.address());
         connect.addListener((ChannelFutureListener) future -> {
-            if (future.isSuccess()) {
+            if (future.isSuccess() && ssl != null) {
+                ssl.handshakeFuture().addListener(handshake -> {
+                    if (handshake.isSuccess()) {
+                        onConnected.accept(future.channel());
+                    } else {
+                        host.connectFailed();
+                        future.channel().close();
+                        onFailure.accept(handshake.cause());
+                    }
+                });
+            } else if (future.isSuccess()) {
                 onConnected.accept(future.channel());
             } else {
                 host.connectFailed();
@@ -49,12 +80,21 @@ final class Tunnels {
         downstream.pipeline().replace(downstreamHandler, "relay", new RelayHandler(upstream, completion, true));
     }
 
-    /** Counts a raw upstream connection on its host while it is open. */
+    /** Counts a raw upstream connection on its host while it is open; puts the TLS handler, if any, first. */
     private static final class ConnectionCounter extends ChannelInboundHandlerAdapter {
         private final UpstreamHost host;
+        private final SslHandler ssl;
 
-        ConnectionCounter(UpstreamHost host) {
+        ConnectionCounter(UpstreamHost host, SslHandler ssl) {
             this.host = host;
+            this.ssl = ssl;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            if (ssl != null) {
+                ctx.pipeline().addFirst("tls", ssl);
+            }
         }
 
         @Override

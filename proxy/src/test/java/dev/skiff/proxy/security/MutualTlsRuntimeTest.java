@@ -17,6 +17,7 @@ import dev.skiff.proxy.model.Route;
 import dev.skiff.proxy.model.RouteAction;
 import dev.skiff.proxy.model.RouteMatch;
 import dev.skiff.proxy.model.RouteTable;
+import dev.skiff.proxy.model.TcpProxySpec;
 import dev.skiff.proxy.model.TransportSocketMatch;
 import dev.skiff.proxy.model.UpstreamProtocol;
 import dev.skiff.proxy.model.UpstreamTlsSpec;
@@ -28,7 +29,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import io.netty.handler.ssl.SslProvider;
+
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
 import java.net.URI;
@@ -185,6 +192,54 @@ class MutualTlsRuntimeTest {
         clientTls.update(new TestCa(PRODUCTPAGE_ID, Clock.systemUTC(), Duration.ofHours(1)).workloadCertificate());
 
         assertThat(throughSidecar().statusCode()).isEqualTo(503);
+    }
+
+    @Test
+    void tcpProxyingSpeaksMutualTlsBetweenTheSidecars() throws Exception {
+        try (ServerSocket echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> {
+                try (Socket accepted = echo.accept()) {
+                    accepted.getInputStream().transferTo(accepted.getOutputStream());
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            String inboundTcp = "inbound|7000||";
+            server.apply(new ProxyConfigSnapshot("1", List.of(new ListenerSpec("inbound|7000",
+                    new InetSocketAddress("127.0.0.1", 0), Direction.INBOUND, false, List.of(new FilterChainSpec(
+                    "tls", 0, Set.of(), TcpProxySpec.of(inboundTcp), FilterChainSpec.TLS, ISTIO_MUTUAL_SERVER)))),
+                    Map.of(), Map.of(inboundTcp, cluster(inboundTcp, true, UpstreamTransport.PLAINTEXT)),
+                    Map.of(inboundTcp, new EndpointSet(inboundTcp, List.of(new Endpoint(
+                            (InetSocketAddress) echo.getLocalSocketAddress()))))));
+            String outboundTcp = "outbound|7000||echo.default.svc.cluster.local";
+            UpstreamTlsSpec istioMutual = new UpstreamTlsSpec("", List.of("istio"), SecretNames.DEFAULT,
+                    SecretNames.ROOTCA, List.of(REVIEWS_ID), false);
+            client.apply(new ProxyConfigSnapshot("1", List.of(new ListenerSpec("tcp", new InetSocketAddress(
+                    "127.0.0.1", 0), Direction.INBOUND, false, List.of(new FilterChainSpec(outboundTcp, 0,
+                    TcpProxySpec.of(outboundTcp))))), Map.of(), Map.of(outboundTcp, cluster(outboundTcp, false,
+                    new UpstreamTransport(istioMutual, List.of()))), Map.of(outboundTcp, new EndpointSet(outboundTcp,
+                    List.of(new Endpoint(server.boundAddress("inbound|7000").orElseThrow()))))));
+
+            try (Socket socket = new Socket()) {
+                socket.connect(client.boundAddress("tcp").orElseThrow(), 2000);
+                socket.setSoTimeout(5000);
+                socket.getOutputStream().write("ping over mutual TLS".getBytes(StandardCharsets.UTF_8));
+                socket.shutdownOutput();
+                assertThat(new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                        .isEqualTo("ping over mutual TLS");
+            }
+        }
+    }
+
+    @Test
+    void jdkProviderServesMutualTlsToo() throws Exception {
+        server.close();
+        TlsContexts jdk = new TlsContexts(SslProvider.JDK);
+        jdk.update(serverCa.workloadCertificate());
+        server = new ProxyRuntime(ProxyRuntimeOptions.defaults().withEventLoopThreads(1), jdk, jdk);
+        serve(List.of(chain("tls", FilterChainSpec.TLS, ISTIO_MUTUAL_SERVER)), List.of(REVIEWS_ID));
+
+        assertThat(throughSidecar().statusCode()).isEqualTo(200);
     }
 
     @Test

@@ -36,6 +36,8 @@ public final class RequestContext {
     private long bytesSent;
     private String peerMetadata = "";
     private long requestHeaderBytes;
+    private String peerPrincipal = "";
+    private String localPrincipal = "";
     private long responseHeaderBytes;
     private boolean grpc;
     private GrpcMessageCounter requestMessages;
@@ -121,6 +123,22 @@ public final class RequestContext {
 
     public void peerMetadata(String peerMetadata) {
         this.peerMetadata = peerMetadata;
+    }
+
+    /** The downstream client's identity from its mutual TLS certificate, empty without mutual TLS. */
+    public String peerPrincipal() {
+        return peerPrincipal;
+    }
+
+    /** This proxy's identity on the downstream mutual TLS connection, empty without mutual TLS. */
+    public String localPrincipal() {
+        return localPrincipal;
+    }
+
+    /** Records the identities of the downstream connection's mutual TLS session. */
+    public void principals(String peer, String local) {
+        this.peerPrincipal = peer;
+        this.localPrincipal = local;
     }
 
     /** Bytes of the request's headers as Envoy counts them (names and values), 0 when not measured. */

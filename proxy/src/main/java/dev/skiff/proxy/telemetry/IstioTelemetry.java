@@ -29,8 +29,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * workload without guessing from addresses. TCP connections carry no metadata (Istio exchanges it over mutual TLS
  * only), so their peer labels are {@code unknown}.
  *
- * <p>Label sets are resolved once and cached (per cluster or inbound host, per peer, per protocol, per outcome);
- * recording a request is a few map lookups on cached strings and the meter updates. Every cache is bounded.
+ * <p>On the destination side, a request that came over mutual TLS reports {@code connection_security_policy=
+ * "mutual_tls"} and the SPIFFE identities of the session ({@code source_principal}, {@code destination_principal}).
+ *
+ * <p>Label sets are resolved once and cached (per cluster or inbound host, per peer, per mutual TLS identities, per
+ * protocol, per outcome); recording a request is a few map lookups on cached strings and the meter updates. Every
+ * cache is bounded.
  */
 public final class IstioTelemetry implements RequestListener {
 
@@ -148,7 +152,7 @@ public final class IstioTelemetry implements RequestListener {
         }
         ServiceSeries service = service(context);
         Peer peer = peer(context.peerMetadata());
-        RequestSeries series = service.requests(peer, context.grpc());
+        RequestSeries series = service.requests(peer, context);
         RequestOutcome outcome = series.outcome(context);
         outcome.requests.increment();
         outcome.duration.record((System.nanoTime() - context.startNanos()) / 1_000_000.0);
@@ -220,7 +224,7 @@ public final class IstioTelemetry implements RequestListener {
     private final class ServiceSeries {
         private final DestinationService service;
         private final boolean destination;
-        private final ConcurrentHashMap<Peer, RequestSeries[]> byPeer = new ConcurrentHashMap<>();
+        private final ConcurrentHashMap<Peer, PeerSeries> byPeer = new ConcurrentHashMap<>();
         private volatile TcpSeries tcp;
 
         /**
@@ -232,17 +236,16 @@ public final class IstioTelemetry implements RequestListener {
             this.destination = destination;
         }
 
-        RequestSeries requests(Peer peer, boolean grpc) {
-            RequestSeries[] pair = byPeer.get(peer);
-            if (pair == null) {
-                pair = byPeer.size() >= MAX_PEERS ? newPair(peer) : byPeer.computeIfAbsent(peer, this::newPair);
+        RequestSeries requests(Peer peer, RequestContext context) {
+            PeerSeries series = byPeer.get(peer);
+            if (series == null) {
+                series = byPeer.size() >= MAX_PEERS
+                        ? new PeerSeries(this, peer)
+                        : byPeer.computeIfAbsent(peer, p -> new PeerSeries(this, p));
             }
-            return pair[grpc ? 1 : 0];
-        }
-
-        private RequestSeries[] newPair(Peer peer) {
-            return new RequestSeries[]{new RequestSeries(baseTags(peer, "http"), false),
-                    new RequestSeries(baseTags(peer, "grpc"), true)};
+            return destination
+                    ? series.requests(context.peerPrincipal(), context.localPrincipal(), context.grpc())
+                    : series.requests("", "", context.grpc());
         }
 
         TcpSeries tcp() {
@@ -251,7 +254,7 @@ public final class IstioTelemetry implements RequestListener {
                 synchronized (this) {
                     series = tcp;
                     if (series == null) {
-                        series = new TcpSeries(baseTags(Peer.UNKNOWN, "tcp"));
+                        series = new TcpSeries(baseTags(Peer.UNKNOWN, "tcp", "", ""));
                         tcp = series;
                     }
                 }
@@ -259,8 +262,13 @@ public final class IstioTelemetry implements RequestListener {
             return series;
         }
 
-        /** Every label but the outcome (response code, gRPC status, response flags). */
-        private Tags baseTags(Peer peer, String protocol) {
+        /**
+         * Every label but the outcome (response code, gRPC status, response flags).
+         *
+         * @param peerPrincipal  the client's mutual TLS identity (destination side), empty without
+         * @param localPrincipal this proxy's identity on that connection, empty without mutual TLS
+         */
+        Tags baseTags(Peer peer, String protocol, String peerPrincipal, String localPrincipal) {
             Peer source = destination ? peer : localPeer;
             Peer target = destination ? localPeer : peer;
             return Tags.of(
@@ -269,13 +277,13 @@ public final class IstioTelemetry implements RequestListener {
                     "source_canonical_service", source.canonicalService,
                     "source_canonical_revision", source.canonicalRevision,
                     "source_workload_namespace", source.namespace,
-                    "source_principal", WorkloadMetadata.UNKNOWN,
+                    "source_principal", orUnknown(peerPrincipal),
                     "source_app", source.app,
                     "source_version", source.version,
                     "source_cluster", source.cluster,
                     "destination_workload", target.workload,
                     "destination_workload_namespace", target.namespace,
-                    "destination_principal", WorkloadMetadata.UNKNOWN,
+                    "destination_principal", orUnknown(localPrincipal),
                     "destination_app", target.app,
                     "destination_version", target.version,
                     "destination_service", service.host(),
@@ -285,9 +293,51 @@ public final class IstioTelemetry implements RequestListener {
                     "destination_canonical_revision", target.canonicalRevision,
                     "destination_cluster", target.cluster,
                     "request_protocol", protocol,
-                    "connection_security_policy", destination ? "none" : WorkloadMetadata.UNKNOWN);
+                    "connection_security_policy", !destination ? WorkloadMetadata.UNKNOWN
+                            : peerPrincipal.isEmpty() ? "none" : "mutual_tls");
         }
 
+    }
+
+    private static String orUnknown(String principal) {
+        return principal.isEmpty() ? WorkloadMetadata.UNKNOWN : principal;
+    }
+
+    /** The series of one service and peer, per mutual TLS identities (one entry without mutual TLS) and protocol. */
+    private final class PeerSeries {
+        private final ServiceSeries service;
+        private final Peer peer;
+        private final AtomicReference<Secured[]> secured = new AtomicReference<>(new Secured[0]);
+
+        PeerSeries(ServiceSeries service, Peer peer) {
+            this.service = service;
+            this.peer = peer;
+        }
+
+        RequestSeries requests(String peerPrincipal, String localPrincipal, boolean grpc) {
+            Secured[] known = secured.get();
+            for (Secured entry : known) {
+                if (entry.peerPrincipal.equals(peerPrincipal) && entry.localPrincipal.equals(localPrincipal)) {
+                    return entry.series[grpc ? 1 : 0];
+                }
+            }
+            Secured created = new Secured(peerPrincipal, localPrincipal, new RequestSeries[]{
+                    new RequestSeries(service.baseTags(peer, "http", peerPrincipal, localPrincipal), false),
+                    new RequestSeries(service.baseTags(peer, "grpc", peerPrincipal, localPrincipal), true)});
+            while (known.length < MAX_OUTCOMES) {
+                Secured[] grown = Arrays.copyOf(known, known.length + 1);
+                grown[known.length] = created;
+                if (secured.compareAndSet(known, grown)) {
+                    break;
+                }
+                known = secured.get();
+            }
+            return created.series[grpc ? 1 : 0];
+        }
+    }
+
+    /** The http and grpc series of one pair of mutual TLS identities. */
+    private record Secured(String peerPrincipal, String localPrincipal, RequestSeries[] series) {
     }
 
     /** The request series of one reporter, service, peer and protocol; its outcomes are added as they occur. */

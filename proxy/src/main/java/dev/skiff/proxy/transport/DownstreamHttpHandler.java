@@ -9,6 +9,7 @@ import dev.skiff.proxy.model.HttpConnectionManagerSpec;
 import dev.skiff.proxy.model.RouteTable;
 import dev.skiff.proxy.model.TcpProxySpec;
 import dev.skiff.proxy.model.WeightedCluster;
+import dev.skiff.proxy.telemetry.TlsPrincipals;
 import dev.skiff.proxy.upstream.UpstreamStream;
 import dev.skiff.proxy.upstream.WeightedClusterPicker;
 import io.netty.buffer.ByteBuf;
@@ -138,6 +139,10 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
                 connection.listener().spec().direction(), System.nanoTime())
                 .request(request.method().name(), view.authority(), view.path(),
                         http2 ? "HTTP/2" : request.protocolVersion().text());
+        TlsPrincipals principals = TlsPrincipals.of(ctx.channel());
+        if (principals.mutual()) {
+            context.principals(principals.peer(), principals.local());
+        }
         if (request.decoderResult().isFailure()) {
             keepAlive = false;
             localReply(context, 400, "bad request: " + request.decoderResult().cause().getMessage());

@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.AsciiString;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.random.RandomGenerator;
@@ -17,6 +18,10 @@ final class ProxyHeaders {
     static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
     private static final AsciiString HTTP = AsciiString.cached("http");
+    /** The names of {@link HttpConversionUtil.ExtensionHeaderNames}, read once ({@code values()} copies its array). */
+    private static final AsciiString[] HTTP2_EXTENSION_HEADERS = Arrays.stream(
+            HttpConversionUtil.ExtensionHeaderNames.values()).map(HttpConversionUtil.ExtensionHeaderNames::text)
+            .toArray(AsciiString[]::new);
 
     private ProxyHeaders() {
     }
@@ -66,8 +71,8 @@ final class ProxyHeaders {
 
     /** Drops the {@code x-http2-*} headers that carry HTTP/2 stream details through the HTTP object codec. */
     private static void removeHttp2Extensions(HttpHeaders headers) {
-        for (HttpConversionUtil.ExtensionHeaderNames name : HttpConversionUtil.ExtensionHeaderNames.values()) {
-            headers.remove(name.text());
+        for (AsciiString name : HTTP2_EXTENSION_HEADERS) {
+            headers.remove(name);
         }
     }
 

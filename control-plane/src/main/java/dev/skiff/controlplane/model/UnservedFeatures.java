@@ -18,8 +18,9 @@ import java.util.Set;
  * described so that {@link MeshSnapshot#problems()} tells users what their configuration does not do.
  */
 final class UnservedFeatures {
-    private static final Set<String> HTTP_ROUTE_SERVED = Set.of("name", "match", "route", "timeout", "retries");
-    private static final String SERVED_ROUTE_FIELDS = "match, route, timeout and retries";
+    private static final Set<String> HTTP_ROUTE_SERVED = Set.of("name", "match", "route", "timeout", "retries",
+            "fault");
+    private static final String SERVED_ROUTE_FIELDS = "match, route, timeout, retries and fault";
     private static final Set<String> ROUTE_LESS = Set.of("redirect", "direct_response", "delegate");
     private static final Set<String> DESTINATION_SERVED = Set.of("destination", "weight");
     private static final Set<String> POLICY_SERVED = Set.of("load_balancer", "port_level_settings",

@@ -243,8 +243,8 @@ class MeshSnapshotTest {
 
         assertThat(mesh.virtualService(REVIEWS, "default")).isPresent();
         assertThat(mesh.problems()).containsExactly(
-                "VirtualService default/reviews: http[0].corsPolicy: ignored (Skiff serves match, route, timeout and "
-                        + "retries)",
+                "VirtualService default/reviews: http[0].corsPolicy: ignored (Skiff serves match, route, timeout, "
+                        + "retries and fault)",
                 "VirtualService default/reviews: http[1].redirect: this route is left out (Skiff serves routes to "
                         + "destinations)",
                 "DestinationRule default/reviews: trafficPolicy.tunnel: ignored",

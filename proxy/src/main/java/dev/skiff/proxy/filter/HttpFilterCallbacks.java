@@ -1,6 +1,7 @@
 package dev.skiff.proxy.filter;
 
 import dev.skiff.proxy.model.Route;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.concurrent.EventExecutor;
 
@@ -37,6 +38,12 @@ public interface HttpFilterCallbacks {
      * @param flag why, recorded on the context; null when the reply is not a failure
      */
     void sendLocalReply(int status, String body, ResponseFlag flag);
+
+    /**
+     * Answers the request locally with a response the filter built (status, headers, body); ownership of the
+     * response passes on. Ends the request like {@link #sendLocalReply}.
+     */
+    void sendLocalResponse(FullHttpResponse response, ResponseFlag flag);
 
     /** Runs the rest of the chain after the filter that stopped it, then forwards the request. */
     void resume();

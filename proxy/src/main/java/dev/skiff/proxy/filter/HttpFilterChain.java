@@ -8,7 +8,7 @@ import java.util.List;
  */
 public final class HttpFilterChain {
 
-    private static final HttpFilterChain STANDARD = new HttpFilterChain(List.of());
+    private static final HttpFilterChain STANDARD = new HttpFilterChain(List.of(new FaultFilter()));
 
     private final HttpFilter[] filters;
 

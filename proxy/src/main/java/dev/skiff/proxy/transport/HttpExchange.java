@@ -442,6 +442,30 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
     }
 
     @Override
+    public void sendLocalResponse(FullHttpResponse response, ResponseFlag flag) {
+        if (done) {
+            response.release();
+            return;
+        }
+        if (flag != null) {
+            context.addFlag(flag);
+        }
+        done = true;
+        releasePending();
+        releasePolicies();
+        if (upstream != null) {
+            upstream.release(false);
+        }
+        hostFinished();
+        int status = response.status().code();
+        context.responseCode(status);
+        context.addBytesSent(response.content().readableBytes());
+        downstream.sendFullResponse(response, headRequest || status == 204 || status == 304);
+        downstream.exchangeFinished(requestComplete);
+        requestListener.onComplete(context);
+    }
+
+    @Override
     public void onConnected(UpstreamStream connection) {
         if (done) {
             connection.release(true);

@@ -43,6 +43,8 @@ final class ConfigDumpRenderer {
             .add(TcpProxy.getDescriptor())
             .add(Router.getDescriptor())
             .add(HttpProtocolOptions.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.getDescriptor())
+            .add(dev.skiff.proxy.xds.translate.ExtensionTypes.PREVIOUS_HOSTS_PREDICATE)
             .build();
     private static final JsonFormat.Printer PRINTER = JsonFormat.printer().usingTypeRegistry(TYPES);
 

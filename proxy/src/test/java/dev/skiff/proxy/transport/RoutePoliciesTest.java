@@ -2,8 +2,11 @@ package dev.skiff.proxy.transport;
 
 import dev.skiff.proxy.ProxyRuntime;
 import dev.skiff.proxy.ProxyRuntimeOptions;
+import dev.skiff.proxy.filter.FaultFilter;
 import dev.skiff.proxy.filter.RequestContext;
+import dev.skiff.proxy.filter.ResponseFlag;
 import dev.skiff.proxy.model.Direction;
+import dev.skiff.proxy.model.FaultPolicy;
 import dev.skiff.proxy.model.FilterChainSpec;
 import dev.skiff.proxy.model.HttpConnectionManagerSpec;
 import dev.skiff.proxy.model.ListenerSpec;
@@ -30,6 +33,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
@@ -72,10 +76,18 @@ class RoutePoliciesTest {
     }
 
     private void proxy(Duration timeout, RetryPolicy retryPolicy, InetSocketAddress... endpoints) {
+        proxy(timeout, retryPolicy, null, endpoints);
+    }
+
+    private void proxy(Duration timeout, RetryPolicy retryPolicy, FaultPolicy fault,
+                       InetSocketAddress... endpoints) {
         RouteAction action = RouteAction.cluster(CLUSTER).withPolicies(timeout, retryPolicy);
+        Map<String, Object> filters = fault == null ? Map.of() : Map.of(FaultFilter.NAME, fault);
         RouteTable table = new RouteTable("9080", List.of(new VirtualHost(HOST + ":9080",
-                List.of(HOST, HOST + ":9080"), List.of(new Route("ratings", RouteMatch.prefix("/"), action)))));
+                List.of(HOST, HOST + ":9080"),
+                List.of(new Route("ratings", RouteMatch.prefix("/"), action, filters)))));
         runtime = new ProxyRuntime(ProxyRuntimeOptions.defaults().withEventLoopThreads(1)
+                .withRandomFactory(() -> new java.util.SplittableRandom(42))
                 .withRequestListener(completed::add));
         runtime.apply(new TestMesh()
                 .listener(new ListenerSpec(TestMesh.OUTBOUND, loopback(0), Direction.OUTBOUND, true, List.of(
@@ -194,7 +206,72 @@ class RoutePoliciesTest {
         proxy(null, retries(1, Duration.ofMillis(100), RetryOn.SERVER_ERROR), backend.address());
 
         assertThat(get("/slow").statusCode()).isEqualTo(504);
-        assertThat(lastCompleted().hasFlag(dev.skiff.proxy.filter.ResponseFlag.UPSTREAM_REQUEST_TIMEOUT)).isTrue();
+        assertThat(lastCompleted().hasFlag(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT)).isTrue();
         assertThat(backend.seen()).hasSize(2);
+    }
+
+    @Test
+    void anAbortAnswersWithoutReachingTheBackend() throws Exception {
+        ScriptedBackend backend = backend("b", Step.status(200));
+        proxy(null, retries(2, null, RetryOn.SERVER_ERROR), new FaultPolicy(null, 0, 500, -1, FaultPolicy.MILLION),
+                backend.address());
+
+        HttpResponse<String> response = get("/rate");
+
+        assertThat(response.statusCode()).isEqualTo(500);
+        assertThat(response.body()).isEqualTo("fault filter abort");
+        assertThat(lastCompleted().flagsString()).isEqualTo("FI");
+        assertThat(backend.seen()).isEmpty();
+    }
+
+    @Test
+    void aGrpcAbortIsATrailersOnlyAnswer() throws Exception {
+        ScriptedBackend backend = backend("b", Step.status(200));
+        proxy(null, null, new FaultPolicy(null, 0, 0, 14, FaultPolicy.MILLION), backend.address());
+
+        HttpResponse<String> response = get("/grpc.Service/Method");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("grpc-status")).contains("14");
+        assertThat(response.headers().firstValue("content-type")).contains("application/grpc");
+        assertThat(lastCompleted().hasFlag(ResponseFlag.FAULT_INJECTED)).isTrue();
+    }
+
+    @Test
+    void aDelayedRequestGoesOnAfterTheDelayWithoutTheRouteTimeout() throws Exception {
+        ScriptedBackend backend = backend("b", Step.status(200));
+        proxy(Duration.ofMillis(50), null, new FaultPolicy(Duration.ofMillis(300), FaultPolicy.MILLION, 0, -1, 0),
+                backend.address());
+
+        HttpResponse<String> response = post("/rate", "late");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("b late");
+        assertThat(lastCompleted().flagsString()).isEqualTo("DI");
+    }
+
+    @Test
+    void aDelayThenAbortIsBothFlags() throws Exception {
+        ScriptedBackend backend = backend("b", Step.status(200));
+        proxy(null, null, new FaultPolicy(Duration.ofMillis(20), FaultPolicy.MILLION, 503, -1, FaultPolicy.MILLION),
+                backend.address());
+
+        assertThat(get("/rate").statusCode()).isEqualTo(503);
+        assertThat(lastCompleted().flagsString()).isEqualTo("DI,FI");
+    }
+
+    @Test
+    void aShareOfRequestsIsAborted() throws Exception {
+        ScriptedBackend backend = backend("b", Step.status(200));
+        proxy(null, null, new FaultPolicy(null, 0, 500, -1, FaultPolicy.MILLION / 2), backend.address());
+
+        int aborted = 0;
+        for (int i = 0; i < 200; i++) {
+            if (get("/r").statusCode() == 500) {
+                aborted++;
+            }
+        }
+        assertThat(aborted).isBetween(70, 130);
+        assertThat(backend.seen()).hasSize(200 - aborted);
     }
 }

@@ -139,6 +139,7 @@ public final class RouteGenerator {
             if (!httpRoute.getName().isEmpty()) {
                 route.setName(httpRoute.getName());
             }
+            RoutePolicies.applyFilterConfigs(route, httpRoute);
             virtualHost.addRoutes(route);
         }
     }

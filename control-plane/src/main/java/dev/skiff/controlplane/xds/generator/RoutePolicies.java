@@ -5,18 +5,28 @@ import com.google.protobuf.DescriptorProtos;
 import com.google.protobuf.Descriptors;
 import com.google.protobuf.Duration;
 import com.google.protobuf.UInt32Value;
+import dev.skiff.api.networking.v1alpha3.HTTPFaultInjection;
 import dev.skiff.api.networking.v1alpha3.HTTPRetry;
 import dev.skiff.api.networking.v1alpha3.HTTPRoute;
+import dev.skiff.api.networking.v1alpha3.Percent;
 import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
+import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.extensions.filters.common.fault.v3.FaultDelay;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.FaultAbort;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
+import io.envoyproxy.envoy.type.v3.FractionalPercent;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 
 /**
  * The traffic policies of a VirtualService {@code http[]} entry that live on Envoy's {@code RouteAction}, mapped as
  * Istio's route translation maps them: {@code timeout} (0s, i.e. none, when absent) and {@code retries} (Istio's
- * default retry policy when absent, none when {@code attempts} is 0).
+ * default retry policy when absent, none when {@code attempts} is 0); and those that live on the route as per-filter
+ * configuration: {@code fault} ({@code envoy.filters.http.fault}).
  */
 public final class RoutePolicies {
 
@@ -32,7 +42,15 @@ public final class RoutePolicies {
     public static final String DEFAULT_RETRY_ON =
             "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes";
 
+    /** The fault filter's name, the key of its per-route configuration. */
+    public static final String FAULT = "envoy.filters.http.fault";
+
     private static final String RETRIABLE_STATUS_CODES = "retriable-status-codes";
+    /** gRPC status names as Istio's {@code grpcStatus} spells them, by code. */
+    private static final List<String> GRPC_STATUSES = List.of("OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT",
+            "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+            "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE",
+            "DATA_LOSS", "UNAUTHENTICATED");
 
     private RoutePolicies() {
     }
@@ -125,5 +143,56 @@ public final class RoutePolicies {
             policy.setRetryBackOff(RetryPolicy.RetryBackOff.newBuilder().setBaseInterval(retries.getBackoff()));
         }
         return policy.build();
+    }
+
+    /** Puts the per-filter configuration of {@code httpRoute} (its fault injection) on {@code route}. */
+    public static void applyFilterConfigs(Route.Builder route, HTTPRoute httpRoute) {
+        if (httpRoute.hasFault()) {
+            fault(httpRoute.getFault()).ifPresent(fault -> route.putTypedPerFilterConfig(FAULT, Any.pack(fault)));
+        }
+    }
+
+    /**
+     * Istio's fault translation: a fixed delay with its percentage (the deprecated integer {@code percent} when
+     * {@code percentage} is absent), an abort with an HTTP status or a gRPC status (by name) and its percentage;
+     * exponential delays and HTTP/2 errors are left out, and a fault with neither part is no fault.
+     */
+    static Optional<HTTPFault> fault(HTTPFaultInjection fault) {
+        HTTPFault.Builder out = HTTPFault.newBuilder();
+        if (fault.hasDelay() && fault.getDelay().hasFixedDelay()) {
+            HTTPFaultInjection.Delay delay = fault.getDelay();
+            out.setDelay(FaultDelay.newBuilder()
+                    .setFixedDelay(delay.getFixedDelay())
+                    .setPercentage(delay.hasPercentage() ? percent(delay.getPercentage())
+                            : FractionalPercent.newBuilder().setNumerator(Math.max(0, delay.getPercent()))
+                                    .setDenominator(FractionalPercent.DenominatorType.HUNDRED).build()));
+        }
+        if (fault.hasAbort()) {
+            HTTPFaultInjection.Abort abort = fault.getAbort();
+            FaultAbort.Builder outAbort = FaultAbort.newBuilder();
+            if (abort.hasPercentage()) {
+                outAbort.setPercentage(percent(abort.getPercentage()));
+            }
+            switch (abort.getErrorTypeCase()) {
+                case HTTP_STATUS -> out.setAbort(outAbort.setHttpStatus(abort.getHttpStatus()));
+                case GRPC_STATUS -> out.setAbort(outAbort.setGrpcStatus(grpcStatus(abort.getGrpcStatus())));
+                default -> {
+                }
+            }
+        }
+        return out.hasDelay() || out.hasAbort() ? Optional.of(out.build()) : Optional.empty();
+    }
+
+    /** Istio's percent (a double, 0..100) as Envoy's fractional percent in millionths. */
+    static FractionalPercent percent(Percent percent) {
+        return FractionalPercent.newBuilder()
+                .setNumerator((int) Math.round(Math.max(0, Math.min(100, percent.getValue())) * 10_000))
+                .setDenominator(FractionalPercent.DenominatorType.MILLION)
+                .build();
+    }
+
+    private static int grpcStatus(String name) {
+        int code = GRPC_STATUSES.indexOf(name.toUpperCase(Locale.ROOT));
+        return code < 0 ? GRPC_STATUSES.indexOf("UNKNOWN") : code;
     }
 }

@@ -33,6 +33,7 @@ final class EnvoyJson {
                     .add(TcpProxy.getDescriptor())
                     .add(HttpProtocolOptions.getDescriptor())
                     .add(RoutePolicies.PREVIOUS_HOSTS_DESCRIPTOR)
+                    .add(io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.getDescriptor())
                     .build())
             .sortingMapKeys();
     private static final ObjectMapper MAPPER = new ObjectMapper();

@@ -232,7 +232,7 @@ public final class ListenerTranslator {
         };
     }
 
-    /** Only the router is supported, and it must be the last (here: the only) HTTP filter. */
+    /** The router, last, after any of the filters Skiff runs before it (with empty listener-level configs). */
     private static void httpFilters(List<HttpFilter> filters, String where) throws TranslationException {
         if (filters.isEmpty()) {
             throw new TranslationException(where + ": no http_filters (expected: " + ROUTER + " as the last filter)");
@@ -243,9 +243,14 @@ public final class ListenerTranslator {
             Messages.requireOnly(filter, filterWhere, HTTP_FILTER_FIELDS, HTTP_FILTER_IGNORED);
             boolean router = filter.hasTypedConfig() ? filter.getTypedConfig().is(Router.class)
                     : filter.getName().equals(ROUTER);
+            if (!router && i != filters.size() - 1
+                    && HttpFilterTranslator.acceptsListenerFilter(filter, filterWhere)) {
+                continue;
+            }
             if (!router) {
                 String type = filter.hasTypedConfig() ? filter.getTypedConfig().getTypeUrl() : "no typed_config";
-                throw new TranslationException(filterWhere + ": unsupported (expected: " + ROUTER + " only; got "
+                throw new TranslationException(filterWhere + ": unsupported (expected: " + ROUTER + ", after any of "
+                        + HttpFilterTranslator.LISTENER_FILTERS + "; got "
                         + type + ")");
             }
             if (filter.hasTypedConfig()) {

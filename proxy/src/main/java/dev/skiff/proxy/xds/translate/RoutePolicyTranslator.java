@@ -18,7 +18,7 @@ final class RoutePolicyTranslator {
     static final Set<String> ACTION_FIELDS = Set.of("timeout", "retry_policy");
     static final String PREVIOUS_HOSTS = "envoy.retry_host_predicates.previous_hosts";
     static final String PREVIOUS_HOSTS_TYPE =
-            "type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate";
+            "type.googleapis.com/" + ExtensionTypes.PREVIOUS_HOSTS_PREDICATE.getFullName();
 
     private static final Set<String> RETRY_FIELDS = Set.of("retry_on", "num_retries", "per_try_timeout",
             "retriable_status_codes", "retry_host_predicate", "host_selection_retry_max_attempts", "retry_back_off");

@@ -16,6 +16,7 @@ import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -30,7 +31,7 @@ public final class RouteTranslator {
     private static final Set<String> CONFIG_IGNORED = Set.of("validate_clusters", "most_specific_header_mutations_wins",
             "max_direct_response_body_size_bytes", "metadata");
     private static final Set<String> VIRTUAL_HOST_FIELDS = Set.of("name", "domains", "routes");
-    private static final Set<String> ROUTE_FIELDS = Set.of("name", "match", "route");
+    private static final Set<String> ROUTE_FIELDS = Set.of("name", "match", "route", "typed_per_filter_config");
     private static final Set<String> ROUTE_IGNORED = Set.of("metadata", "decorator", "stat_prefix");
     private static final Set<String> MATCH_FIELDS = Set.of("prefix", "path", "safe_regex", "path_separated_prefix",
             "case_sensitive", "headers", "query_parameters", "grpc");
@@ -88,7 +89,8 @@ public final class RouteTranslator {
         Messages.requireOnly(route, where, ROUTE_FIELDS, ROUTE_IGNORED);
         RouteMatch match = match(route.getMatch(), where + ": match");
         RouteAction action = action(route.getRoute(), where + ": route");
-        return Messages.build(where, () -> new Route(route.getName(), match, action));
+        Map<String, Object> filterConfigs = HttpFilterTranslator.perRoute(route.getTypedPerFilterConfigMap(), where);
+        return Messages.build(where, () -> new Route(route.getName(), match, action, filterConfigs));
     }
 
     private static RouteMatch match(io.envoyproxy.envoy.config.route.v3.RouteMatch match, String where)

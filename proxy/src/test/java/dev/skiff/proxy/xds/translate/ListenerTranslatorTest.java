@@ -171,17 +171,30 @@ class ListenerTranslatorTest {
     }
 
     @Test
-    void rejectsHttpFiltersOtherThanTheRouter() {
+    void acceptsTheFaultFilterBeforeTheRouterAndRejectsOtherFilters() throws TranslationException {
         HttpFilter fault = HttpFilter.newBuilder().setName("envoy.filters.http.fault")
                 .setTypedConfig(Any.pack(HTTPFault.getDefaultInstance())).build();
-        Listener listener = virtualOutbound(portChain("9080", 9080,
+        translator.translate(virtualOutbound(portChain("9080", 9080,
                 hcmFilter(rdsHcm("9080").clearHttpFilters().addHttpFilters(fault).addHttpFilters(router()))))
+                .build());
+
+        HttpFilter listenerLevelFault = fault.toBuilder().setTypedConfig(Any.pack(HTTPFault.newBuilder()
+                .setUpstreamCluster("x").build())).build();
+        assertRejected(virtualOutbound(portChain("9080", 9080, hcmFilter(rdsHcm("9080").clearHttpFilters()
+                        .addHttpFilters(listenerLevelFault).addHttpFilters(router())))).build(),
+                "listener virtualOutbound: filter chain 9080: filter " + ListenerTranslator.HTTP_CONNECTION_MANAGER
+                        + ": http filter envoy.filters.http.fault: listener-level fault configuration unsupported"
+                        + " (expected: an empty HTTPFault, with the faults in the routes' typed_per_filter_config)");
+        HttpFilter other = HttpFilter.newBuilder().setName("envoy.filters.http.other")
+                .setTypedConfig(Any.pack(com.google.protobuf.Empty.getDefaultInstance())).build();
+        Listener listener = virtualOutbound(portChain("9080", 9080,
+                hcmFilter(rdsHcm("9080").clearHttpFilters().addHttpFilters(other).addHttpFilters(router()))))
                 .build();
 
         assertRejected(listener, "listener virtualOutbound: filter chain 9080: filter "
-                + ListenerTranslator.HTTP_CONNECTION_MANAGER + ": http filter envoy.filters.http.fault: unsupported"
-                + " (expected: envoy.filters.http.router only; got"
-                + " type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault)");
+                + ListenerTranslator.HTTP_CONNECTION_MANAGER + ": http filter envoy.filters.http.other: unsupported"
+                + " (expected: envoy.filters.http.router, after any of [envoy.filters.http.fault]; got"
+                + " type.googleapis.com/google.protobuf.Empty)");
         Listener withoutRouter = virtualOutbound(portChain("9080", 9080, hcmFilter(rdsHcm("9080").clearHttpFilters())))
                 .build();
         assertRejected(withoutRouter, "listener virtualOutbound: filter chain 9080: filter "

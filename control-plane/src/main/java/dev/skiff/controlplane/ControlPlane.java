@@ -29,7 +29,7 @@ public final class ControlPlane implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ControlPlane.class);
 
     private final ConfigSource source;
-    private final DefaultXdsResourceProvider provider = new DefaultXdsResourceProvider();
+    private final DefaultXdsResourceProvider provider;
     private final ConnectedProxies proxies = new ConnectedProxies();
     private final ControlPlaneMetrics metrics = new ControlPlaneMetrics().bindJvmMetrics();
     private final AdsService ads;
@@ -42,6 +42,7 @@ public final class ControlPlane implements AutoCloseable {
     public ControlPlane(ConfigSource source, InetSocketAddress xdsAddress, InetSocketAddress monitoringAddress,
                         Path stateDir, CaServerOptions caOptions) throws IOException {
         this.source = source;
+        this.provider = new DefaultXdsResourceProvider(caOptions.settings().trustDomain());
         this.ads = new AdsService(provider, proxies, Clock.systemUTC(), metrics);
         this.xds = new XdsServer(xdsAddress, ads);
         this.monitoring = new MonitoringServer(monitoringAddress, () -> loaded, proxies, metrics);

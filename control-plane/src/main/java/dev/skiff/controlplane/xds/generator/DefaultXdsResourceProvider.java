@@ -17,8 +17,17 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class DefaultXdsResourceProvider implements XdsResourceProvider {
     private final Object updateLock = new Object();
-    private final AtomicReference<GeneratedResources> current =
-            new AtomicReference<>(new GeneratedResources(MeshSnapshot.empty()));
+    private final AtomicReference<GeneratedResources> current;
+
+    /** A provider for the trust domain {@value TransportSocketGenerator#DEFAULT_TRUST_DOMAIN}. */
+    public DefaultXdsResourceProvider() {
+        this(TransportSocketGenerator.DEFAULT_TRUST_DOMAIN);
+    }
+
+    /** @param trustDomain the trust domain of the SPIFFE identities that generated mutual TLS verifies */
+    public DefaultXdsResourceProvider(String trustDomain) {
+        this.current = new AtomicReference<>(new GeneratedResources(MeshSnapshot.empty(), trustDomain));
+    }
 
     /**
      * Builds the mesh snapshot for {@code config} from the current one and serves it from now on.

@@ -44,8 +44,7 @@ final class GeneratedResources {
 
     private final MeshSnapshot mesh;
     private final ClusterGenerator clusterGenerator = new ClusterGenerator();
-    private final TransportSocketGenerator transportSockets =
-            new TransportSocketGenerator(TransportSocketGenerator.DEFAULT_TRUST_DOMAIN);
+    private final TransportSocketGenerator transportSockets;
     private final EndpointGenerator endpointGenerator = new EndpointGenerator();
     private final ListenerGenerator listenerGenerator = new ListenerGenerator();
     private final RouteGenerator routeGenerator = new RouteGenerator();
@@ -56,10 +55,15 @@ final class GeneratedResources {
     private final ConcurrentHashMap<ContentKey, XdsResource> interned = new ConcurrentHashMap<>();
     private final Map<ContentKey, XdsResource> previouslyInterned;
 
-    /** The resources of the first snapshot. */
-    GeneratedResources(MeshSnapshot mesh) {
+    /**
+     * The resources of the first snapshot.
+     *
+     * @param trustDomain the trust domain of the SPIFFE identities that mutual TLS verifies
+     */
+    GeneratedResources(MeshSnapshot mesh, String trustDomain) {
         this.mesh = mesh;
         this.previouslyInterned = Map.of();
+        this.transportSockets = new TransportSocketGenerator(trustDomain);
     }
 
     /**
@@ -69,6 +73,7 @@ final class GeneratedResources {
     GeneratedResources(MeshSnapshot mesh, GeneratedResources previous) {
         this.mesh = mesh;
         this.previouslyInterned = previous.interned;
+        this.transportSockets = previous.transportSockets;
     }
 
     MeshSnapshot mesh() {

@@ -105,6 +105,20 @@ class TransportSocketGeneratorTest {
     }
 
     @Test
+    void identitiesAreInTheControlPlanesTrustDomain() throws Exception {
+        DefaultXdsResourceProvider provider = new DefaultXdsResourceProvider("example.org");
+        provider.update(MeshConfigs.parse("mesh.yaml", MESH));
+
+        UpstreamTlsContext tls = named(provider.resources(sidecar("client"), TypeUrls.CLUSTER, Set.of()), CLUSTER,
+                Cluster.class).getTransportSocketMatches(0).getTransportSocket().getTypedConfig()
+                .unpack(UpstreamTlsContext.class);
+
+        assertThat(tls.getCommonTlsContext().getCombinedValidationContext().getDefaultValidationContext()
+                .getMatchSubjectAltNamesList()).extracting(StringMatcher::getExact).containsExactly(
+                "spiffe://example.org/ns/default/sa/bookinfo-reviews", "spiffe://example.org/ns/default/sa/default");
+    }
+
+    @Test
     void proxylessClientsGetNoTransportSockets() throws Exception {
         ProxyView proxyless = new ProxyView("grpc", ProxyView.Kind.PROXYLESS, null, "default", Map.of());
 

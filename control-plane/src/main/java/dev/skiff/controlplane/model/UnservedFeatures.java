@@ -27,7 +27,7 @@ final class UnservedFeatures {
             "connection_pool", "outlier_detection", "tls");
     private static final Set<String> PORT_POLICY_SERVED = Set.of("port", "load_balancer", "connection_pool",
             "outlier_detection", "tls");
-    private static final Set<String> BALANCER_SERVED = Set.of("simple");
+    private static final Set<String> BALANCER_SERVED = Set.of("simple", "consistent_hash");
     private static final Set<String> SIDECAR_SERVED = Set.of("workload_selector", "ingress", "egress");
     private static final Set<String> INGRESS_SERVED = Set.of("port", "default_endpoint");
     private static final Set<String> EGRESS_SERVED = Set.of("port", "hosts");
@@ -103,8 +103,8 @@ final class UnservedFeatures {
         ignoredFields(settings, path, BALANCER_SERVED, unserved);
         if (settings.getLbPolicyCase() == LoadBalancerSettings.LbPolicyCase.SIMPLE) {
             switch (settings.getSimple()) {
-                case RANDOM, PASSTHROUGH -> unserved.add(path + ".simple: " + settings.getSimple()
-                        + " is served as ROUND_ROBIN (expected: ROUND_ROBIN or LEAST_REQUEST)");
+                case PASSTHROUGH -> unserved.add(path + ".simple: " + settings.getSimple()
+                        + " is served as ROUND_ROBIN (expected: ROUND_ROBIN, LEAST_REQUEST or RANDOM)");
                 default -> {
                 }
             }

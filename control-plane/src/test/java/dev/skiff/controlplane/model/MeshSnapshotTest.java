@@ -236,7 +236,7 @@ class MeshSnapshotTest {
                         .setHost("reviews")
                         .setTrafficPolicy(TrafficPolicy.newBuilder()
                                 .setLoadBalancer(LoadBalancerSettings.newBuilder()
-                                        .setSimple(LoadBalancerSettings.SimpleLB.RANDOM))
+                                        .setSimple(LoadBalancerSettings.SimpleLB.PASSTHROUGH))
                                 .setTunnel(TrafficPolicy.TunnelSettings.newBuilder().setTargetHost("egress")
                                         .setTargetPort(8080)))
                         .build()));
@@ -248,8 +248,8 @@ class MeshSnapshotTest {
                 "VirtualService default/reviews: http[1].redirect: this route is left out (Skiff serves routes to "
                         + "destinations)",
                 "DestinationRule default/reviews: trafficPolicy.tunnel: ignored",
-                "DestinationRule default/reviews: trafficPolicy.loadBalancer.simple: RANDOM is served as ROUND_ROBIN "
-                        + "(expected: ROUND_ROBIN or LEAST_REQUEST)",
+                "DestinationRule default/reviews: trafficPolicy.loadBalancer.simple: PASSTHROUGH is served as "
+                        + "ROUND_ROBIN (expected: ROUND_ROBIN, LEAST_REQUEST or RANDOM)",
                 "Sidecar default/default: outboundTrafficPolicy: ignored",
                 "Sidecar default/default: egress[0].bind: ignored");
     }

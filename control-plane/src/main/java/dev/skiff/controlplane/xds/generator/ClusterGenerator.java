@@ -1,6 +1,5 @@
 package dev.skiff.controlplane.xds.generator;
 
-import dev.skiff.api.networking.v1alpha3.LoadBalancerSettings;
 import dev.skiff.api.networking.v1alpha3.Subset;
 import dev.skiff.api.networking.v1alpha3.TrafficPolicy;
 import dev.skiff.controlplane.model.DestinationRuleConfig;
@@ -32,20 +31,17 @@ public final class ClusterGenerator {
         List<Cluster> clusters = new ArrayList<>();
         TrafficPolicy policy = destinationRule.map(rule -> rule.spec().getTrafficPolicy())
                 .orElse(TrafficPolicy.getDefaultInstance());
-        clusters.add(outbound(target, "", lbPolicy(target.number(), policy, TrafficPolicy.getDefaultInstance()),
-                ClusterPolicyGenerator.effective(policy, null, target.number())));
+        clusters.add(outbound(target, "", ClusterPolicyGenerator.effective(policy, null, target.number())));
         if (destinationRule.isPresent()) {
             for (Subset subset : destinationRule.get().spec().getSubsetsList()) {
                 clusters.add(outbound(target, subset.getName(),
-                        lbPolicy(target.number(), policy, subset.getTrafficPolicy()),
                         ClusterPolicyGenerator.effective(policy, subset.getTrafficPolicy(), target.number())));
             }
         }
         return clusters;
     }
 
-    private static Cluster outbound(OutboundPort target, String subset, Cluster.LbPolicy lbPolicy,
-                                    TrafficPolicy trafficPolicy) {
+    private static Cluster outbound(OutboundPort target, String subset, TrafficPolicy trafficPolicy) {
         String name = XdsNames.outboundCluster(target.number(), subset, target.host());
         Cluster.Builder cluster = Cluster.newBuilder()
                 .setName(name)
@@ -53,45 +49,13 @@ public final class ClusterGenerator {
                 .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder()
                         .setEdsConfig(EnvoyProtos.ads())
                         .setServiceName(name))
-                .setConnectTimeout(EnvoyProtos.seconds(CONNECT_TIMEOUT_SECONDS))
-                .setLbPolicy(lbPolicy);
+                .setConnectTimeout(EnvoyProtos.seconds(CONNECT_TIMEOUT_SECONDS));
+        LoadBalancerGenerator.apply(cluster, trafficPolicy);
         if (target.port().protocol().isHttp2()) {
             cluster.putAllTypedExtensionProtocolOptions(EnvoyProtos.http2ProtocolOptions());
         }
         ClusterPolicyGenerator.apply(cluster, trafficPolicy);
         return cluster.build();
-    }
-
-    /**
-     * The balancer named by the most specific {@code loadBalancer.simple}: the subset's port-level setting, the
-     * subset's, the rule's port-level setting, the rule's; ROUND_ROBIN when none is set. The contract has
-     * ROUND_ROBIN and LEAST_REQUEST (LEAST_CONN is its old name); RANDOM and PASSTHROUGH are served as ROUND_ROBIN
-     * and reported by the snapshot.
-     */
-    static Cluster.LbPolicy lbPolicy(int port, TrafficPolicy rulePolicy, TrafficPolicy subsetPolicy) {
-        for (LoadBalancerSettings settings : List.of(portLevel(subsetPolicy, port), subsetPolicy.getLoadBalancer(),
-                portLevel(rulePolicy, port), rulePolicy.getLoadBalancer())) {
-            if (settings.getLbPolicyCase() == LoadBalancerSettings.LbPolicyCase.SIMPLE) {
-                switch (settings.getSimple()) {
-                    case LEAST_REQUEST, LEAST_CONN:
-                        return Cluster.LbPolicy.LEAST_REQUEST;
-                    case ROUND_ROBIN, RANDOM, PASSTHROUGH:
-                        return Cluster.LbPolicy.ROUND_ROBIN;
-                    default:
-                        break;
-                }
-            }
-        }
-        return Cluster.LbPolicy.ROUND_ROBIN;
-    }
-
-    private static LoadBalancerSettings portLevel(TrafficPolicy policy, int port) {
-        for (TrafficPolicy.PortTrafficPolicy portPolicy : policy.getPortLevelSettingsList()) {
-            if (portPolicy.getPort().getNumber() == port) {
-                return portPolicy.getLoadBalancer();
-            }
-        }
-        return LoadBalancerSettings.getDefaultInstance();
     }
 
     /** One STATIC cluster per inbound port, pointing at the local application. */

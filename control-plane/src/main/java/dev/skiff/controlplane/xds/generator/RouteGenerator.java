@@ -103,14 +103,15 @@ public final class RouteGenerator {
             virtualHost.addRoutes(Route.newBuilder()
                     .setName(DEFAULT_ROUTE_NAME)
                     .setMatch(RouteMatch.newBuilder().setPrefix("/"))
-                    .setRoute(defaultAction(target)));
+                    .setRoute(defaultAction(target, mesh, proxy)));
         }
         return virtualHost.build();
     }
 
-    private static RouteAction defaultAction(OutboundPort target) {
+    private static RouteAction defaultAction(OutboundPort target, MeshSnapshot mesh, ProxyContext proxy) {
         RouteAction.Builder action = RouteAction.newBuilder().setCluster(target.clusterName());
         RoutePolicies.applyDefaults(action);
+        LoadBalancerGenerator.applyHashPolicy(action, mesh, proxy.namespace());
         return action.build();
     }
 
@@ -133,7 +134,7 @@ public final class RouteGenerator {
                 matches.add(routeMatch(match));
             }
         }
-        RouteAction action = routeAction(httpRoute, virtualService, target, mesh);
+        RouteAction action = routeAction(httpRoute, virtualService, target, mesh, proxy);
         for (RouteMatch match : matches) {
             Route.Builder route = Route.newBuilder().setMatch(match).setRoute(action);
             if (!httpRoute.getName().isEmpty()) {
@@ -206,7 +207,7 @@ public final class RouteGenerator {
     }
 
     private static RouteAction routeAction(HTTPRoute httpRoute, VirtualServiceConfig virtualService,
-                                           OutboundPort target, MeshSnapshot mesh) {
+                                           OutboundPort target, MeshSnapshot mesh, ProxyContext proxy) {
         RouteAction.Builder action = RouteAction.newBuilder();
         List<HTTPRouteDestination> destinations = httpRoute.getRouteList();
         if (destinations.size() == 1) {
@@ -227,6 +228,7 @@ public final class RouteGenerator {
             action.setWeightedClusters(weighted);
         }
         RoutePolicies.apply(action, httpRoute);
+        LoadBalancerGenerator.applyHashPolicy(action, mesh, proxy.namespace());
         return action.build();
     }
 }

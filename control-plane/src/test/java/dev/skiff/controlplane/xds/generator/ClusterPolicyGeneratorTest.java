@@ -10,6 +10,8 @@ import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
 import io.envoyproxy.envoy.config.core.v3.TcpKeepalive;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import java.util.HashMap;
 import java.util.Map;
@@ -208,5 +210,62 @@ class ClusterPolicyGeneratorTest {
                 .as("the subset's connection pool replaces the rule's port-level one").isEqualTo(2);
         assertThat(thresholds(subsetOnPortLevel).getMaxRequests().getValue()).isEqualTo(UNLIMITED);
         assertThat(subsetOnPortLevel.hasOutlierDetection()).isFalse();
+    }
+
+    @Test
+    void consistentHashGivesRingHashOrMaglevClustersAndHashPoliciesOnTheRoutes() throws Exception {
+        String rule = """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: httpbin, namespace: default}
+                spec:
+                  host: httpbin
+                  trafficPolicy:
+                    loadBalancer:
+                      consistentHash: {httpHeaderName: x-user}
+                    portLevelSettings:
+                      - port: {number: 9000}
+                        loadBalancer:
+                          consistentHash:
+                            httpCookie: {name: session, path: /, ttl: 60s}
+                            maglev: {tableSize: 251}
+                  subsets:
+                    - name: v1
+                      labels: {version: v1}
+                      trafficPolicy:
+                        loadBalancer: {simple: RANDOM}
+                """;
+        Map<String, Cluster> clusters = clusters(rule);
+
+        Cluster ring = clusters.get("outbound|8000||httpbin.default.svc.cluster.local");
+        assertThat(ring.getLbPolicy()).isEqualTo(Cluster.LbPolicy.RING_HASH);
+        assertThat(ring.getRingHashLbConfig().getMinimumRingSize().getValue()).isEqualTo(1024);
+        Cluster maglev = clusters.get("outbound|9000||httpbin.default.svc.cluster.local");
+        assertThat(maglev.getLbPolicy()).isEqualTo(Cluster.LbPolicy.MAGLEV);
+        assertThat(maglev.getMaglevLbConfig().getTableSize().getValue()).isEqualTo(251);
+        assertThat(clusters.get("outbound|8000|v1|httpbin.default.svc.cluster.local").getLbPolicy())
+                .isEqualTo(Cluster.LbPolicy.RANDOM);
+
+        Map<String, RouteConfiguration> routes = routes(rule);
+        RouteAction http = routes.get("8000").getVirtualHosts(0).getRoutes(0).getRoute();
+        assertThat(http.getHashPolicyList()).containsExactly(RouteAction.HashPolicy.newBuilder()
+                .setHeader(RouteAction.HashPolicy.Header.newBuilder().setHeaderName("x-user")).build());
+        RouteAction grpc = routes.get("9000").getVirtualHosts(0).getRoutes(0).getRoute();
+        assertThat(grpc.getHashPolicyList()).containsExactly(RouteAction.HashPolicy.newBuilder()
+                .setCookie(RouteAction.HashPolicy.Cookie.newBuilder().setName("session").setPath("/")
+                        .setTtl(com.google.protobuf.Duration.newBuilder().setSeconds(60)))
+                .build());
+    }
+
+    private static Map<String, RouteConfiguration> routes(String destinationRule) throws Exception {
+        DefaultXdsResourceProvider provider = new DefaultXdsResourceProvider();
+        provider.update(MeshConfigs.parse("policy.yaml", SERVICES + "---\n" + destinationRule));
+        ProxyView client = new ProxyView("sidecar~127.0.42.1~client.default~default.svc.cluster.local",
+                ProxyView.Kind.SIDECAR, "client", "default", Map.of());
+        Map<String, RouteConfiguration> byName = new HashMap<>();
+        for (XdsResource resource : provider.resources(client, TypeUrls.ROUTE, Set.of())) {
+            byName.put(resource.name(), resource.body().unpack(RouteConfiguration.class));
+        }
+        return byName;
     }
 }

@@ -8,6 +8,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,6 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  *   <li>{@code /status/CODE}: answers with that status;</li>
  *   <li>{@code /delay/MILLIS}: answers 200 after that long;</li>
+ *   <li>{@code /flaky/ID}: answers 503 to the first request for that ID, 200 to the later ones;</li>
  *   <li>anything else: 200, or the configured failure status for a share of the requests
  *       ({@link #failPercent}), spread evenly and deterministically over the requests.</li>
  * </ul>
@@ -28,6 +31,7 @@ public final class TestBackend implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final AtomicLong requests = new AtomicLong();
+    private final Set<String> flakySeen = ConcurrentHashMap.newKeySet();
     private volatile int failPercent;
     private volatile int failStatus = 503;
 
@@ -77,6 +81,8 @@ public final class TestBackend implements AutoCloseable {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
+            } else if (path.startsWith("/flaky/")) {
+                status = flakySeen.add(path) ? 503 : 200;
             } else if ((n + 1) * failPercent / 100 > n * failPercent / 100) {
                 status = failStatus;
             }

@@ -14,6 +14,9 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import javax.net.ssl.SSLException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -38,6 +41,8 @@ public final class TlsContexts implements UpstreamTlsFactory, DownstreamTlsFacto
     private record KeyMaterial(PrivateKey key, List<X509Certificate> chain) {
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(TlsContexts.class);
+
     private final SslProvider provider;
     private final AtomicReference<Generation> generation =
             new AtomicReference<>(new Generation(null, new ConcurrentHashMap<>()));
@@ -55,9 +60,24 @@ public final class TlsContexts implements UpstreamTlsFactory, DownstreamTlsFacto
         return provider;
     }
 
-    /** Publishes a new workload certificate: connections made from now on present it. */
+    /**
+     * Publishes a new workload certificate: connections made from now on present it. The contexts the previous
+     * certificate had served are built for the new one first, on the caller's thread, so that event loops do not
+     * build them on the next connection.
+     */
     public void update(WorkloadCertificate certificate) {
-        generation.set(new Generation(certificate, new ConcurrentHashMap<>()));
+        Generation previous = generation.get();
+        Generation next = new Generation(certificate, new ConcurrentHashMap<>());
+        for (Object spec : previous.contexts().keySet()) {
+            try {
+                next.contexts().put(spec, spec instanceof UpstreamTlsSpec upstream ? client(next, upstream)
+                        : server(next, (DownstreamTlsSpec) spec));
+            } catch (IllegalStateException e) {
+                LOG.warn("TLS context not prepared for the new certificate, it is built on first use: {}",
+                        e.getMessage());
+            }
+        }
+        generation.set(next);
     }
 
     /** The workload certificate in force, or null before the first one. */

@@ -81,20 +81,17 @@ final class DeltaSession implements XdsSession<DeltaDiscoveryRequest, DeltaDisco
             rdsByListener.remove(removed);
         }
         List<DeltaDiscoveryRequest> requests = new ArrayList<>(2);
-        requests.add(DeltaDiscoveryRequest.newBuilder().setTypeUrl(typeUrl).setResponseNonce(response.getNonce()).build());
+        requests.add(withNodeIfEvery(DeltaDiscoveryRequest.newBuilder().setTypeUrl(typeUrl).setResponseNonce(response.getNonce())).build());
         acked.add(typeUrl);
         if (typeUrl.equals(XdsTypes.CLUSTER)) {
             follow(XdsTypes.ENDPOINT, edsByCluster, edsSubscribed, requests);
         } else if (typeUrl.equals(XdsTypes.LISTENER)) {
             follow(XdsTypes.ROUTE, rdsByListener, rdsSubscribed, requests);
         }
-        if (nodeOnEveryRequest) {
-            requests.replaceAll(request -> request.toBuilder().setNode(node).build());
-        }
         return new Outcome<>(List.copyOf(requests), carriesProbe);
     }
 
-    private static void follow(String typeUrl, Map<String, Set<String>> references, Set<String> subscribed,
+    private void follow(String typeUrl, Map<String, Set<String>> references, Set<String> subscribed,
                                List<DeltaDiscoveryRequest> requests) {
         Set<String> wanted = new TreeSet<>();
         references.values().forEach(wanted::addAll);
@@ -107,8 +104,8 @@ final class DeltaSession implements XdsSession<DeltaDiscoveryRequest, DeltaDisco
         }
         subscribed.addAll(subscribe);
         subscribed.removeAll(unsubscribe);
-        requests.add(DeltaDiscoveryRequest.newBuilder().setTypeUrl(typeUrl)
-                .addAllResourceNamesSubscribe(subscribe).addAllResourceNamesUnsubscribe(unsubscribe).build());
+        requests.add(withNodeIfEvery(DeltaDiscoveryRequest.newBuilder().setTypeUrl(typeUrl)
+                .addAllResourceNamesSubscribe(subscribe).addAllResourceNamesUnsubscribe(unsubscribe)).build());
     }
 
     private DeltaDiscoveryRequest.Builder withNodeIfEvery(DeltaDiscoveryRequest.Builder request) {

@@ -87,9 +87,6 @@ final class SotwSession implements XdsSession<DiscoveryRequest, DiscoveryRespons
             }
             follow(XdsTypes.ROUTE, rds, requests);
         }
-        if (nodeOnEveryRequest) {
-            requests.replaceAll(request -> request.toBuilder().setNode(node).build());
-        }
         return new Outcome<>(List.copyOf(requests), carriesProbe);
     }
 
@@ -100,13 +97,13 @@ final class SotwSession implements XdsSession<DiscoveryRequest, DiscoveryRespons
             return;
         }
         state.names = Set.copyOf(names);
-        requests.add(DiscoveryRequest.newBuilder().setTypeUrl(typeUrl).setVersionInfo(state.version)
-                .setResponseNonce(state.nonce).addAllResourceNames(names).build());
+        requests.add(withNodeIfEvery(DiscoveryRequest.newBuilder().setTypeUrl(typeUrl).setVersionInfo(state.version)
+                .setResponseNonce(state.nonce).addAllResourceNames(names)).build());
     }
 
-    private static DiscoveryRequest request(String typeUrl, TypeState state) {
-        return DiscoveryRequest.newBuilder().setTypeUrl(typeUrl).setVersionInfo(state.version)
-                .setResponseNonce(state.nonce).addAllResourceNames(new TreeSet<>(state.names)).build();
+    private DiscoveryRequest request(String typeUrl, TypeState state) {
+        return withNodeIfEvery(DiscoveryRequest.newBuilder().setTypeUrl(typeUrl).setVersionInfo(state.version)
+                .setResponseNonce(state.nonce).addAllResourceNames(new TreeSet<>(state.names))).build();
     }
 
     private DiscoveryRequest.Builder withNodeIfEvery(DiscoveryRequest.Builder request) {

@@ -34,7 +34,14 @@ class SessionBookkeepingTest {
         assertThat(start.get(0).getNode()).isEqualTo(NODE);
         assertThat(start.get(1).hasNode()).isFalse();
         assertThat(start).allSatisfy(r -> assertThat(r.getResourceNamesList()).isEmpty());
-        assertThat(new SotwSession(NODE, true).start()).allSatisfy(r -> assertThat(r.getNode()).isEqualTo(NODE));
+        SotwSession every = new SotwSession(NODE, true);
+        assertThat(every.start()).allSatisfy(r -> assertThat(r.getNode()).isEqualTo(NODE));
+        assertThat(every.onResponse(sotw(XdsTypes.CLUSTER, "c1", "1", eds("a")), null).requests())
+                .hasSize(2).allSatisfy(r -> assertThat(r.getNode()).isEqualTo(NODE));
+        SotwSession firstOnly = new SotwSession(NODE, false);
+        firstOnly.start();
+        assertThat(firstOnly.onResponse(sotw(XdsTypes.CLUSTER, "c1", "1", eds("a")), null).requests())
+                .hasSize(2).allSatisfy(r -> assertThat(r.hasNode()).isFalse());
     }
 
     @Test
@@ -104,6 +111,8 @@ class SessionBookkeepingTest {
         List<DeltaDiscoveryRequest> start = session.start();
         assertThat(start).extracting(DeltaDiscoveryRequest::getTypeUrl).containsExactly(XdsTypes.CLUSTER, XdsTypes.LISTENER);
         assertThat(start).allSatisfy(r -> assertThat(r.getResourceNamesSubscribeList()).isEmpty());
+        assertThat(start.get(0).getNode()).isEqualTo(NODE);
+        assertThat(start.get(1).hasNode()).isFalse();
 
         var cds = session.onResponse(delta(XdsTypes.CLUSTER, "1", List.of(), resource("a", "v1", eds("a")),
                 resource("b", "v1", eds("b"))), null);

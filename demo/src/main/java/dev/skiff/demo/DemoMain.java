@@ -93,12 +93,20 @@ public final class DemoMain implements Callable<Integer> {
                     "--ca-address", "127.0.0.1:" + caPort, "--state-dir", workDir.resolve("state").toString()));
             mesh.awaitReady("control plane", URI.create("http://127.0.0.1:" + monitoringPort + "/ready"), Duration.ofSeconds(60));
 
+            // name, address, and the WorkloadEntry's labels (the sidecar reports them in Istio's metrics)
             List<String[]> sidecars = List.of(
-                    new String[]{"loadgen", "127.0.10.1"}, new String[]{"frontend", "127.0.10.2"},
-                    new String[]{"reviews-v1", "127.0.10.3"}, new String[]{"reviews-v2", "127.0.10.4"});
+                    new String[]{"loadgen", "127.0.10.1", "app=loadgen"},
+                    new String[]{"frontend", "127.0.10.2", "app=frontend", "version=v1"},
+                    new String[]{"reviews-v1", "127.0.10.3", "app=reviews", "version=v1"},
+                    new String[]{"reviews-v2", "127.0.10.4", "app=reviews", "version=v2"});
             for (String[] s : sidecars) {
                 out.println("Starting the sidecar of " + s[0] + " at " + s[1]);
-                mesh.start("proxy-" + s[0], List.of("proxy", "--workload", s[0] + "." + NS, "--control-plane", xds));
+                List<String> args = new ArrayList<>(List.of("proxy", "--workload", s[0] + "." + NS, "--control-plane", xds));
+                for (int i = 2; i < s.length; i++) {
+                    args.add("--label");
+                    args.add(s[i]);
+                }
+                mesh.start("proxy-" + s[0], args);
             }
             for (String[] s : sidecars) {
                 mesh.awaitReady("sidecar " + s[0], URI.create("http://" + s[1] + ":15021/healthz/ready"), Duration.ofSeconds(60));
@@ -162,6 +170,7 @@ public final class DemoMain implements Callable<Integer> {
         out.println("  curl http://127.0.0.1:" + monitoringPort + "/debug/syncz");
         out.println("  curl http://127.0.10.2:15000/config_dump");
         out.println("  curl http://127.0.10.1:15000/clusters");
+        out.println("  curl -s http://127.0.10.1:15090/stats/prometheus | grep istio_requests_total");
         out.println("  edit " + configDir.resolve("reviews-virtualservice.yaml") + " and watch the split follow");
         out.println();
     }

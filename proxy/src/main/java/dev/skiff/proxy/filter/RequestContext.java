@@ -29,6 +29,7 @@ public final class RequestContext {
     private String routeName = "";
     private String cluster = "";
     private InetSocketAddress upstreamHost;
+    private InetSocketAddress downstreamRemoteAddress;
     private int responseCode;
     private String grpcStatus = "";
     private int flags;
@@ -94,6 +95,16 @@ public final class RequestContext {
     }
 
     /** The upstream host the request went to, or null when none was picked. */
+    /** The downstream connection's peer address, or null when unknown. */
+    public InetSocketAddress downstreamRemoteAddress() {
+        return downstreamRemoteAddress;
+    }
+
+    public RequestContext downstreamRemoteAddress(InetSocketAddress address) {
+        this.downstreamRemoteAddress = address;
+        return this;
+    }
+
     public InetSocketAddress upstreamHost() {
         return upstreamHost;
     }

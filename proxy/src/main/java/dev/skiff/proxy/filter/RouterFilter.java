@@ -27,6 +27,7 @@ public final class RouterFilter {
 
     private final RandomGenerator random;
     private final int eventLoopIndex;
+    private final RequestHasher hasher = new RequestHasher();
 
     /**
      * @param random         the source of randomness of this event loop
@@ -65,6 +66,9 @@ public final class RouterFilter {
         context.routeName(route.name());
         RouteAction action = route.action();
         WeightedCluster picked = WeightedClusterPicker.pick(action.clusters(), action.totalWeight(), random);
+        if (!action.hashPolicies().isEmpty() && hasher.compute(action.hashPolicies(), request, context)) {
+            return forward(route, picked.cluster(), clusters, context, true, hasher.hash());
+        }
         return pickHost(route, picked.cluster(), clusters, context);
     }
 
@@ -76,12 +80,19 @@ public final class RouterFilter {
     /** Picks an endpoint of the named cluster, as for a route's destination. */
     public RouteDecision pickHost(Route route, String clusterName, UpstreamClusters clusters,
                                   RequestContext context) {
+        return forward(route, clusterName, clusters, context, false, 0);
+    }
+
+    /** Picks an endpoint, by the request's hash when {@code hashed} (consistent-hash balancers use it). */
+    private RouteDecision forward(Route route, String clusterName, UpstreamClusters clusters, RequestContext context,
+                                  boolean hashed, long hash) {
         context.cluster(clusterName);
         ClusterRuntime cluster = clusters.get(clusterName);
         if (cluster == null) {
             return NO_CLUSTER;
         }
-        UpstreamHost host = cluster.balancer(eventLoopIndex).pick(random);
+        UpstreamHost host = hashed ? cluster.balancer(eventLoopIndex).pick(hash, random)
+                : cluster.balancer(eventLoopIndex).pick(random);
         if (host == null) {
             return NO_HEALTHY_UPSTREAM;
         }

@@ -10,8 +10,10 @@ import java.util.List;
  * @param timeout     the route timeout (from the end of the request until the response is complete), null or
  *                    zero for none
  * @param retryPolicy how failed attempts are retried, null for no retries
+ * @param hashPolicies what gives the request's hash for consistent-hash balancers, in order; empty for none
  */
-public record RouteAction(List<WeightedCluster> clusters, Duration timeout, RetryPolicy retryPolicy) {
+public record RouteAction(List<WeightedCluster> clusters, Duration timeout, RetryPolicy retryPolicy,
+                          List<HashPolicy> hashPolicies) {
 
     public RouteAction {
         clusters = WeightedClusters.validate(clusters, "route action");
@@ -19,6 +21,11 @@ public record RouteAction(List<WeightedCluster> clusters, Duration timeout, Retr
             throw new IllegalArgumentException("route timeout " + timeout + " (expected: >= 0)");
         }
         timeout = timeout == null || timeout.isZero() ? null : timeout;
+        hashPolicies = hashPolicies == null ? List.of() : List.copyOf(hashPolicies);
+    }
+
+    public RouteAction(List<WeightedCluster> clusters, Duration timeout, RetryPolicy retryPolicy) {
+        this(clusters, timeout, retryPolicy, List.of());
     }
 
     public RouteAction(List<WeightedCluster> clusters) {
@@ -32,7 +39,12 @@ public record RouteAction(List<WeightedCluster> clusters, Duration timeout, Retr
 
     /** The same destinations with a timeout and a retry policy. */
     public RouteAction withPolicies(Duration timeout, RetryPolicy retryPolicy) {
-        return new RouteAction(clusters, timeout, retryPolicy);
+        return new RouteAction(clusters, timeout, retryPolicy, hashPolicies);
+    }
+
+    /** The same action with these hash policies. */
+    public RouteAction withHashPolicies(List<HashPolicy> policies) {
+        return new RouteAction(clusters, timeout, retryPolicy, policies);
     }
 
     /** The sum of the clusters' weights. */

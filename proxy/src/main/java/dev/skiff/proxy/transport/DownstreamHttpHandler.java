@@ -38,6 +38,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 
 /**
@@ -139,6 +140,9 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
                 connection.listener().spec().direction(), System.nanoTime())
                 .request(request.method().name(), view.authority(), view.path(),
                         http2 ? "HTTP/2" : request.protocolVersion().text());
+        if (ctx.channel().remoteAddress() instanceof InetSocketAddress remote) {
+            context.downstreamRemoteAddress(remote);
+        }
         TlsPrincipals principals = TlsPrincipals.of(ctx.channel());
         if (principals.mutual()) {
             context.principals(principals.peer(), principals.local());

@@ -35,7 +35,7 @@ public final class RouteTranslator {
     private static final Set<String> ROUTE_IGNORED = Set.of("metadata", "decorator", "stat_prefix");
     private static final Set<String> MATCH_FIELDS = Set.of("prefix", "path", "safe_regex", "path_separated_prefix",
             "case_sensitive", "headers", "query_parameters", "grpc");
-    private static final Set<String> ACTION_FIELDS = union(Set.of("cluster", "weighted_clusters"),
+    private static final Set<String> ACTION_FIELDS = union(Set.of("cluster", "weighted_clusters", "hash_policy"),
             RoutePolicyTranslator.ACTION_FIELDS);
     private static final Set<String> WEIGHTED_FIELDS = Set.of("clusters", "total_weight");
     private static final Set<String> CLUSTER_WEIGHT_FIELDS = Set.of("name", "weight");
@@ -137,7 +137,9 @@ public final class RouteTranslator {
     private static RouteAction action(io.envoyproxy.envoy.config.route.v3.RouteAction action, String where)
             throws TranslationException {
         Messages.requireOnly(action, where, ACTION_FIELDS, Set.of());
-        return RoutePolicyTranslator.apply(action, destinations(action, where), where);
+        RouteAction translated = RoutePolicyTranslator.apply(action, destinations(action, where), where);
+        return action.getHashPolicyCount() == 0 ? translated
+                : translated.withHashPolicies(HashPolicyTranslator.translate(action.getHashPolicyList(), where));
     }
 
     private static RouteAction destinations(io.envoyproxy.envoy.config.route.v3.RouteAction action, String where)

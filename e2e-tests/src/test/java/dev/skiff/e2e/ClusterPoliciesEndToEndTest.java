@@ -16,7 +16,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,12 +27,14 @@ import static org.awaitility.Awaitility.await;
 /**
  * DestinationRule traffic policies at the cluster level, as Istio's tasks show them, through a real control plane
  * and a client sidecar: circuit breaking (one connection, one pending request, the rest refused at once with 503
- * and flag UO) and outlier detection (an always-failing endpoint is ejected and gets no more traffic).
+ * and flag UO), outlier detection (an always-failing endpoint is ejected and gets no more traffic) and consistent
+ * hashing (the same header value always reaches the same endpoint).
  */
 class ClusterPoliciesEndToEndTest {
     private static final String CLIENT = "127.0.42.1";
     private static final String SLOW = "slow.default.svc.cluster.local";
     private static final String FLAKY = "flaky.default.svc.cluster.local";
+    private static final String STICKY = "sticky.default.svc.cluster.local";
 
     @TempDir
     static Path work;
@@ -39,6 +43,7 @@ class ClusterPoliciesEndToEndTest {
     static TestBackend slow;
     static TestBackend healthy;
     static TestBackend failing;
+    static List<TestBackend> sticky = new ArrayList<>();
 
     @BeforeAll
     static void startMesh() throws IOException {
@@ -46,6 +51,9 @@ class ClusterPoliciesEndToEndTest {
         slow = TestBackend.start("slow", new InetSocketAddress("127.0.42.2", 0));
         healthy = TestBackend.start("healthy", new InetSocketAddress("127.0.42.3", 0));
         failing = TestBackend.start("failing", new InetSocketAddress("127.0.42.4", 0)).failPercent(100, 500);
+        for (int i = 0; i < 3; i++) {
+            sticky.add(TestBackend.start("sticky-" + i, new InetSocketAddress("127.0.42." + (5 + i), 0)));
+        }
         mesh.writeConfig("services.yaml", """
                 apiVersion: networking.istio.io/v1
                 kind: WorkloadEntry
@@ -100,7 +108,31 @@ class ClusterPoliciesEndToEndTest {
                       interval: 1s
                       baseEjectionTime: 3m
                       maxEjectionPercent: 100
-                """.formatted(CLIENT, SLOW, slow.port(), SLOW, FLAKY, healthy.port(), failing.port(), FLAKY));
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: sticky}
+                spec:
+                  hosts: [%s]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports:
+                  - {number: 8000, name: http, protocol: HTTP}
+                  endpoints:
+                  - {address: 127.0.42.5, ports: {http: %d}}
+                  - {address: 127.0.42.6, ports: {http: %d}}
+                  - {address: 127.0.42.7, ports: {http: %d}}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: sticky}
+                spec:
+                  host: %s
+                  trafficPolicy:
+                    loadBalancer:
+                      consistentHash: {httpHeaderName: x-user}
+                """.formatted(CLIENT, SLOW, slow.port(), SLOW, FLAKY, healthy.port(), failing.port(), FLAKY,
+                STICKY, sticky.get(0).port(), sticky.get(1).port(), sticky.get(2).port(), STICKY));
         mesh.startControlPlane();
         mesh.startProxy("client.default", CLIENT);
         client = HttpClient.newBuilder()
@@ -119,6 +151,7 @@ class ClusterPoliciesEndToEndTest {
                 backend.close();
             }
         }
+        sticky.forEach(TestBackend::close);
         if (mesh != null) {
             mesh.close();
         }
@@ -176,6 +209,27 @@ class ClusterPoliciesEndToEndTest {
         assertThat(failing.requests()).as("requests the ejected endpoint got").isEqualTo(failingBefore);
         assertThat(clusters()).contains("outbound|8000||" + FLAKY + "::127.0.42.3:" + healthy.port()
                 + "::health_flags::healthy");
+    }
+
+    @Test
+    void consistentHashingSendsTheSameHeaderValueToTheSameEndpoint() throws Exception {
+        Set<String> used = new HashSet<>();
+        for (int user = 0; user < 30; user++) {
+            String first = null;
+            for (int again = 0; again < 5; again++) {
+                HttpResponse<String> response = client.send(HttpRequest.newBuilder(
+                                URI.create("http://" + STICKY + ":8000/")).header("x-user", "user-" + user)
+                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(response.statusCode()).as("%s%s", response.body(), mesh.logs()).isEqualTo(200);
+                String backend = response.body().strip();
+                if (first == null) {
+                    first = backend;
+                }
+                assertThat(backend).as("endpoint of user-%d", user).isEqualTo(first);
+            }
+            used.add(first);
+        }
+        assertThat(used).as("30 users spread over the 3 endpoints").hasSizeGreaterThan(1);
     }
 
     private static String clusters() throws IOException, InterruptedException {

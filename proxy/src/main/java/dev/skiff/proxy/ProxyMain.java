@@ -2,6 +2,7 @@ package dev.skiff.proxy;
 
 import dev.skiff.proxy.admin.AdminServer;
 import dev.skiff.proxy.admin.HealthServer;
+import dev.skiff.proxy.filter.RequestListener;
 import dev.skiff.proxy.model.ListenerSpec;
 import dev.skiff.proxy.model.ProxyConfigSnapshot;
 import dev.skiff.proxy.security.ProxySecurity;
@@ -9,6 +10,7 @@ import dev.skiff.proxy.telemetry.IstioMetrics;
 import dev.skiff.proxy.telemetry.IstioTelemetry;
 import dev.skiff.proxy.telemetry.PrometheusEndpoint;
 import dev.skiff.proxy.telemetry.WorkloadMetadata;
+import dev.skiff.proxy.telemetry.accesslog.AccessLog;
 import dev.skiff.proxy.xds.AdsClient;
 import dev.skiff.proxy.xds.NodeIdentity;
 import dev.skiff.proxy.xds.ReconnectBackoff;
@@ -98,6 +100,11 @@ public final class ProxyMain implements Callable<Integer> {
                     + " ${DEFAULT-VALUE}).")
     private Path caRoot;
 
+    @Option(names = "--access-log", defaultValue = "off", paramLabel = "stdout|off",
+            description = "Where the access log goes: one JSON line per request in Envoy's default format on standard"
+                    + " output, or off (default: ${DEFAULT-VALUE}, as Istio's default accessLogFile).")
+    private String accessLog;
+
     public static void main(String[] args) {
         System.setProperty("org.slf4j.simpleLogger.showDateTime",
                 System.getProperty("org.slf4j.simpleLogger.showDateTime", "true"));
@@ -137,6 +144,10 @@ public final class ProxyMain implements Callable<Integer> {
         requirePort(adminPort, "--admin-port");
         requirePort(healthPort, "--health-port");
         requirePort(statsPort, "--stats-port");
+        if (!accessLog.equals("stdout") && !accessLog.equals("off")) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--access-log: '" + accessLog + "' (expected: stdout or off)");
+        }
         return new Running(identity, target, security());
     }
 
@@ -220,6 +231,7 @@ public final class ProxyMain implements Callable<Integer> {
         private final ProxySecurity security;
         private volatile int exitCode;
         private boolean closing;
+        private final AccessLog accessLogWriter;
 
         Running(NodeIdentity identity, HostPort target, ProxySecurity security) {
             this.identity = identity;
@@ -228,7 +240,10 @@ public final class ProxyMain implements Callable<Integer> {
                     identity.namespace(), identity.nodeId(), target);
             this.telemetry = new IstioTelemetry(new IstioMetrics(), new WorkloadMetadata(identity.workload(),
                     identity.namespace(), identity.workload(), identity.labels(), clusterId), identity.nodeId());
-            this.runtime = new ProxyRuntime(ProxyRuntimeOptions.defaults().withRequestListener(telemetry),
+            this.accessLogWriter = accessLog.equals("stdout")
+                    ? new AccessLog(telemetry, System.out, AccessLog.DEFAULT_CAPACITY) : null;
+            RequestListener listener = accessLogWriter == null ? telemetry : accessLogWriter;
+            this.runtime = new ProxyRuntime(ProxyRuntimeOptions.defaults().withRequestListener(listener),
                     security.contexts(), security.contexts());
             this.assembler = new XdsConfigAssembler(identity.toNode(), Clock.systemUTC(), this::apply);
             this.client = AdsClient.plaintext(target.host(), target.port(), identity.toNode(), assembler,
@@ -354,6 +369,7 @@ public final class ProxyMain implements Callable<Integer> {
                 closeQuietly(admin);
                 closeQuietly(stats);
                 runtime.close();
+                closeQuietly(accessLogWriter);
             } finally {
                 closed.countDown();
                 log.info("skiff proxy stopped");

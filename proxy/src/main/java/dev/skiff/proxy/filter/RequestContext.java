@@ -30,6 +30,7 @@ public final class RequestContext {
     private String cluster = "";
     private InetSocketAddress upstreamHost;
     private InetSocketAddress downstreamRemoteAddress;
+    private String hashCookie;
     private int responseCode;
     private String grpcStatus = "";
     private int flags;
@@ -43,6 +44,11 @@ public final class RequestContext {
     private boolean grpc;
     private GrpcMessageCounter requestMessages;
     private GrpcMessageCounter responseMessages;
+    private String userAgent;
+    private String forwardedFor;
+    private long upstreamRequestNanos;
+    private long upstreamResponseNanos;
+    private Object traceSpan;
 
     public RequestContext(String listenerName, Direction direction, long startNanos) {
         this.listenerName = listenerName;
@@ -103,6 +109,15 @@ public final class RequestContext {
     public RequestContext downstreamRemoteAddress(InetSocketAddress address) {
         this.downstreamRemoteAddress = address;
         return this;
+    }
+
+    /** The {@code Set-Cookie} value a cookie hash policy generated for this request, or null. */
+    public String hashCookie() {
+        return hashCookie;
+    }
+
+    public void hashCookie(String setCookie) {
+        this.hashCookie = setCookie;
     }
 
     public InetSocketAddress upstreamHost() {
@@ -206,6 +221,49 @@ public final class RequestContext {
     /** gRPC messages sent by the server so far, 0 for other requests. */
     public long responseMessages() {
         return responseMessages == null ? 0 : responseMessages.messages();
+    }
+
+    /** The request's {@code user-agent} as forwarded, or null when it had none or was not recorded. */
+    public String userAgent() {
+        return userAgent;
+    }
+
+    /** The request's {@code x-forwarded-for} as forwarded, or null when it had none or was not recorded. */
+    public String forwardedFor() {
+        return forwardedFor;
+    }
+
+    /** Records the request headers the access log reports. */
+    public void requestDetails(String userAgent, String forwardedFor) {
+        this.userAgent = userAgent;
+        this.forwardedFor = forwardedFor;
+    }
+
+    /** When the request head went upstream ({@link System#nanoTime()}), 0 when it did not. */
+    public long upstreamRequestNanos() {
+        return upstreamRequestNanos;
+    }
+
+    public void upstreamRequestNanos(long nanos) {
+        this.upstreamRequestNanos = nanos;
+    }
+
+    /** When the upstream's response head arrived ({@link System#nanoTime()}), 0 when none did. */
+    public long upstreamResponseNanos() {
+        return upstreamResponseNanos;
+    }
+
+    public void upstreamResponseNanos(long nanos) {
+        this.upstreamResponseNanos = nanos;
+    }
+
+    /** The tracing listener's state for this request (its span), null when the request is not traced. */
+    public Object traceSpan() {
+        return traceSpan;
+    }
+
+    public void traceSpan(Object span) {
+        this.traceSpan = span;
     }
 
     public RequestContext request(String method, String authority, String path, String protocol) {

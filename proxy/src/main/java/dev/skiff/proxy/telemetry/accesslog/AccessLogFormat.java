@@ -1,0 +1,87 @@
+package dev.skiff.proxy.telemetry.accesslog;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.skiff.proxy.filter.RequestContext;
+
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Envoy's default JSON access log format, the fields Istio's {@code accessLogEncoding: JSON} prints, in Envoy's
+ * order. A value the proxy does not know is {@code null}, as Envoy writes it.
+ */
+public final class AccessLogFormat {
+
+    private static final DateTimeFormatter START_TIME =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+    private AccessLogFormat() {
+    }
+
+    /**
+     * Writes one request as a JSON object.
+     *
+     * @param context     the finished request
+     * @param endNanos    when it finished ({@link System#nanoTime()})
+     * @param nowNanos    {@link System#nanoTime()} at the moment of writing
+     * @param nowEpochMs  the wall clock at the moment of writing, to place the request's start in time
+     */
+    public static void write(JsonGenerator out, RequestContext context, long endNanos, long nowNanos,
+                             long nowEpochMs) throws IOException {
+        long startEpochMs = nowEpochMs - TimeUnit.NANOSECONDS.toMillis(nowNanos - context.startNanos());
+        out.writeStartObject();
+        out.writeStringField("start_time", START_TIME.format(Instant.ofEpochMilli(startEpochMs)));
+        stringOrNull(out, "method", context.method());
+        stringOrNull(out, "path", context.path());
+        stringOrNull(out, "protocol", context.protocol());
+        out.writeNumberField("response_code", context.responseCode());
+        out.writeStringField("response_flags", context.flagsString());
+        out.writeNullField("connection_termination_details");
+        out.writeNullField("upstream_transport_failure_reason");
+        out.writeNumberField("bytes_received", context.bytesReceived());
+        out.writeNumberField("bytes_sent", context.bytesSent());
+        out.writeNumberField("duration", TimeUnit.NANOSECONDS.toMillis(endNanos - context.startNanos()));
+        if (context.upstreamRequestNanos() != 0 && context.upstreamResponseNanos() != 0) {
+            out.writeStringField("upstream_service_time", Long.toString(TimeUnit.NANOSECONDS.toMillis(
+                    context.upstreamResponseNanos() - context.upstreamRequestNanos())));
+        } else {
+            out.writeNullField("upstream_service_time");
+        }
+        stringOrNull(out, "x_forwarded_for", context.forwardedFor());
+        stringOrNull(out, "user_agent", context.userAgent());
+        stringOrNull(out, "request_id", context.requestId());
+        stringOrNull(out, "authority", context.authority());
+        address(out, "upstream_host", context.upstreamHost());
+        stringOrNull(out, "upstream_cluster", context.cluster());
+        out.writeNullField("upstream_local_address");
+        out.writeNullField("downstream_local_address");
+        address(out, "downstream_remote_address", context.downstreamRemoteAddress());
+        out.writeNullField("requested_server_name");
+        stringOrNull(out, "route_name", context.routeName());
+        out.writeEndObject();
+    }
+
+    private static void stringOrNull(JsonGenerator out, String field, String value) throws IOException {
+        if (value == null || value.isEmpty()) {
+            out.writeNullField(field);
+        } else {
+            out.writeStringField(field, value);
+        }
+    }
+
+    private static void address(JsonGenerator out, String field, InetSocketAddress address) throws IOException {
+        if (address == null) {
+            out.writeNullField(field);
+            return;
+        }
+        String host = address.getAddress() == null ? address.getHostString() : address.getAddress().getHostAddress();
+        String text = address.getAddress() instanceof Inet6Address ? "[" + host + "]:" + address.getPort()
+                : host + ":" + address.getPort();
+        out.writeStringField(field, text);
+    }
+}

@@ -223,9 +223,9 @@ class MutualTlsRuntimeTest {
             try (Socket socket = new Socket()) {
                 socket.connect(client.boundAddress("tcp").orElseThrow(), 2000);
                 socket.setSoTimeout(5000);
-                socket.getOutputStream().write("ping over mutual TLS".getBytes(StandardCharsets.UTF_8));
-                socket.shutdownOutput();
-                assertThat(new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                byte[] ping = "ping over mutual TLS".getBytes(StandardCharsets.UTF_8);
+                socket.getOutputStream().write(ping);
+                assertThat(new String(socket.getInputStream().readNBytes(ping.length), StandardCharsets.UTF_8))
                         .isEqualTo("ping over mutual TLS");
             }
         }

@@ -11,6 +11,10 @@ import dev.skiff.proxy.telemetry.IstioTelemetry;
 import dev.skiff.proxy.telemetry.PrometheusEndpoint;
 import dev.skiff.proxy.telemetry.WorkloadMetadata;
 import dev.skiff.proxy.telemetry.accesslog.AccessLog;
+import dev.skiff.proxy.telemetry.tracing.LocalEndpoint;
+import dev.skiff.proxy.telemetry.tracing.Sampler;
+import dev.skiff.proxy.telemetry.tracing.Tracing;
+import dev.skiff.proxy.telemetry.tracing.ZipkinExporter;
 import dev.skiff.proxy.xds.AdsClient;
 import dev.skiff.proxy.xds.NodeIdentity;
 import dev.skiff.proxy.xds.ReconnectBackoff;
@@ -34,6 +38,7 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * {@code skiff proxy}: the sidecar of one workload. It connects to the control plane over ADS, translates what it
@@ -105,6 +110,16 @@ public final class ProxyMain implements Callable<Integer> {
                     + " output, or off (default: ${DEFAULT-VALUE}, as Istio's default accessLogFile).")
     private String accessLog;
 
+    @Option(names = "--zipkin-address", paramLabel = "HOST:PORT",
+            description = "The Zipkin collector spans are reported to (POST /api/v2/spans); tracing is off without"
+                    + " it.")
+    private String zipkinAddress;
+
+    @Option(names = "--trace-sampling", defaultValue = "1", paramLabel = "PERCENT",
+            description = "The percentage of requests traced when the caller sent no sampling decision, 0 to 100"
+                    + " (default: ${DEFAULT-VALUE}, as Istio's).")
+    private double traceSampling;
+
     public static void main(String[] args) {
         System.setProperty("org.slf4j.simpleLogger.showDateTime",
                 System.getProperty("org.slf4j.simpleLogger.showDateTime", "true"));
@@ -147,6 +162,13 @@ public final class ProxyMain implements Callable<Integer> {
         if (!accessLog.equals("stdout") && !accessLog.equals("off")) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--access-log: '" + accessLog + "' (expected: stdout or off)");
+        }
+        if (!(traceSampling >= 0 && traceSampling <= 100)) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--trace-sampling: " + traceSampling + " (expected: a percentage from 0 to 100)");
+        }
+        if (zipkinAddress != null) {
+            HostPort.parse(spec.commandLine(), "--zipkin-address", zipkinAddress);
         }
         return new Running(identity, target, security());
     }
@@ -232,6 +254,7 @@ public final class ProxyMain implements Callable<Integer> {
         private volatile int exitCode;
         private boolean closing;
         private final AccessLog accessLogWriter;
+        private final ZipkinExporter zipkin;
 
         Running(NodeIdentity identity, HostPort target, ProxySecurity security) {
             this.identity = identity;
@@ -243,6 +266,17 @@ public final class ProxyMain implements Callable<Integer> {
             this.accessLogWriter = accessLog.equals("stdout")
                     ? new AccessLog(telemetry, System.out, AccessLog.DEFAULT_CAPACITY) : null;
             RequestListener listener = accessLogWriter == null ? telemetry : accessLogWriter;
+            if (zipkinAddress != null) {
+                HostPort collector = HostPort.parse(spec.commandLine(), "--zipkin-address", zipkinAddress);
+                this.zipkin = new ZipkinExporter(collector.host(), collector.port(), new LocalEndpoint(
+                        identity.workload() + "." + identity.namespace(), identity.address().orElse(null),
+                        identity.nodeId(), identity.namespace()), ZipkinExporter.DEFAULT_CAPACITY,
+                        ZipkinExporter.DEFAULT_MAX_BATCH, ZipkinExporter.DEFAULT_LINGER);
+                listener = new Tracing(listener, new Sampler(traceSampling), ThreadLocalRandom::current, zipkin);
+                log.info("tracing to Zipkin at {}, sampling {}%", zipkin.endpoint(), traceSampling);
+            } else {
+                this.zipkin = null;
+            }
             this.runtime = new ProxyRuntime(ProxyRuntimeOptions.defaults().withRequestListener(listener),
                     security.contexts(), security.contexts());
             this.assembler = new XdsConfigAssembler(identity.toNode(), Clock.systemUTC(), this::apply);
@@ -370,6 +404,7 @@ public final class ProxyMain implements Callable<Integer> {
                 closeQuietly(stats);
                 runtime.close();
                 closeQuietly(accessLogWriter);
+                closeQuietly(zipkin);
             } finally {
                 closed.countDown();
                 log.info("skiff proxy stopped");

@@ -35,6 +35,7 @@ class ClusterPoliciesEndToEndTest {
     private static final String SLOW = "slow.default.svc.cluster.local";
     private static final String FLAKY = "flaky.default.svc.cluster.local";
     private static final String STICKY = "sticky.default.svc.cluster.local";
+    private static final String COOKIE = "cookie.default.svc.cluster.local";
 
     @TempDir
     static Path work;
@@ -131,8 +132,34 @@ class ClusterPoliciesEndToEndTest {
                   trafficPolicy:
                     loadBalancer:
                       consistentHash: {httpHeaderName: x-user}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: cookie}
+                spec:
+                  hosts: [%s]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports:
+                  - {number: 8000, name: http, protocol: HTTP}
+                  endpoints:
+                  - {address: 127.0.42.5, ports: {http: %d}}
+                  - {address: 127.0.42.6, ports: {http: %d}}
+                  - {address: 127.0.42.7, ports: {http: %d}}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: cookie}
+                spec:
+                  host: %s
+                  trafficPolicy:
+                    loadBalancer:
+                      consistentHash:
+                        httpCookie: {name: session, path: /, ttl: 60s}
+                        maglev: {}
                 """.formatted(CLIENT, SLOW, slow.port(), SLOW, FLAKY, healthy.port(), failing.port(), FLAKY,
-                STICKY, sticky.get(0).port(), sticky.get(1).port(), sticky.get(2).port(), STICKY));
+                STICKY, sticky.get(0).port(), sticky.get(1).port(), sticky.get(2).port(), STICKY,
+                COOKIE, sticky.get(0).port(), sticky.get(1).port(), sticky.get(2).port(), COOKIE));
         mesh.startControlPlane();
         mesh.startProxy("client.default", CLIENT);
         client = HttpClient.newBuilder()
@@ -230,6 +257,23 @@ class ClusterPoliciesEndToEndTest {
             used.add(first);
         }
         assertThat(used).as("30 users spread over the 3 endpoints").hasSizeGreaterThan(1);
+    }
+
+    @Test
+    void aHashCookieIsSetWhenMissingAndKeepsTheClientOnItsEndpoint() throws Exception {
+        HttpResponse<String> first = client.send(HttpRequest.newBuilder(URI.create("http://" + COOKIE + ":8000/"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(first.statusCode()).as("%s%s", first.body(), mesh.logs()).isEqualTo(200);
+        String setCookie = first.headers().firstValue("set-cookie").orElseThrow();
+        assertThat(setCookie).matches("session=\"[0-9a-f]{16}\"; Max-Age=60; Path=/; HttpOnly");
+        String cookie = setCookie.substring(0, setCookie.indexOf(';'));
+        for (int i = 0; i < 10; i++) {
+            HttpResponse<String> response = client.send(HttpRequest.newBuilder(
+                            URI.create("http://" + COOKIE + ":8000/")).header("cookie", cookie)
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(response.body()).isEqualTo(first.body());
+            assertThat(response.headers().firstValue("set-cookie")).isEmpty();
+        }
     }
 
     private static String clusters() throws IOException, InterruptedException {

@@ -8,7 +8,8 @@ import java.util.List;
  */
 public final class HttpFilterChain {
 
-    private static final HttpFilterChain STANDARD = new HttpFilterChain(List.of(new FaultFilter()));
+    private static final HttpFilterChain STANDARD = new HttpFilterChain(List.of(new FaultFilter(),
+            new HashCookieFilter()));
 
     private final HttpFilter[] filters;
 

@@ -10,7 +10,9 @@ import java.util.List;
 /**
  * A request's hash from its route's hash policies, as Envoy computes it: each policy that finds its key (header,
  * cookie, source IP, query parameter) hashes it with XXH64 and folds it into the result (rotate left by one, xor);
- * a terminal policy that produced a hash ends the evaluation. Belongs to one event loop's router.
+ * a terminal policy that produced a hash ends the evaluation. A cookie policy with a ttl whose cookie is missing
+ * generates the cookie from the downstream peer's address (recorded on the context as the {@code Set-Cookie} value
+ * for the response) and hashes it. Belongs to one event loop's router.
  */
 final class RequestHasher {
 
@@ -45,7 +47,10 @@ final class RequestHasher {
     private static String key(HashPolicy policy, RequestHeadersView request, RequestContext context) {
         return switch (policy.kind()) {
             case HEADER -> request.header(policy.name());
-            case COOKIE -> cookie(request.header("cookie"), policy.name());
+            case COOKIE -> {
+                String value = cookie(request.header("cookie"), policy.name());
+                yield value != null || policy.ttl() == null ? value : generateCookie(policy, context);
+            }
             case SOURCE_IP -> {
                 InetSocketAddress remote = context.downstreamRemoteAddress();
                 yield remote == null || remote.getAddress() == null ? null : remote.getAddress().getHostAddress();
@@ -54,7 +59,28 @@ final class RequestHasher {
         };
     }
 
-    /** The value of cookie {@code name} in a {@code Cookie} header, or null. */
+    /**
+     * A cookie value derived from the downstream peer's address, so that one client keeps its value; the
+     * {@code Set-Cookie} value (Envoy's format: quoted value, Max-Age, Path, HttpOnly) goes on the context.
+     */
+    private static String generateCookie(HashPolicy policy, RequestContext context) {
+        InetSocketAddress remote = context.downstreamRemoteAddress();
+        if (remote == null) {
+            return null;
+        }
+        String value = String.format("%016x", HashKeys.hash(remote.toString()));
+        StringBuilder setCookie = new StringBuilder(policy.name()).append("=\"").append(value).append('"');
+        if (!policy.ttl().isZero()) {
+            setCookie.append("; Max-Age=").append(policy.ttl().toSeconds());
+        }
+        if (!policy.path().isEmpty()) {
+            setCookie.append("; Path=").append(policy.path());
+        }
+        context.hashCookie(setCookie.append("; HttpOnly").toString());
+        return value;
+    }
+
+    /** The value of cookie {@code name} in a {@code Cookie} header (without surrounding quotes), or null. */
     static String cookie(String header, String name) {
         if (header == null) {
             return null;
@@ -72,7 +98,9 @@ final class RequestHasher {
             }
             int equals = header.indexOf('=', start);
             if (equals > 0 && equals < end && equals - start == name.length() && header.startsWith(name, start)) {
-                return header.substring(equals + 1, end).strip();
+                String value = header.substring(equals + 1, end).strip();
+                return value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")
+                        ? value.substring(1, value.length() - 1) : value;
             }
             at = end + 1;
         }

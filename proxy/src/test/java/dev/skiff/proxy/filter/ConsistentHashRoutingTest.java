@@ -104,6 +104,27 @@ class ConsistentHashRoutingTest {
     }
 
     @Test
+    void aMissingCookieWithATtlIsGeneratedFromThePeerAndSetOnTheResponse() {
+        UpstreamClusters clusters = clusters(LbPolicy.RING_HASH);
+        RouterFilter router = new RouterFilter(new SplittableRandom(5), 0);
+        RouteTable table = table(new HashPolicy(HashPolicy.Kind.COOKIE, "session", "/", Duration.ofSeconds(60),
+                false));
+        RequestContext first = new RequestContext("l", Direction.OUTBOUND, 0)
+                .downstreamRemoteAddress(new InetSocketAddress("127.0.0.5", 40000));
+        RouteDecision decision = router.route(table, "svc", new Get("/", Map.of()), clusters, first);
+
+        String setCookie = first.hashCookie();
+        assertThat(setCookie).matches("session=\"[0-9a-f]{16}\"; Max-Age=60; Path=/; HttpOnly");
+        String value = setCookie.substring("session=\"".length(), setCookie.indexOf('"', "session=\"".length()));
+        RequestContext next = new RequestContext("l", Direction.OUTBOUND, 0)
+                .downstreamRemoteAddress(new InetSocketAddress("127.0.0.6", 40001));
+        RouteDecision again = router.route(table, "svc", new Get("/", Map.of("cookie", "session=\"" + value + "\"")),
+                clusters, next);
+        assertThat(next.hashCookie()).isNull();
+        assertThat(((RouteDecision.Forward) again).host()).isSameAs(((RouteDecision.Forward) decision).host());
+    }
+
+    @Test
     void keysAreFoundInCookieHeadersAndQueryStrings() {
         assertThat(RequestHasher.cookie("a=1; session=abc; b=2", "session")).isEqualTo("abc");
         assertThat(RequestHasher.cookie("sessionx=1", "session")).isNull();

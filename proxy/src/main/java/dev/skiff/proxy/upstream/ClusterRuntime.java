@@ -2,6 +2,7 @@ package dev.skiff.proxy.upstream;
 
 import dev.skiff.proxy.model.ClusterSpec;
 import dev.skiff.proxy.model.HashLbSpec;
+import dev.skiff.proxy.model.OutlierDetectionSpec;
 import dev.skiff.proxy.model.UpstreamProtocol;
 
 import java.util.List;
@@ -20,17 +21,31 @@ public final class ClusterRuntime {
     private final ClusterTraffic traffic;
 
     ClusterRuntime(ClusterSpec spec, List<UpstreamHost> hosts, int eventLoops) {
-        this(spec, hosts, eventLoops, System::nanoTime);
+        this(spec, hosts, eventLoops, System::nanoTime, null);
     }
 
-    /** @param nanoClock the monotonic clock of the cluster's outlier detection */
-    ClusterRuntime(ClusterSpec spec, List<UpstreamHost> hosts, int eventLoops, LongSupplier nanoClock) {
+    /**
+     * @param nanoClock the monotonic clock of the cluster's outlier detection
+     * @param previous  the cluster's runtime in the previous snapshot, or null: with unchanged thresholds its
+     *                  circuit breaker counters go on, with unchanged outlier detection the state of the hosts it
+     *                  shares with this one (ejections, consecutive failures) goes on
+     */
+    ClusterRuntime(ClusterSpec spec, List<UpstreamHost> hosts, int eventLoops, LongSupplier nanoClock,
+                   ClusterRuntime previous) {
         this.spec = spec;
         this.hosts = List.copyOf(hosts);
         this.balancers = new LoadBalancer[eventLoops];
-        OutlierDetector detector = spec.policy().outlierDetection() == null ? null
-                : new OutlierDetector(spec.policy().outlierDetection(), this.hosts, nanoClock);
-        this.traffic = new ClusterTraffic(new CircuitBreaker(spec.policy().circuitBreakers()), detector,
+        ClusterTraffic before = previous == null ? null : previous.traffic;
+        OutlierDetectionSpec outlier = spec.policy().outlierDetection();
+        OutlierDetector previousDetector = before != null && before.outlierDetector() != null
+                && before.outlierDetector().spec().equals(outlier) ? before.outlierDetector() : null;
+        OutlierDetector detector = outlier == null ? null
+                : new OutlierDetector(outlier, this.hosts, nanoClock, previousDetector);
+        boolean sameThresholds = before != null
+                && before.circuitBreaker().spec().equals(spec.policy().circuitBreakers())
+                && previous.spec.protocol() == spec.protocol();
+        this.traffic = new ClusterTraffic(sameThresholds ? before.circuitBreaker()
+                : new CircuitBreaker(spec.policy().circuitBreakers()), detector,
                 spec.protocol() != UpstreamProtocol.HTTP2);
     }
 

@@ -35,15 +35,33 @@ public final class OutlierDetector {
      * @param nanoClock a monotonic clock in nanoseconds ({@code System::nanoTime} outside tests)
      */
     public OutlierDetector(OutlierDetectionSpec spec, List<UpstreamHost> hosts, LongSupplier nanoClock) {
+        this(spec, hosts, nanoClock, null);
+    }
+
+    /**
+     * @param previous the detector of the cluster's previous runtime (same spec), whose state for the hosts both
+     *                 share goes on here, or null
+     */
+    public OutlierDetector(OutlierDetectionSpec spec, List<UpstreamHost> hosts, LongSupplier nanoClock,
+                           OutlierDetector previous) {
         this.spec = spec;
         this.nanoClock = nanoClock;
         this.hosts = List.copyOf(hosts);
         Map<UpstreamHost, HostState> byHost = new IdentityHashMap<>();
+        int alreadyEjected = 0;
         for (UpstreamHost host : this.hosts) {
-            byHost.put(host, new HostState());
+            HostState state = previous == null ? null : previous.states.get(host);
+            if (state == null) {
+                state = new HostState();
+            } else if (state.ejectedUntilNanos.get() != NOT_EJECTED) {
+                alreadyEjected++;
+            }
+            byHost.put(host, state);
         }
         this.states = byHost;
-        this.nextSweepNanos = nanoClock.getAsLong() + spec.interval().toNanos();
+        this.ejected.set(alreadyEjected);
+        this.nextSweepNanos = previous == null ? nanoClock.getAsLong() + spec.interval().toNanos()
+                : previous.nextSweepNanos;
     }
 
     public OutlierDetectionSpec spec() {

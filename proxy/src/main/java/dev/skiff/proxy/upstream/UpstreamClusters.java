@@ -59,7 +59,7 @@ public final class UpstreamClusters {
                 hosts.put(endpoint, host);
                 clusterHosts.add(host);
             }
-            clusters.put(spec.name(), new ClusterRuntime(spec, clusterHosts, eventLoops));
+            clusters.put(spec.name(), new ClusterRuntime(spec, clusterHosts, eventLoops, System::nanoTime, old));
         }
         return new UpstreamClusters(Map.copyOf(clusters), Map.copyOf(hosts));
     }

@@ -5,8 +5,10 @@ import dev.skiff.proxy.model.ClusterSpec;
 import dev.skiff.proxy.model.ConnectionPoolSpec;
 import dev.skiff.proxy.model.CircuitBreakerSpec;
 import dev.skiff.proxy.model.Endpoint;
+import dev.skiff.proxy.model.EndpointSet;
 import dev.skiff.proxy.model.LbPolicy;
 import dev.skiff.proxy.model.OutlierDetectionSpec;
+import dev.skiff.proxy.model.ProxyConfigSnapshot;
 import dev.skiff.proxy.model.UpstreamProtocol;
 import org.junit.jupiter.api.Test;
 
@@ -14,6 +16,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -152,7 +155,7 @@ class OutlierDetectorTest {
         OutlierDetectionSpec outlier = spec(1, 100, false);
         ClusterRuntime cluster = new ClusterRuntime(new ClusterSpec("c", LbPolicy.ROUND_ROBIN, UpstreamProtocol.HTTP1,
                 Duration.ofSeconds(1), false, new ClusterPolicy(CircuitBreakerSpec.ENVOY_DEFAULTS, ConnectionPoolSpec.DEFAULT, outlier, 50)),
-                hosts, 1, now::get);
+                hosts, 1, now::get, null);
         OutlierDetector detector = cluster.traffic().outlierDetector();
         SplittableRandom random = new SplittableRandom(1);
 
@@ -181,11 +184,37 @@ class OutlierDetectorTest {
     }
 
     @Test
+    void ejectionsAndBreakerCountsSurviveAnEndpointUpdate() {
+        ClusterSpec spec = new ClusterSpec("c", LbPolicy.ROUND_ROBIN, UpstreamProtocol.HTTP1, Duration.ofSeconds(1),
+                false, new ClusterPolicy(CircuitBreakerSpec.ENVOY_DEFAULTS, ConnectionPoolSpec.DEFAULT,
+                spec(1, 100, false), 0));
+        Endpoint a = new Endpoint(new InetSocketAddress("127.0.0.1", 1));
+        Endpoint b = new Endpoint(new InetSocketAddress("127.0.0.1", 2));
+        Endpoint c = new Endpoint(new InetSocketAddress("127.0.0.1", 3));
+        UpstreamClusters first = UpstreamClusters.build(new ProxyConfigSnapshot("1", List.of(), Map.of(),
+                Map.of("c", spec), Map.of("c", new EndpointSet("c", List.of(a, b)))), UpstreamClusters.empty(), 1);
+        ClusterRuntime before = first.get("c");
+        before.traffic().outlierDetector().report(before.hosts().getFirst(), OutlierResult.HTTP_RESPONSE, 500);
+        assertThat(before.traffic().circuitBreaker().tryAcquireRequest()).isTrue();
+
+        UpstreamClusters second = UpstreamClusters.build(new ProxyConfigSnapshot("2", List.of(), Map.of(),
+                Map.of("c", spec), Map.of("c", new EndpointSet("c", List.of(a, b, c)))), first, 1);
+        ClusterRuntime after = second.get("c");
+
+        assertThat(after).isNotSameAs(before);
+        OutlierDetector detector = after.traffic().outlierDetector();
+        assertThat(detector.isEjected(after.hosts().getFirst())).isTrue();
+        assertThat(detector.ejectedCount()).isEqualTo(1);
+        assertThat(detector.isEjected(after.hosts().get(2))).isFalse();
+        assertThat(after.traffic().circuitBreaker().activeRequests()).isEqualTo(1);
+    }
+
+    @Test
     void withoutAPanicThresholdAnAllEjectedClusterHasNoHost() {
         List<UpstreamHost> two = hosts.subList(0, 2);
         ClusterRuntime cluster = new ClusterRuntime(new ClusterSpec("c", LbPolicy.LEAST_REQUEST,
                 UpstreamProtocol.HTTP1, Duration.ofSeconds(1), false, new ClusterPolicy(CircuitBreakerSpec.ENVOY_DEFAULTS, ConnectionPoolSpec.DEFAULT,
-                        spec(1, 100, false), 0)), two, 1, now::get);
+                        spec(1, 100, false), 0)), two, 1, now::get, null);
         OutlierDetector detector = cluster.traffic().outlierDetector();
 
         detector.report(two.get(0), OutlierResult.HTTP_RESPONSE, 500);

@@ -82,6 +82,13 @@ public final class ListenerGenerator {
                         .addFilters(filter(EnvoyProtos.TCP_PROXY, Any.pack(tcpProxy(tcp, mesh, proxy)))));
             }
         });
+        // Ports no service uses: HTTP requests get 404 NR (Istio's REGISTRY_ONLY answer), and a mesh without
+        // services still has a valid listener, so its sidecars become ready.
+        listener.setDefaultFilterChain(FilterChain.newBuilder()
+                .setName(XdsNames.BLACK_HOLE)
+                .addFilters(filter(EnvoyProtos.HTTP_CONNECTION_MANAGER, Any.pack(
+                        EnvoyProtos.inlineConnectionManager(XdsNames.BLACK_HOLE,
+                                RouteConfiguration.newBuilder().setName(XdsNames.BLACK_HOLE).build())))));
         return listener.build();
     }
 

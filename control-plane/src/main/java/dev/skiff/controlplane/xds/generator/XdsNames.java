@@ -6,6 +6,8 @@ public final class XdsNames {
     public static final String VIRTUAL_OUTBOUND = "virtualOutbound";
     /** The port the outbound listener binds. */
     public static final int VIRTUAL_OUTBOUND_PORT = 15001;
+    /** The default chain of {@code virtualOutbound} and its empty route configuration: destinations outside the mesh. */
+    public static final String BLACK_HOLE = "BlackHoleCluster";
 
     private XdsNames() {
     }

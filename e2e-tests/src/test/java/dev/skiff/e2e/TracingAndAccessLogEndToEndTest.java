@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -27,21 +28,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Tracing and access logs across two sidecars: a real Zipkin server collects the spans, and one request from the
+ * Tracing and access logs across sidecars: a real Zipkin server collects the spans, and one request from the
  * application through the client sidecar to the server sidecar is one trace there, the client sidecar's CLIENT span
  * a child of the application's span and the server sidecar's SERVER span a child of that; an unsampled request
- * leaves no trace. Both sidecars write the request to their access log as one JSON line.
+ * leaves no trace. With a second hop (reviews calls ratings through its own sidecar, passing the headers on) the
+ * trace has four spans in one chain. Both sidecars write the request to their access log as one JSON line.
  */
 class TracingAndAccessLogEndToEndTest {
     private static final String CLIENT = "127.0.46.1";
     private static final String SERVER = "127.0.46.2";
+    private static final String RATINGS_ADDRESS = "127.0.46.3";
     private static final String REVIEWS = "reviews.default.svc.cluster.local";
+    private static final String RATINGS = "ratings.default.svc.cluster.local";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     static Path work;
     static LocalMesh mesh;
     static TestBackend backend;
+    static TestBackend ratings;
     static HttpClient client;
     static HttpClient plain;
     static URI zipkin;
@@ -57,7 +62,9 @@ class TracingAndAccessLogEndToEndTest {
                 jar.toString(), "--armeria.ports[0].ip=127.0.0.1", "--armeria.ports[0].port=" + zipkinPort,
                 "--armeria.ports[0].protocols[0]=http"));
         zipkin = URI.create("http://127.0.0.1:" + zipkinPort);
-        backend = TestBackend.start("reviews-v1", new InetSocketAddress("127.0.0.1", 0));
+        backend = TestBackend.start("reviews-v1", new InetSocketAddress("127.0.0.1", 0))
+                .callThrough(new InetSocketAddress(SERVER, 15001));
+        ratings = TestBackend.start("ratings-v1", new InetSocketAddress("127.0.0.1", 0));
         mesh.writeConfig("mesh.yaml", """
                 apiVersion: networking.istio.io/v1
                 kind: ServiceEntry
@@ -85,11 +92,33 @@ class TracingAndAccessLogEndToEndTest {
                   address: %s
                   labels: {app: reviews, version: v1}
                   ports: {http: %d}
-                """.formatted(REVIEWS, CLIENT, SERVER, backend.port()));
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: ratings}
+                spec:
+                  hosts: [%s]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports:
+                  - {number: 9080, name: http, protocol: HTTP}
+                  workloadSelector:
+                    labels: {app: ratings}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: ratings-v1}
+                spec:
+                  address: %s
+                  labels: {app: ratings, version: v1}
+                  ports: {http: %d}
+                """.formatted(REVIEWS, CLIENT, SERVER, backend.port(), RATINGS, RATINGS_ADDRESS, ratings.port()));
         mesh.startControlPlane();
         List<String> telemetry = List.of("--access-log", "stdout", "--zipkin-address", "127.0.0.1:" + zipkinPort);
         mesh.startProxy("productpage-v1.default", CLIENT, Map.of("app", "productpage", "version", "v1"), telemetry);
         mesh.startProxy("reviews-v1.default", SERVER, Map.of("app", "reviews", "version", "v1"), telemetry);
+        mesh.startProxy("ratings-v1.default", RATINGS_ADDRESS, Map.of("app", "ratings", "version", "v1"),
+                telemetry);
         mesh.awaitOk(zipkin.resolve("/health"));
         client = HttpClient.newBuilder().proxy(ProxySelector.of(new InetSocketAddress(CLIENT, 15001)))
                 .connectTimeout(Duration.ofSeconds(2)).build();
@@ -107,6 +136,9 @@ class TracingAndAccessLogEndToEndTest {
         }
         if (backend != null) {
             backend.close();
+        }
+        if (ratings != null) {
+            ratings.close();
         }
     }
 
@@ -161,6 +193,32 @@ class TracingAndAccessLogEndToEndTest {
 
         assertThat(zipkinTrace(unsampledTrace).statusCode()).as("the unsampled request left no spans")
                 .isEqualTo(404);
+    }
+
+    @Test
+    void twoHopsThroughThreeSidecarsAreOneTrace() throws Exception {
+        String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        get("/call/" + RATINGS + ":9080/stars", "e2e-two-hops", Map.of("x-b3-traceid", traceId,
+                "x-b3-spanid", "00f067aa0ba902b7", "x-b3-sampled", "1"));
+        JsonNode spans = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> {
+                    HttpResponse<String> response = zipkinTrace(traceId);
+                    return response.statusCode() == 200 ? JSON.readTree(response.body()) : null;
+                }, found -> found != null && found.size() == 4);
+        Map<String, JsonNode> byHop = new HashMap<>();
+        for (JsonNode span : spans) {
+            byHop.put(span.get("localEndpoint").get("serviceName").asText() + " " + span.get("kind").asText(), span);
+        }
+        assertThat(byHop).as("spans %s", spans).containsOnlyKeys("productpage-v1.default CLIENT",
+                "reviews-v1.default SERVER", "reviews-v1.default CLIENT", "ratings-v1.default SERVER");
+        assertThat(byHop.get("productpage-v1.default CLIENT").get("parentId").asText()).isEqualTo("00f067aa0ba902b7");
+        assertThat(byHop.get("reviews-v1.default SERVER").get("parentId").asText())
+                .isEqualTo(byHop.get("productpage-v1.default CLIENT").get("id").asText());
+        assertThat(byHop.get("reviews-v1.default CLIENT").get("parentId").asText())
+                .isEqualTo(byHop.get("reviews-v1.default SERVER").get("id").asText());
+        assertThat(byHop.get("ratings-v1.default SERVER").get("parentId").asText())
+                .isEqualTo(byHop.get("reviews-v1.default CLIENT").get("id").asText());
+        assertThat(byHop.get("reviews-v1.default CLIENT").get("name").asText()).isEqualTo(RATINGS + ":9080/*");
     }
 
     @Test

@@ -7,7 +7,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.ProxySelector;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -21,11 +28,18 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code /status/CODE}: answers with that status;</li>
  *   <li>{@code /delay/MILLIS}: answers 200 after that long;</li>
  *   <li>{@code /flaky/ID}: answers 503 to the first request for that ID, 200 to the later ones;</li>
+ *   <li>{@code /call/HOST:PORT/PATH}: once {@link #callThrough} is set, calls {@code http://HOST:PORT/PATH}
+ *       through the workload's sidecar, passing on the request id and trace headers as an instrumented
+ *       application does, and answers with that call's status, its own name followed by that call's body;</li>
  *   <li>anything else: 200, or the configured failure status for a share of the requests
  *       ({@link #failPercent}), spread evenly and deterministically over the requests.</li>
  * </ul>
  */
 public final class TestBackend implements AutoCloseable {
+
+    /** The headers an instrumented application passes on from its request to the calls it makes. */
+    private static final List<String> PROPAGATED = List.of("x-request-id", "traceparent", "tracestate", "b3",
+            "x-b3-traceid", "x-b3-spanid", "x-b3-parentspanid", "x-b3-sampled", "x-b3-flags");
 
     private final String name;
     private final HttpServer server;
@@ -34,6 +48,7 @@ public final class TestBackend implements AutoCloseable {
     private final Set<String> flakySeen = ConcurrentHashMap.newKeySet();
     private volatile int failPercent;
     private volatile int failStatus = 503;
+    private volatile HttpClient outbound;
 
     private TestBackend(String name, InetSocketAddress bind) throws IOException {
         this.name = name;
@@ -58,6 +73,13 @@ public final class TestBackend implements AutoCloseable {
         return this;
     }
 
+    /** Makes {@code /call/...} requests go out through the sidecar's outbound listener at {@code sidecar}. */
+    public TestBackend callThrough(InetSocketAddress sidecar) {
+        this.outbound = HttpClient.newBuilder().proxy(ProxySelector.of(sidecar))
+                .connectTimeout(Duration.ofSeconds(2)).build();
+        return this;
+    }
+
     public int port() {
         return server.getAddress().getPort();
     }
@@ -73,6 +95,7 @@ public final class TestBackend implements AutoCloseable {
             long n = requests.getAndIncrement();
             String path = exchange.getRequestURI().getPath();
             int status = 200;
+            String extra = "";
             if (path.startsWith("/status/")) {
                 status = Integer.parseInt(path.substring("/status/".length()));
             } else if (path.startsWith("/delay/")) {
@@ -83,10 +106,14 @@ public final class TestBackend implements AutoCloseable {
                 }
             } else if (path.startsWith("/flaky/")) {
                 status = flakySeen.add(path) ? 503 : 200;
+            } else if (path.startsWith("/call/") && outbound != null) {
+                HttpResponse<String> called = call(exchange, path.substring("/call/".length()));
+                status = called.statusCode();
+                extra = called.body();
             } else if ((n + 1) * failPercent / 100 > n * failPercent / 100) {
                 status = failStatus;
             }
-            byte[] answer = (name + "\n").getBytes(StandardCharsets.UTF_8);
+            byte[] answer = (name + "\n" + extra).getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("x-backend", name);
             exchange.getResponseHeaders().set("content-type", "text/plain");
             exchange.sendResponseHeaders(status, answer.length);
@@ -96,8 +123,29 @@ public final class TestBackend implements AutoCloseable {
         }
     }
 
+    private HttpResponse<String> call(HttpExchange exchange, String target) throws IOException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + target))
+                .timeout(Duration.ofSeconds(5));
+        for (String header : PROPAGATED) {
+            String value = exchange.getRequestHeaders().getFirst(header);
+            if (value != null) {
+                request.header(header, value);
+            }
+        }
+        try {
+            return outbound.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted calling " + target, e);
+        }
+    }
+
     @Override
     public void close() {
+        HttpClient client = outbound;
+        if (client != null) {
+            client.close();
+        }
         server.stop(0);
         executor.close();
     }

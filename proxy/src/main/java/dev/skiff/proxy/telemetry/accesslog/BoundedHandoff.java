@@ -63,10 +63,12 @@ public final class BoundedHandoff<T> implements AutoCloseable {
 
     /** Queues an item for the background thread; false (and counted as dropped) when full or closed. */
     public boolean offer(T item) {
-        if (closed || size.incrementAndGet() > capacity) {
-            if (!closed) {
-                size.decrementAndGet();
-            }
+        if (closed) {
+            dropped.increment();
+            return false;
+        }
+        if (size.incrementAndGet() > capacity) {
+            size.decrementAndGet();
             dropped.increment();
             return false;
         }

@@ -371,6 +371,16 @@ public final class ProxyMain implements Callable<Integer> {
             return telemetry;
         }
 
+        /** The access log writer (its drop count), when {@code --access-log stdout}. */
+        public Optional<AccessLog> accessLog() {
+            return Optional.ofNullable(accessLogWriter);
+        }
+
+        /** The Zipkin span exporter (its exported, failed and dropped counts), when tracing is on. */
+        public Optional<ZipkinExporter> zipkin() {
+            return Optional.ofNullable(zipkin);
+        }
+
         /** Where the health server listens, once started. */
         public Optional<InetSocketAddress> healthAddress() {
             HealthServer server = health;

@@ -5,6 +5,7 @@ import dev.skiff.proxy.filter.ResponseFlag;
 import dev.skiff.proxy.filter.RouteDecision;
 import dev.skiff.proxy.model.TcpProxySpec;
 import dev.skiff.proxy.model.WeightedCluster;
+import dev.skiff.proxy.upstream.CircuitBreaker;
 import dev.skiff.proxy.upstream.UpstreamClusters;
 import dev.skiff.proxy.upstream.WeightedClusterPicker;
 import io.netty.channel.ChannelHandlerContext;
@@ -42,6 +43,13 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         RouteDecision.Forward forward = (RouteDecision.Forward) decision;
+        CircuitBreaker breaker = forward.cluster().traffic().circuitBreaker();
+        if (!breaker.tryAcquireConnection()) {
+            context.addFlag(ResponseFlag.UPSTREAM_OVERFLOW);
+            fail(ctx);
+            return;
+        }
+        ctx.channel().closeFuture().addListener(future -> breaker.releaseConnection());
         int timeout = (int) forward.cluster().spec().connectTimeout().toMillis();
         forward.host().requestStarted();
         ctx.channel().closeFuture().addListener(future -> forward.host().requestFinished());

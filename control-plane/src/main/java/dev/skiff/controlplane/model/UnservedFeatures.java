@@ -19,8 +19,8 @@ import java.util.Set;
  */
 final class UnservedFeatures {
     private static final Set<String> HTTP_ROUTE_SERVED = Set.of("name", "match", "route", "timeout", "retries",
-            "fault");
-    private static final String SERVED_ROUTE_FIELDS = "match, route, timeout, retries and fault";
+            "fault", "rewrite", "headers");
+    private static final String SERVED_ROUTE_FIELDS = "match, route, timeout, retries, fault, rewrite and headers";
     private static final Set<String> ROUTE_LESS = Set.of("redirect", "direct_response", "delegate");
     private static final Set<String> DESTINATION_SERVED = Set.of("destination", "weight");
     private static final Set<String> POLICY_SERVED = Set.of("load_balancer", "port_level_settings",

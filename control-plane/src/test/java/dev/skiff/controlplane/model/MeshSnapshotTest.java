@@ -244,7 +244,7 @@ class MeshSnapshotTest {
         assertThat(mesh.virtualService(REVIEWS, "default")).isPresent();
         assertThat(mesh.problems()).containsExactly(
                 "VirtualService default/reviews: http[0].corsPolicy: ignored (Skiff serves match, route, timeout, "
-                        + "retries and fault)",
+                        + "retries, fault, rewrite and headers)",
                 "VirtualService default/reviews: http[1].redirect: this route is left out (Skiff serves routes to "
                         + "destinations)",
                 "DestinationRule default/reviews: trafficPolicy.tunnel: ignored",

@@ -11,9 +11,10 @@ import java.util.List;
  *                    zero for none
  * @param retryPolicy how failed attempts are retried, null for no retries
  * @param hashPolicies what gives the request's hash for consistent-hash balancers, in order; empty for none
+ * @param mutations   path, authority and header changes of the request and the response
  */
 public record RouteAction(List<WeightedCluster> clusters, Duration timeout, RetryPolicy retryPolicy,
-                          List<HashPolicy> hashPolicies) {
+                          List<HashPolicy> hashPolicies, RouteMutations mutations) {
 
     public RouteAction {
         clusters = WeightedClusters.validate(clusters, "route action");
@@ -22,6 +23,12 @@ public record RouteAction(List<WeightedCluster> clusters, Duration timeout, Retr
         }
         timeout = timeout == null || timeout.isZero() ? null : timeout;
         hashPolicies = hashPolicies == null ? List.of() : List.copyOf(hashPolicies);
+        mutations = mutations == null ? RouteMutations.NONE : mutations;
+    }
+
+    public RouteAction(List<WeightedCluster> clusters, Duration timeout, RetryPolicy retryPolicy,
+                       List<HashPolicy> hashPolicies) {
+        this(clusters, timeout, retryPolicy, hashPolicies, RouteMutations.NONE);
     }
 
     public RouteAction(List<WeightedCluster> clusters, Duration timeout, RetryPolicy retryPolicy) {
@@ -39,12 +46,17 @@ public record RouteAction(List<WeightedCluster> clusters, Duration timeout, Retr
 
     /** The same destinations with a timeout and a retry policy. */
     public RouteAction withPolicies(Duration timeout, RetryPolicy retryPolicy) {
-        return new RouteAction(clusters, timeout, retryPolicy, hashPolicies);
+        return new RouteAction(clusters, timeout, retryPolicy, hashPolicies, mutations);
+    }
+
+    /** The same action with request and response changes. */
+    public RouteAction withMutations(RouteMutations changes) {
+        return new RouteAction(clusters, timeout, retryPolicy, hashPolicies, changes);
     }
 
     /** The same action with these hash policies. */
     public RouteAction withHashPolicies(List<HashPolicy> policies) {
-        return new RouteAction(clusters, timeout, retryPolicy, policies);
+        return new RouteAction(clusters, timeout, retryPolicy, policies, mutations);
     }
 
     /** The sum of the clusters' weights. */

@@ -11,6 +11,7 @@ import dev.skiff.proxy.model.UpstreamTlsSpec;
 import dev.skiff.proxy.model.ConnectionPoolSpec;
 import dev.skiff.proxy.model.RetryPolicy;
 import dev.skiff.proxy.model.Route;
+import dev.skiff.proxy.policy.Mutations;
 import dev.skiff.proxy.policy.ReplayBuffer;
 import dev.skiff.proxy.policy.RetryState;
 import dev.skiff.proxy.upstream.AdmissionCallback;
@@ -173,6 +174,7 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
     private void runFilters(int from) {
         stoppedAt = filters.run(from, this);
         if (stoppedAt == filters.size() && !done) {
+            Mutations.applyToRequest(route.action().mutations(), route.match().path(), head);
             connect();
         }
     }
@@ -611,6 +613,7 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
         recordGrpcStatus(full.headers());
         recordGrpcStatus(full.trailingHeaders());
         filters.onResponse(this, full);
+        Mutations.applyToResponse(route.action().mutations(), full.headers());
         ProxyHeaders.prepareResponse(full.headers(), false);
         requestListener.onResponseHeaders(context, full.headers());
         context.addBytesSent(full.content().readableBytes());
@@ -642,6 +645,7 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
         upstreamKeepAlive = HttpUtil.isKeepAlive(response);
         recordGrpcStatus(response.headers());
         filters.onResponse(this, response);
+        Mutations.applyToResponse(route.action().mutations(), response.headers());
         ProxyHeaders.prepareResponse(response.headers(), false);
         requestListener.onResponseHeaders(context, response.headers());
         downstream.sendResponseHead(response, headRequest || code == 204 || code == 304);

@@ -7,6 +7,8 @@ import dev.skiff.proxy.filter.RequestContext;
 import dev.skiff.proxy.filter.ResponseFlag;
 import dev.skiff.proxy.model.Direction;
 import dev.skiff.proxy.model.FaultPolicy;
+import dev.skiff.proxy.model.HeaderMutations;
+import dev.skiff.proxy.model.RouteMutations;
 import dev.skiff.proxy.model.FilterChainSpec;
 import dev.skiff.proxy.model.HttpConnectionManagerSpec;
 import dev.skiff.proxy.model.ListenerSpec;
@@ -81,7 +83,10 @@ class RoutePoliciesTest {
 
     private void proxy(Duration timeout, RetryPolicy retryPolicy, FaultPolicy fault,
                        InetSocketAddress... endpoints) {
-        RouteAction action = RouteAction.cluster(CLUSTER).withPolicies(timeout, retryPolicy);
+        proxy(RouteAction.cluster(CLUSTER).withPolicies(timeout, retryPolicy), fault, endpoints);
+    }
+
+    private void proxy(RouteAction action, FaultPolicy fault, InetSocketAddress... endpoints) {
         Map<String, Object> filters = fault == null ? Map.of() : Map.of(FaultFilter.NAME, fault);
         RouteTable table = new RouteTable("9080", List.of(new VirtualHost(HOST + ":9080",
                 List.of(HOST, HOST + ":9080"),
@@ -97,7 +102,8 @@ class RoutePoliciesTest {
                 .endpoints(CLUSTER, endpoints)
                 .build("1"));
         outbound = runtime.boundAddress(TestMesh.OUTBOUND).orElseThrow();
-        client = HttpClient.newBuilder().proxy(ProxySelector.of(outbound)).build();
+        client = HttpClient.newBuilder().proxy(ProxySelector.of(outbound)).connectTimeout(Duration.ofSeconds(5))
+                .build();
     }
 
     private HttpResponse<String> get(String path) throws Exception {
@@ -273,5 +279,36 @@ class RoutePoliciesTest {
         }
         assertThat(aborted).isBetween(70, 130);
         assertThat(backend.seen()).hasSize(200 - aborted);
+    }
+
+    @Test
+    void thePathAuthorityAndHeadersAreRewritten() throws Exception {
+        ScriptedBackend backend = backend("b", Step.status(200));
+        RouteMutations mutations = new RouteMutations("/v2/", null, null, "ratings.internal",
+                new HeaderMutations(List.of("x-drop"), List.of(new HeaderMutations.HeaderValue("x-set", "1", false))),
+                new HeaderMutations(List.of(), List.of(new HeaderMutations.HeaderValue("x-served-by", "skiff", true))));
+        proxy(RouteAction.cluster(CLUSTER).withMutations(mutations), null, backend.address());
+
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(
+                        URI.create("http://" + HOST + ":9080/v1/ratings?id=3"))
+                .header("x-drop", "secret").header("x-set", "0").build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-served-by")).contains("skiff");
+        ScriptedBackend.Seen seen = backend.seen().getFirst();
+        assertThat(seen.path()).isEqualTo("/v2/v1/ratings?id=3");
+        assertThat(seen.host()).isEqualTo("ratings.internal");
+        assertThat(seen.headers()).containsEntry("x-set", List.of("1")).doesNotContainKey("x-drop");
+    }
+
+    @Test
+    void aRegexRewriteReplacesThePath() throws Exception {
+        ScriptedBackend backend = backend("b", Step.status(200));
+        proxy(RouteAction.cluster(CLUSTER).withMutations(new RouteMutations(null,
+                java.util.regex.Pattern.compile("^/old/(.*)$"), "/new/$1", null, null, null)), null,
+                backend.address());
+
+        assertThat(get("/old/a/b?q=1").statusCode()).isEqualTo(200);
+        assertThat(backend.seen().getFirst().path()).isEqualTo("/new/a/b?q=1");
     }
 }

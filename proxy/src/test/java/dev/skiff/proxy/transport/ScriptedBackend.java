@@ -32,7 +32,7 @@ final class ScriptedBackend implements AutoCloseable {
     }
 
     /** What the backend saw of one request. */
-    record Seen(String method, String path, String host, String body) {
+    record Seen(String method, String path, String host, String body, java.util.Map<String, List<String>> headers) {
     }
 
     private final String name;
@@ -57,7 +57,8 @@ final class ScriptedBackend implements AutoCloseable {
         }
         int index = seen.size();
         seen.add(new Seen(exchange.getRequestMethod(), exchange.getRequestURI().toString(),
-                exchange.getRequestHeaders().getFirst("Host"), new String(body, StandardCharsets.UTF_8)));
+                exchange.getRequestHeaders().getFirst("Host"), new String(body, StandardCharsets.UTF_8),
+                lowerCase(exchange.getRequestHeaders())));
         Step step = script.get(Math.min(index, script.size() - 1));
         if (step.delayMillis() > 0) {
             try {
@@ -75,6 +76,13 @@ final class ScriptedBackend implements AutoCloseable {
         } catch (IOException e) {
             exchange.close();
         }
+    }
+
+    private static java.util.Map<String, List<String>> lowerCase(java.util.Map<String, List<String>> headers) {
+        java.util.Map<String, List<String>> lower = new java.util.TreeMap<>();
+        headers.forEach((name, values) -> lower.put(name.toLowerCase(java.util.Locale.ROOT),
+                values == null ? List.of() : new java.util.ArrayList<>(values)));
+        return lower;
     }
 
     InetSocketAddress address() {

@@ -140,7 +140,7 @@ public final class RouteGenerator {
             if (!httpRoute.getName().isEmpty()) {
                 route.setName(httpRoute.getName());
             }
-            RoutePolicies.applyFilterConfigs(route, httpRoute);
+            RoutePolicies.applyRouteFields(route, httpRoute);
             virtualHost.addRoutes(route);
         }
     }

@@ -7,20 +7,27 @@ import com.google.protobuf.Duration;
 import com.google.protobuf.UInt32Value;
 import dev.skiff.api.networking.v1alpha3.HTTPFaultInjection;
 import dev.skiff.api.networking.v1alpha3.HTTPRetry;
+import dev.skiff.api.networking.v1alpha3.HTTPRewrite;
 import dev.skiff.api.networking.v1alpha3.HTTPRoute;
+import dev.skiff.api.networking.v1alpha3.Headers;
 import dev.skiff.api.networking.v1alpha3.Percent;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.extensions.filters.common.fault.v3.FaultDelay;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.FaultAbort;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
+import io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute;
+import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * The traffic policies of a VirtualService {@code http[]} entry that live on Envoy's {@code RouteAction}, mapped as
@@ -70,8 +77,14 @@ public final class RoutePolicies {
         }
     }
 
-    /** Sets the route timeout and the retry policy of {@code httpRoute} (or the defaults) on {@code action}. */
+    /**
+     * Sets the route timeout and the retry policy of {@code httpRoute} (or the defaults) and its rewrite on
+     * {@code action}.
+     */
     public static void apply(RouteAction.Builder action, HTTPRoute httpRoute) {
+        if (httpRoute.hasRewrite()) {
+            rewrite(action, httpRoute.getRewrite());
+        }
         action.setTimeout(httpRoute.hasTimeout() ? httpRoute.getTimeout() : Duration.getDefaultInstance());
         RetryPolicy retries = retryPolicy(httpRoute.hasRetries() ? httpRoute.getRetries() : null);
         if (retries != null) {
@@ -145,11 +158,55 @@ public final class RoutePolicies {
         return policy.build();
     }
 
-    /** Puts the per-filter configuration of {@code httpRoute} (its fault injection) on {@code route}. */
-    public static void applyFilterConfigs(Route.Builder route, HTTPRoute httpRoute) {
+    /**
+     * Puts what {@code httpRoute} configures on the route itself: its header operations and the per-filter
+     * configuration of its fault injection.
+     */
+    public static void applyRouteFields(Route.Builder route, HTTPRoute httpRoute) {
+        if (httpRoute.hasHeaders()) {
+            headers(route, httpRoute.getHeaders());
+        }
         if (httpRoute.hasFault()) {
             fault(httpRoute.getFault()).ifPresent(fault -> route.putTypedPerFilterConfig(FAULT, Any.pack(fault)));
         }
+    }
+
+    /** Istio's rewrite: {@code uri} as {@code prefix_rewrite}, {@code uriRegexRewrite}, {@code authority}. */
+    static void rewrite(RouteAction.Builder action, HTTPRewrite rewrite) {
+        if (rewrite.hasUriRegexRewrite()) {
+            action.setRegexRewrite(RegexMatchAndSubstitute.newBuilder()
+                    .setPattern(RegexMatcher.newBuilder().setRegex(rewrite.getUriRegexRewrite().getMatch()))
+                    .setSubstitution(rewrite.getUriRegexRewrite().getRewrite()));
+        } else if (!rewrite.getUri().isEmpty()) {
+            action.setPrefixRewrite(rewrite.getUri());
+        }
+        if (!rewrite.getAuthority().isEmpty()) {
+            action.setHostRewriteLiteral(rewrite.getAuthority());
+        }
+    }
+
+    /** {@code headers.request/response}: {@code set} overwrites, {@code add} appends, {@code remove} removes. */
+    static void headers(Route.Builder route, Headers headers) {
+        Headers.HeaderOperations request = headers.getRequest();
+        new TreeMap<>(request.getSetMap()).forEach((name, value) -> route.addRequestHeadersToAdd(
+                headerValue(name, value, HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)));
+        new TreeMap<>(request.getAddMap()).forEach((name, value) -> route.addRequestHeadersToAdd(
+                headerValue(name, value, HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD)));
+        route.addAllRequestHeadersToRemove(request.getRemoveList());
+        Headers.HeaderOperations response = headers.getResponse();
+        new TreeMap<>(response.getSetMap()).forEach((name, value) -> route.addResponseHeadersToAdd(
+                headerValue(name, value, HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)));
+        new TreeMap<>(response.getAddMap()).forEach((name, value) -> route.addResponseHeadersToAdd(
+                headerValue(name, value, HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD)));
+        route.addAllResponseHeadersToRemove(response.getRemoveList());
+    }
+
+    private static HeaderValueOption headerValue(String name, String value,
+                                                 HeaderValueOption.HeaderAppendAction action) {
+        return HeaderValueOption.newBuilder()
+                .setHeader(HeaderValue.newBuilder().setKey(name).setValue(value))
+                .setAppendAction(action)
+                .build();
     }
 
     /**

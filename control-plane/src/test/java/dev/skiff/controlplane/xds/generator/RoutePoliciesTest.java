@@ -85,4 +85,64 @@ class RoutePoliciesTest {
         assertThat(retries.getRetryOn()).isEqualTo(RoutePolicies.DEFAULT_RETRY_ON);
         assertThat(retries.getRetriableStatusCodesList()).containsExactly(503);
     }
+
+    @Test
+    void rewriteAndHeadersAreMappedAsIstioMapsThem() {
+        HTTPRoute httpRoute = HTTPRoute.newBuilder()
+                .setRewrite(dev.skiff.api.networking.v1alpha3.HTTPRewrite.newBuilder().setUri("/v2/")
+                        .setAuthority("ratings.internal"))
+                .setHeaders(dev.skiff.api.networking.v1alpha3.Headers.newBuilder()
+                        .setRequest(dev.skiff.api.networking.v1alpha3.Headers.HeaderOperations.newBuilder()
+                                .putSet("x-set", "1").putAdd("x-add", "2").addRemove("x-drop"))
+                        .setResponse(dev.skiff.api.networking.v1alpha3.Headers.HeaderOperations.newBuilder()
+                                .putSet("x-served-by", "skiff")))
+                .build();
+        RouteAction action = apply(httpRoute.toBuilder());
+        io.envoyproxy.envoy.config.route.v3.Route.Builder route = io.envoyproxy.envoy.config.route.v3.Route
+                .newBuilder();
+        RoutePolicies.applyRouteFields(route, httpRoute);
+
+        assertThat(action.getPrefixRewrite()).isEqualTo("/v2/");
+        assertThat(action.getHostRewriteLiteral()).isEqualTo("ratings.internal");
+        assertThat(route.getRequestHeadersToAddList()).extracting(h -> h.getHeader().getKey() + "=" + h
+                .getHeader().getValue() + " " + h.getAppendAction())
+                .containsExactly("x-set=1 OVERWRITE_IF_EXISTS_OR_ADD", "x-add=2 APPEND_IF_EXISTS_OR_ADD");
+        assertThat(route.getRequestHeadersToRemoveList()).containsExactly("x-drop");
+        assertThat(route.getResponseHeadersToAddList()).singleElement()
+                .satisfies(h -> assertThat(h.getHeader().getKey()).isEqualTo("x-served-by"));
+    }
+
+    @Test
+    void aRegexRewriteWinsOverAPrefixRewrite() {
+        RouteAction action = apply(HTTPRoute.newBuilder().setRewrite(dev.skiff.api.networking.v1alpha3.HTTPRewrite
+                .newBuilder().setUri("/ignored").setUriRegexRewrite(
+                        dev.skiff.api.networking.v1alpha3.RegexRewrite.newBuilder().setMatch("^/old/(.*)$")
+                                .setRewrite("/new/\\1"))));
+
+        assertThat(action.getPrefixRewrite()).isEmpty();
+        assertThat(action.getRegexRewrite().getPattern().getRegex()).isEqualTo("^/old/(.*)$");
+        assertThat(action.getRegexRewrite().getSubstitution()).isEqualTo("/new/\\1");
+    }
+
+    @Test
+    void faultIsAPerRouteFilterConfigInMillionths() throws Exception {
+        io.envoyproxy.envoy.config.route.v3.Route.Builder route = io.envoyproxy.envoy.config.route.v3.Route
+                .newBuilder();
+        RoutePolicies.applyRouteFields(route, HTTPRoute.newBuilder().setFault(
+                dev.skiff.api.networking.v1alpha3.HTTPFaultInjection.newBuilder()
+                        .setDelay(dev.skiff.api.networking.v1alpha3.HTTPFaultInjection.Delay.newBuilder()
+                                .setFixedDelay(Duration.newBuilder().setSeconds(7))
+                                .setPercentage(dev.skiff.api.networking.v1alpha3.Percent.newBuilder().setValue(100)))
+                        .setAbort(dev.skiff.api.networking.v1alpha3.HTTPFaultInjection.Abort.newBuilder()
+                                .setGrpcStatus("UNAVAILABLE")
+                                .setPercentage(dev.skiff.api.networking.v1alpha3.Percent.newBuilder().setValue(0.5))))
+                .build());
+
+        var fault = route.getTypedPerFilterConfigOrThrow(RoutePolicies.FAULT)
+                .unpack(io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.class);
+        assertThat(fault.getDelay().getFixedDelay().getSeconds()).isEqualTo(7);
+        assertThat(fault.getDelay().getPercentage().getNumerator()).isEqualTo(1_000_000);
+        assertThat(fault.getAbort().getGrpcStatus()).isEqualTo(14);
+        assertThat(fault.getAbort().getPercentage().getNumerator()).isEqualTo(5_000);
+    }
 }

@@ -6,6 +6,7 @@ import dev.skiff.proxy.model.QueryParameterMatcher;
 import dev.skiff.proxy.model.Route;
 import dev.skiff.proxy.model.RouteAction;
 import dev.skiff.proxy.model.RouteMatch;
+import dev.skiff.proxy.model.RouteMutations;
 import dev.skiff.proxy.model.RouteTable;
 import dev.skiff.proxy.model.VirtualHost;
 import dev.skiff.proxy.model.WeightedCluster;
@@ -31,12 +32,13 @@ public final class RouteTranslator {
     private static final Set<String> CONFIG_IGNORED = Set.of("validate_clusters", "most_specific_header_mutations_wins",
             "max_direct_response_body_size_bytes", "metadata");
     private static final Set<String> VIRTUAL_HOST_FIELDS = Set.of("name", "domains", "routes");
-    private static final Set<String> ROUTE_FIELDS = Set.of("name", "match", "route", "typed_per_filter_config");
+    private static final Set<String> ROUTE_FIELDS = union(Set.of("name", "match", "route",
+            "typed_per_filter_config"), RouteMutationsTranslator.ROUTE_FIELDS);
     private static final Set<String> ROUTE_IGNORED = Set.of("metadata", "decorator", "stat_prefix");
     private static final Set<String> MATCH_FIELDS = Set.of("prefix", "path", "safe_regex", "path_separated_prefix",
             "case_sensitive", "headers", "query_parameters", "grpc");
     private static final Set<String> ACTION_FIELDS = union(Set.of("cluster", "weighted_clusters", "hash_policy"),
-            RoutePolicyTranslator.ACTION_FIELDS);
+            union(RoutePolicyTranslator.ACTION_FIELDS, RouteMutationsTranslator.ACTION_FIELDS));
     private static final Set<String> WEIGHTED_FIELDS = Set.of("clusters", "total_weight");
     private static final Set<String> CLUSTER_WEIGHT_FIELDS = Set.of("name", "weight");
     private static final Set<String> HEADER_FIELDS = Set.of("name", "exact_match", "safe_regex_match", "present_match",
@@ -90,7 +92,9 @@ public final class RouteTranslator {
         RouteMatch match = match(route.getMatch(), where + ": match");
         RouteAction action = action(route.getRoute(), where + ": route");
         Map<String, Object> filterConfigs = HttpFilterTranslator.perRoute(route.getTypedPerFilterConfigMap(), where);
-        return Messages.build(where, () -> new Route(route.getName(), match, action, filterConfigs));
+        RouteMutations mutations = RouteMutationsTranslator.translate(route, where);
+        RouteAction mutating = mutations == RouteMutations.NONE ? action : action.withMutations(mutations);
+        return Messages.build(where, () -> new Route(route.getName(), match, mutating, filterConfigs));
     }
 
     private static RouteMatch match(io.envoyproxy.envoy.config.route.v3.RouteMatch match, String where)

@@ -118,4 +118,24 @@ class RoutePolicyTranslatorTest {
                 .isInstanceOf(TranslationException.class)
                 .hasMessageStartingWith(WHERE + ": retriable_headers: unsupported");
     }
+
+    @Test
+    void translatesRewritesAndHeaderChanges() throws TranslationException {
+        RouteConfiguration config = config("9080", prefixRoute("/v1/", REVIEWS).setName("r")
+                .setRoute(toCluster(REVIEWS).setPrefixRewrite("/v2/").setHostRewriteLiteral("reviews.internal"))
+                .addRequestHeadersToAdd(io.envoyproxy.envoy.config.core.v3.HeaderValueOption.newBuilder()
+                        .setHeader(io.envoyproxy.envoy.config.core.v3.HeaderValue.newBuilder().setKey("x-a")
+                                .setValue("1"))
+                        .setAppendAction(io.envoyproxy.envoy.config.core.v3.HeaderValueOption.HeaderAppendAction
+                                .APPEND_IF_EXISTS_OR_ADD))
+                .addResponseHeadersToRemove("server"));
+
+        RouteAction action = translator.translate(config).virtualHosts().getFirst().routes().getFirst().action();
+
+        assertThat(action.mutations().prefixRewrite()).isEqualTo("/v2/");
+        assertThat(action.mutations().hostRewrite()).isEqualTo("reviews.internal");
+        assertThat(action.mutations().requestHeaders().add())
+                .containsExactly(new dev.skiff.proxy.model.HeaderMutations.HeaderValue("x-a", "1", true));
+        assertThat(action.mutations().responseHeaders().remove()).containsExactly("server");
+    }
 }

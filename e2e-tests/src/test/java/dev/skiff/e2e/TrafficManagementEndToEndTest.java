@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Istio's traffic management tasks against real processes: a control plane reading a config directory, the client's
  * sidecar, and an in-JVM backend at the ratings workload's address. One VirtualService carries the scenarios, told
  * apart by path and header as the tasks do: request timeouts, retries, fault injection (delay for
- * {@code end-user: jason}, a 50% abort).
+ * {@code end-user: jason}, a 50% abort), a URI rewrite with a response header.
  */
 class TrafficManagementEndToEndTest {
     private static final String CLIENT = "127.0.41.1";
@@ -107,6 +107,15 @@ class TrafficManagementEndToEndTest {
                       attempts: 2
                       perTryTimeout: 2s
                       retryOn: 5xx
+                    route:
+                    - destination: {host: %1$s}
+                  - name: legacy-rewrite
+                    match:
+                    - uri: {prefix: /legacy/}
+                    rewrite: {uri: /status/}
+                    headers:
+                      response:
+                        set: {x-rewritten: "yes"}
                     route:
                     - destination: {host: %1$s}
                   - name: no-retries
@@ -210,5 +219,13 @@ class TrafficManagementEndToEndTest {
         }
         assertThat(aborted * 100.0 / 400).as("share of aborted requests (%d of 400)", aborted).isBetween(43.0, 57.0);
         assertThat(requestsWithFlags(500, "FI")).isEqualTo(aborted);
+    }
+
+    @Test
+    void aRewrittenPathReachesTheBackendAndTheResponseGetsTheRouteHeader() throws Exception {
+        HttpResponse<String> response = call("/legacy/418", null);
+
+        assertThat(response.statusCode()).as(mesh.logs()).isEqualTo(418);
+        assertThat(response.headers().firstValue("x-rewritten")).contains("yes");
     }
 }

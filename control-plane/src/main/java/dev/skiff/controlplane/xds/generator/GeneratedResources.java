@@ -4,8 +4,11 @@ import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Message;
+import dev.skiff.api.networking.v1alpha3.HTTPMatchRequest;
+import dev.skiff.api.networking.v1alpha3.HTTPRoute;
 import dev.skiff.controlplane.model.DestinationRuleConfig;
 import dev.skiff.controlplane.model.Hostnames;
+import dev.skiff.controlplane.model.Labels;
 import dev.skiff.controlplane.model.MeshSnapshot;
 import dev.skiff.controlplane.xds.ProxyView;
 import dev.skiff.controlplane.xds.TypeUrls;
@@ -23,6 +26,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,11 +37,13 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The resources of one {@link MeshSnapshot}, generated on first request and kept for the snapshot's lifetime.
  *
- * <p>Sharing works on two levels. Resource lists are cached per {@link ProxyContext} (proxies that resolve to the
- * same context get the same lists), outbound clusters and endpoints per service port and DestinationRule. Below
- * that, every generated message is interned by type, name and serialized bytes, so identical content is one
- * {@link XdsResource} instance whichever path produced it, and stays the instance of the previous snapshot when
- * an update did not change it.
+ * <p>Each type's resource list is cached by exactly what that type depends on, so proxies share one list per
+ * snapshot wherever their inputs agree: clusters by the proxy's {@link ProxyContext.Scope} and inbound ports,
+ * endpoints by scope, route configurations by scope and the VirtualService source-label selectors the proxy's
+ * labels match, listeners by the whole {@link ProxyContext} (they bind the workload's address). Outbound clusters
+ * and endpoints are further shared per service port and DestinationRule. Below that, every generated message is
+ * interned by type, name and serialized bytes, so identical content is one {@link XdsResource} instance whichever
+ * path produced it, and stays the instance of the previous snapshot when an update did not change it.
  */
 final class GeneratedResources {
     private static final int VERSION_BYTES = 8;
@@ -50,6 +56,11 @@ final class GeneratedResources {
     private final RouteGenerator routeGenerator = new RouteGenerator();
     private final ConcurrentHashMap<ProxyView, ProxyContext> contexts = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<ProxyContext, ProxyResources> byContext = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<ProxyContext.Scope, ScopeResources> byScope = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<ClusterKey, Map<String, XdsResource>> clusterLists = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<ProxyContext.Scope, Map<String, XdsResource>> endpointLists =
+            new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<RouteKey, Map<String, XdsResource>> routeLists = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<OutboundKey, List<XdsResource>> outboundClusters = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<OutboundKey, List<XdsResource>> outboundEndpoints = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<ContentKey, XdsResource> interned = new ConcurrentHashMap<>();
@@ -104,85 +115,58 @@ final class GeneratedResources {
         return selected;
     }
 
-    /** The resource lists of one proxy context, by type, each keyed by resource name in push order. */
+    /**
+     * The resource lists of one proxy context, by type, each keyed by resource name in push order: the shared lists
+     * of its scope for clusters, endpoints and routes, its own for listeners.
+     */
     private final class ProxyResources {
         private final ProxyContext context;
-        private final List<OutboundPort> reachable;
+        private final ScopeResources scope;
         private final ConcurrentHashMap<String, Map<String, XdsResource>> byType = new ConcurrentHashMap<>();
         private final ConcurrentHashMap<String, Optional<XdsResource>> named = new ConcurrentHashMap<>();
 
         ProxyResources(ProxyContext context) {
             this.context = context;
-            this.reachable = context.reachable(mesh);
+            this.scope = byScope.computeIfAbsent(context.scope(), ScopeResources::new);
         }
 
         Map<String, XdsResource> all(String typeUrl) {
-            return byType.computeIfAbsent(typeUrl, this::generate);
+            return byType.computeIfAbsent(typeUrl, this::lookUp);
         }
 
-        private Map<String, XdsResource> generate(String typeUrl) {
-            List<XdsResource> resources = new ArrayList<>();
-            switch (typeUrl) {
+        private Map<String, XdsResource> lookUp(String typeUrl) {
+            return switch (typeUrl) {
                 case TypeUrls.CLUSTER -> {
-                    for (OutboundPort target : reachable) {
-                        resources.addAll(outboundClusters.computeIfAbsent(outboundKey(target),
-                                key -> internAll(TypeUrls.CLUSTER, key.sidecar()
-                                        ? transportSockets.secure(clusterGenerator.outbound(key.target(),
-                                        key.destinationRule()), key.target(), key.destinationRule(),
-                                        mesh.instances(key.target().host(), key.target().number()))
-                                        : clusterGenerator.outbound(key.target(), key.destinationRule()))));
-                    }
-                    if (context.kind() == ProxyView.Kind.SIDECAR) {
-                        resources.addAll(internAll(TypeUrls.CLUSTER,
-                                clusterGenerator.inbound(InboundPort.of(mesh, context))));
-                    }
+                    List<InboundPort> inbound = context.kind() == ProxyView.Kind.SIDECAR
+                            ? InboundPort.of(mesh, context) : List.of();
+                    yield clusterLists.computeIfAbsent(new ClusterKey(scope.scope, inbound),
+                            key -> scope.clusters(key.inbound()));
                 }
-                case TypeUrls.ENDPOINT -> {
-                    for (OutboundPort target : reachable) {
-                        resources.addAll(outboundEndpoints.computeIfAbsent(outboundKey(target),
-                                key -> internAll(TypeUrls.ENDPOINT, endpointGenerator.outbound(key.target(),
-                                        key.destinationRule(), mesh.instances(target.host(), target.number())))));
-                    }
-                }
-                case TypeUrls.LISTENER -> {
-                    if (context.kind() == ProxyView.Kind.SIDECAR) {
-                        if (!context.address().isEmpty()) {
-                            resources.addAll(internAll(TypeUrls.LISTENER, listenerGenerator.sidecarListeners(
-                                    context.address(), reachable, InboundPort.of(mesh, context), mesh, context)));
-                        }
-                    } else {
-                        for (OutboundPort target : reachable) {
-                            if (target.port().protocol().isHttp()) {
-                                String name = XdsNames.hostPort(target.host(), target.number());
-                                resources.add(intern(TypeUrls.LISTENER, name,
-                                        listenerGenerator.apiListener(name, name)));
-                            }
-                        }
-                    }
-                }
+                case TypeUrls.ENDPOINT -> endpointLists.computeIfAbsent(scope.scope, key -> scope.endpoints());
+                case TypeUrls.LISTENER -> listeners();
                 default -> {
-                    if (context.kind() == ProxyView.Kind.SIDECAR) {
-                        for (int port : new TreeSet<>(reachable.stream()
-                                .filter(target -> target.port().protocol().isHttp())
-                                .map(OutboundPort::number).toList())) {
-                            resources.add(intern(TypeUrls.ROUTE, XdsNames.portRoutes(port),
-                                    routeGenerator.sidecarRoutes(port, reachable, mesh, context)));
-                        }
-                    } else {
-                        for (OutboundPort target : reachable) {
-                            if (target.port().protocol().isHttp()) {
-                                resources.add(intern(TypeUrls.ROUTE, XdsNames.hostPort(target.host(),
-                                        target.number()), routeGenerator.proxylessRoutes(target, mesh, context)));
-                            }
-                        }
+                    RouteKey key = new RouteKey(scope.scope, scope.matchingSourceSelectors(context.labels()));
+                    yield routeLists.computeIfAbsent(key, routeKey -> scope.routes(context.labels()));
+                }
+            };
+        }
+
+        private Map<String, XdsResource> listeners() {
+            List<XdsResource> resources = new ArrayList<>();
+            if (context.kind() == ProxyView.Kind.SIDECAR) {
+                if (!context.address().isEmpty()) {
+                    resources.addAll(internAll(TypeUrls.LISTENER, listenerGenerator.sidecarListeners(
+                            context.address(), scope.reachable, InboundPort.of(mesh, context), mesh, context)));
+                }
+            } else {
+                for (OutboundPort target : scope.reachable) {
+                    if (target.port().protocol().isHttp()) {
+                        String name = XdsNames.hostPort(target.host(), target.number());
+                        resources.add(intern(TypeUrls.LISTENER, name, listenerGenerator.apiListener(name, name)));
                     }
                 }
             }
-            Map<String, XdsResource> byName = new LinkedHashMap<>();
-            for (XdsResource resource : resources) {
-                byName.putIfAbsent(resource.name(), resource);
-            }
-            return Collections.unmodifiableMap(byName);
+            return byName(resources);
         }
 
         /**
@@ -219,18 +203,133 @@ final class GeneratedResources {
                 return Optional.empty();
             }
             String host = Hostnames.resolve(name.substring(0, colon), context.namespace());
-            for (OutboundPort target : reachable) {
+            for (OutboundPort target : scope.reachable) {
                 if (target.number() == port && target.host().equals(host)) {
                     return Optional.of(target);
                 }
             }
             return Optional.empty();
         }
+    }
+
+    /**
+     * What the proxies of one scope share: the service ports they reach and the generation of the resource lists
+     * that depend on nothing else (plus, for clusters, the inbound ports and, for routes, the labels' matches).
+     */
+    private final class ScopeResources {
+        private final ProxyContext.Scope scope;
+        private final List<OutboundPort> reachable;
+        private final List<Map<String, String>> sourceSelectors;
+
+        ScopeResources(ProxyContext.Scope scope) {
+            this.scope = scope;
+            this.reachable = List.copyOf(scope.reachable(mesh));
+            this.sourceSelectors = sourceSelectors();
+        }
+
+        /**
+         * The distinct non-empty {@code sourceLabels} of the HTTP matches of the VirtualServices this scope sees for
+         * its HTTP ports: the only way a proxy's labels enter its route configurations.
+         */
+        private List<Map<String, String>> sourceSelectors() {
+            Set<Map<String, String>> selectors = new LinkedHashSet<>();
+            for (OutboundPort target : reachable) {
+                if (!target.port().protocol().isHttp()) {
+                    continue;
+                }
+                mesh.virtualService(target.host(), scope.namespace()).ifPresent(virtualService -> {
+                    for (HTTPRoute route : virtualService.spec().getHttpList()) {
+                        for (HTTPMatchRequest match : route.getMatchList()) {
+                            if (!match.getSourceLabelsMap().isEmpty()) {
+                                selectors.add(Map.copyOf(match.getSourceLabelsMap()));
+                            }
+                        }
+                    }
+                });
+            }
+            return List.copyOf(selectors);
+        }
+
+        /** The source-label selectors that {@code labels} match: proxies with equal matches get equal routes. */
+        List<Map<String, String>> matchingSourceSelectors(Map<String, String> labels) {
+            if (sourceSelectors.isEmpty()) {
+                return List.of();
+            }
+            List<Map<String, String>> matching = new ArrayList<>(sourceSelectors.size());
+            for (Map<String, String> selector : sourceSelectors) {
+                if (Labels.matches(selector, labels)) {
+                    matching.add(selector);
+                }
+            }
+            return List.copyOf(matching);
+        }
+
+        Map<String, XdsResource> clusters(List<InboundPort> inbound) {
+            List<XdsResource> resources = new ArrayList<>();
+            for (OutboundPort target : reachable) {
+                resources.addAll(outboundClusters.computeIfAbsent(outboundKey(target),
+                        key -> internAll(TypeUrls.CLUSTER, key.sidecar()
+                                ? transportSockets.secure(clusterGenerator.outbound(key.target(),
+                                key.destinationRule()), key.target(), key.destinationRule(),
+                                mesh.instances(key.target().host(), key.target().number()))
+                                : clusterGenerator.outbound(key.target(), key.destinationRule()))));
+            }
+            if (scope.kind() == ProxyView.Kind.SIDECAR) {
+                resources.addAll(internAll(TypeUrls.CLUSTER, clusterGenerator.inbound(inbound)));
+            }
+            return byName(resources);
+        }
+
+        Map<String, XdsResource> endpoints() {
+            List<XdsResource> resources = new ArrayList<>();
+            for (OutboundPort target : reachable) {
+                resources.addAll(outboundEndpoints.computeIfAbsent(outboundKey(target),
+                        key -> internAll(TypeUrls.ENDPOINT, endpointGenerator.outbound(key.target(),
+                                key.destinationRule(), mesh.instances(target.host(), target.number())))));
+            }
+            return byName(resources);
+        }
+
+        /**
+         * The route configurations of the scope for proxies with {@code labels}, generated for a context that
+         * carries nothing of the workload beyond them, so no proxy's address or WorkloadEntry can reach the list
+         * other proxies share.
+         */
+        Map<String, XdsResource> routes(Map<String, String> labels) {
+            ProxyContext shared = new ProxyContext(scope.kind(), scope.namespace(), Optional.empty(), "", labels,
+                    scope.sidecar());
+            List<XdsResource> resources = new ArrayList<>();
+            if (scope.kind() == ProxyView.Kind.SIDECAR) {
+                for (int port : new TreeSet<>(reachable.stream()
+                        .filter(target -> target.port().protocol().isHttp())
+                        .map(OutboundPort::number).toList())) {
+                    resources.add(intern(TypeUrls.ROUTE, XdsNames.portRoutes(port),
+                            routeGenerator.sidecarRoutes(port, reachable, mesh, shared)));
+                }
+            } else {
+                for (OutboundPort target : reachable) {
+                    if (target.port().protocol().isHttp()) {
+                        resources.add(intern(TypeUrls.ROUTE, XdsNames.hostPort(target.host(), target.number()),
+                                routeGenerator.proxylessRoutes(target, mesh, shared)));
+                    }
+                }
+            }
+            return byName(resources);
+        }
 
         private OutboundKey outboundKey(OutboundPort target) {
-            return new OutboundKey(target, mesh.destinationRule(target.host(), context.namespace()),
-                    context.kind() == ProxyView.Kind.SIDECAR);
+            return new OutboundKey(target, mesh.destinationRule(target.host(), scope.namespace()),
+                    scope.kind() == ProxyView.Kind.SIDECAR);
         }
+    }
+
+    /** The resources by name, in order; the first of a name wins. */
+    private static Map<String, XdsResource> byName(List<XdsResource> resources) {
+        Map<String, XdsResource> byName = new LinkedHashMap<>();
+        for (XdsResource resource : resources) {
+            byName.putIfAbsent(resource.name(), resource);
+        }
+        return Collections.unmodifiableMap(byName);
     }
 
     private List<XdsResource> internAll(String typeUrl, List<? extends Message> messages) {
@@ -285,6 +384,14 @@ final class GeneratedResources {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is not available in this JVM (every Java SE runtime has it)", e);
         }
+    }
+
+    /** @param inbound the sidecar's inbound ports (none for proxyless clients) */
+    private record ClusterKey(ProxyContext.Scope scope, List<InboundPort> inbound) {
+    }
+
+    /** @param matchingSourceSelectors the VirtualService source-label selectors the proxy's labels match */
+    private record RouteKey(ProxyContext.Scope scope, List<Map<String, String>> matchingSourceSelectors) {
     }
 
     /** @param sidecar whether the clusters are a sidecar's, which carry transport sockets */

@@ -13,7 +13,8 @@ import java.util.Optional;
 
 /**
  * Everything about one proxy that its generated resources depend on, resolved against one {@link MeshSnapshot}.
- * Proxies with equal contexts receive identical resources, so the context is the cache key of their resource lists.
+ * Proxies with equal contexts receive identical resources; resource lists that depend on less (see {@link Scope})
+ * are shared more widely.
  *
  * @param kind      sidecar or proxyless client
  * @param namespace the proxy's namespace
@@ -50,22 +51,48 @@ public record ProxyContext(ProxyView.Kind kind, String namespace, Optional<Workl
         return end < 0 ? "" : nodeId.substring(SIDECAR_ID_PREFIX.length(), end);
     }
 
+    /** The visibility scope of the proxy: what decides the service ports it reaches and how it sees them. */
+    public Scope scope() {
+        return new Scope(kind, namespace, sidecar);
+    }
+
     /** Whether the proxy may see this service port: exported to its namespace and allowed by its Sidecar. */
     public boolean canReach(MeshService service, ServicePort port) {
-        return service.exportTo().isVisibleTo(namespace)
-                && sidecar.map(config -> config.allowsEgress(service, port.number())).orElse(true);
+        return scope().canReach(service, port);
     }
 
     /** Every service port the proxy can reach, ordered by host, then port in declaration order. */
     public List<OutboundPort> reachable(MeshSnapshot mesh) {
-        List<OutboundPort> reachable = new ArrayList<>();
-        for (MeshService service : mesh.services()) {
-            for (ServicePort port : service.ports()) {
-                if (canReach(service, port)) {
-                    reachable.add(new OutboundPort(service, port));
+        return scope().reachable(mesh);
+    }
+
+    /**
+     * What the proxies of one kind in one namespace under one Sidecar resource have in common: the service ports
+     * they reach, and the VirtualServices and DestinationRules they see (both chosen by the proxy's namespace).
+     * Resource lists that do not depend on the workload itself are shared by the proxies of one scope.
+     *
+     * @param kind      sidecar or proxyless client
+     * @param namespace the proxies' namespace
+     * @param sidecar   the Sidecar resource that applies to them
+     */
+    public record Scope(ProxyView.Kind kind, String namespace, Optional<SidecarConfig> sidecar) {
+        /** Whether its proxies may see this service port: exported to the namespace and allowed by the Sidecar. */
+        public boolean canReach(MeshService service, ServicePort port) {
+            return service.exportTo().isVisibleTo(namespace)
+                    && sidecar.map(config -> config.allowsEgress(service, port.number())).orElse(true);
+        }
+
+        /** Every service port proxies of this scope can reach, ordered by host, then port in declaration order. */
+        public List<OutboundPort> reachable(MeshSnapshot mesh) {
+            List<OutboundPort> reachable = new ArrayList<>();
+            for (MeshService service : mesh.services()) {
+                for (ServicePort port : service.ports()) {
+                    if (canReach(service, port)) {
+                        reachable.add(new OutboundPort(service, port));
+                    }
                 }
             }
+            return reachable;
         }
-        return reachable;
     }
 }

@@ -7,6 +7,7 @@ import dev.skiff.api.networking.v1alpha3.ServiceEntry;
 import dev.skiff.api.networking.v1alpha3.Sidecar;
 import dev.skiff.api.networking.v1alpha3.VirtualService;
 import dev.skiff.api.networking.v1alpha3.WorkloadEntry;
+import dev.skiff.api.security.v1beta1.AuthorizationPolicy;
 import dev.skiff.api.security.v1beta1.PeerAuthentication;
 import java.util.Arrays;
 import java.util.List;
@@ -14,8 +15,8 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * The Istio configuration kinds Skiff reads: the {@code networking.istio.io} kinds and PeerAuthentication of
- * {@code security.istio.io}.
+ * The Istio configuration kinds Skiff reads: the {@code networking.istio.io} kinds, and PeerAuthentication and
+ * AuthorizationPolicy of {@code security.istio.io}.
  */
 public enum ConfigKind {
     VIRTUAL_SERVICE("VirtualService", VirtualService.getDefaultInstance()),
@@ -24,6 +25,8 @@ public enum ConfigKind {
     WORKLOAD_ENTRY("WorkloadEntry", WorkloadEntry.getDefaultInstance()),
     SIDECAR("Sidecar", Sidecar.getDefaultInstance()),
     PEER_AUTHENTICATION("PeerAuthentication", PeerAuthentication.getDefaultInstance(), "security.istio.io",
+            List.of("v1", "v1beta1")),
+    AUTHORIZATION_POLICY("AuthorizationPolicy", AuthorizationPolicy.getDefaultInstance(), "security.istio.io",
             List.of("v1", "v1beta1"));
 
     /** The API group of the networking kinds. */

@@ -6,6 +6,7 @@ import dev.skiff.api.networking.v1alpha3.ServiceEntry;
 import dev.skiff.api.networking.v1alpha3.Sidecar;
 import dev.skiff.api.networking.v1alpha3.VirtualService;
 import dev.skiff.api.networking.v1alpha3.WorkloadEntry;
+import dev.skiff.api.security.v1beta1.AuthorizationPolicy;
 import dev.skiff.api.security.v1beta1.PeerAuthentication;
 
 /** Semantic checks of a parsed spec, the ones Istio's validation webhook makes; paths use the JSON field names. */
@@ -21,6 +22,8 @@ final class SpecValidator {
             case WORKLOAD_ENTRY -> ServiceEntryValidator.workloadEntry(problems, "spec", (WorkloadEntry) spec);
             case SIDECAR -> SidecarValidator.validate((Sidecar) spec, problems);
             case PEER_AUTHENTICATION -> PeerAuthenticationValidator.validate((PeerAuthentication) spec, problems);
+            case AUTHORIZATION_POLICY ->
+                    AuthorizationPolicyValidator.validate((AuthorizationPolicy) spec, problems);
         }
     }
 }

@@ -45,6 +45,7 @@ public final class MeshSnapshot {
     private final Part<Routing> routing;
     private final Part<List<SidecarConfig>> sidecars;
     private final PeerAuthentications peerAuthentications;
+    private final AuthorizationPolicies authorizationPolicies;
     private final List<String> problems;
 
     private MeshSnapshot(long version, Map<ConfigKind, List<ConfigObject>> inputs, Part<Services> services,
@@ -60,6 +61,8 @@ public final class MeshSnapshot {
         this.sidecars = sidecars;
         this.peerAuthentications = inputs.isEmpty() ? PeerAuthentications.EMPTY
                 : PeerAuthentications.of(inputs.getOrDefault(ConfigKind.PEER_AUTHENTICATION, List.of()));
+        this.authorizationPolicies = inputs.isEmpty() ? AuthorizationPolicies.EMPTY
+                : AuthorizationPolicies.of(inputs.getOrDefault(ConfigKind.AUTHORIZATION_POLICY, List.of()));
         List<String> all = new ArrayList<>();
         for (Part<?> part : List.of(services, workloads, instances, routing, sidecars)) {
             all.addAll(part.problems());
@@ -115,6 +118,11 @@ public final class MeshSnapshot {
     /** The PeerAuthentication policies, which give each workload port its mutual TLS mode. */
     public PeerAuthentications peerAuthentications() {
         return peerAuthentications;
+    }
+
+    /** The AuthorizationPolicies, which give each workload its inbound RBAC filters. */
+    public AuthorizationPolicies authorizationPolicies() {
+        return authorizationPolicies;
     }
 
     /** Grows by one with every snapshot built from a previous one. */

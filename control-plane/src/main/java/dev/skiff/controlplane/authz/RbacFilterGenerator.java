@@ -1,0 +1,362 @@
+package dev.skiff.controlplane.authz;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.UInt32Value;
+import dev.skiff.api.security.v1beta1.AuthorizationPolicy;
+import dev.skiff.api.security.v1beta1.Condition;
+import dev.skiff.api.security.v1beta1.Operation;
+import dev.skiff.api.security.v1beta1.Rule;
+import dev.skiff.api.security.v1beta1.Source;
+import dev.skiff.controlplane.model.AuthorizationPolicies;
+import io.envoyproxy.envoy.config.core.v3.CidrRange;
+import io.envoyproxy.envoy.config.rbac.v3.Permission;
+import io.envoyproxy.envoy.config.rbac.v3.Policy;
+import io.envoyproxy.envoy.config.rbac.v3.Principal;
+import io.envoyproxy.envoy.config.rbac.v3.RBAC;
+import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.type.matcher.v3.PathMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * Istio's translation of the AuthorizationPolicies of a workload into Envoy RBAC HTTP filters
+ * ({@value #FILTER_NAME}) for its inbound HTTP connection managers: an AUDIT filter (action LOG), then a DENY
+ * filter, then an ALLOW filter, each only when policies of its action apply; an ALLOW filter is generated even when
+ * its policies yield no rule, so that it denies everything. Every rule of a policy becomes one RBAC policy named
+ * {@code ns[<namespace>]-policy[<name>]-rule[<index>]}: its permissions are the rule's operations (ORed, each the AND
+ * of its fields) and its principals the rule's sources (likewise), the {@code when} conditions ANDed into every
+ * permission (destination attributes) or principal (source and request attributes). String values match exactly, by
+ * prefix ({@code abc*}), by suffix ({@code *abc}) or by presence ({@code *}); principals get the {@code spiffe://}
+ * scheme of the peer certificate's URI SAN, namespaces are matched within it.
+ *
+ * <p>CUSTOM policies need an external authorizer and are not supported: they are left out and reported. Request
+ * principals and {@code request.auth.*} conditions need RequestAuthentication (JWT), which Skiff does not have: an
+ * ALLOW or AUDIT rule that uses them is left out (it can never match), a DENY rule keeps its other constraints (it
+ * denies more, never less); both are reported.
+ */
+public final class RbacFilterGenerator {
+
+    /** The Envoy name of the RBAC HTTP filter. */
+    public static final String FILTER_NAME = "envoy.filters.http.rbac";
+
+    private static final String SPIFFE = "spiffe://";
+
+    /** The filters and what was left out of them, with reasons. */
+    public record Result(List<HttpFilter> filters, List<String> problems) {
+        public Result {
+            filters = List.copyOf(filters);
+            problems = List.copyOf(problems);
+        }
+    }
+
+    private RbacFilterGenerator() {
+    }
+
+    /** The RBAC filters for the policies that apply to one workload (see {@link AuthorizationPolicies}). */
+    public static Result generate(List<AuthorizationPolicies.Policy> policies) {
+        List<String> problems = new ArrayList<>();
+        List<HttpFilter> filters = new ArrayList<>();
+        filter(policies, AuthorizationPolicy.Action.AUDIT, RBAC.Action.LOG, problems).ifPresent(filters::add);
+        filter(policies, AuthorizationPolicy.Action.DENY, RBAC.Action.DENY, problems).ifPresent(filters::add);
+        filter(policies, AuthorizationPolicy.Action.ALLOW, RBAC.Action.ALLOW, problems).ifPresent(filters::add);
+        for (AuthorizationPolicies.Policy policy : policies) {
+            if (policy.spec().getAction() == AuthorizationPolicy.Action.CUSTOM) {
+                problems.add(where(policy) + ": action CUSTOM is not supported (it needs an external authorization"
+                        + " provider); the policy is ignored");
+            }
+        }
+        return new Result(filters, problems);
+    }
+
+    private static Optional<HttpFilter> filter(List<AuthorizationPolicies.Policy> policies,
+            AuthorizationPolicy.Action action, RBAC.Action rbacAction, List<String> problems) {
+        RBAC.Builder rules = RBAC.newBuilder().setAction(rbacAction);
+        boolean any = false;
+        for (AuthorizationPolicies.Policy policy : policies) {
+            if (policy.spec().getAction() != action) {
+                continue;
+            }
+            any = true;
+            for (int i = 0; i < policy.spec().getRulesCount(); i++) {
+                String key = "ns[" + policy.namespace() + "]-policy[" + policy.name() + "]-rule[" + i + "]";
+                RuleBuilder builder = new RuleBuilder(where(policy) + ": rules[" + i + "]",
+                        action == AuthorizationPolicy.Action.DENY);
+                builder.rule(policy.spec().getRules(i));
+                problems.addAll(builder.problems);
+                if (!builder.dropped) {
+                    rules.putPolicies(key, builder.policy());
+                }
+            }
+        }
+        if (!any || (rbacAction != RBAC.Action.ALLOW && rules.getPoliciesCount() == 0)) {
+            return Optional.empty();
+        }
+        io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC config =
+                io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.newBuilder().setRules(rules).build();
+        return Optional.of(HttpFilter.newBuilder().setName(FILTER_NAME)
+                .setTypedConfig(Any.pack(config)).build());
+    }
+
+    private static String where(AuthorizationPolicies.Policy policy) {
+        return "AuthorizationPolicy " + policy.namespace() + "/" + policy.name();
+    }
+
+    /** Builds the permissions and principals of one rule. */
+    private static final class RuleBuilder {
+        private final String where;
+        private final boolean deny;
+        private final List<String> problems = new ArrayList<>();
+        private final List<Permission> whenPermissions = new ArrayList<>();
+        private final List<Principal> whenPrincipals = new ArrayList<>();
+        private final List<Permission> permissions = new ArrayList<>();
+        private final List<Principal> principals = new ArrayList<>();
+        private boolean dropped;
+
+        RuleBuilder(String where, boolean deny) {
+            this.where = where;
+            this.deny = deny;
+        }
+
+        void rule(Rule rule) {
+            for (int i = 0; i < rule.getWhenCount(); i++) {
+                condition(rule.getWhen(i), where + ".when[" + i + "]");
+            }
+            for (Rule.To to : rule.getToList()) {
+                List<Permission> and = new ArrayList<>(operation(to.getOperation()));
+                and.addAll(whenPermissions);
+                permissions.add(andPermission(and));
+            }
+            if (permissions.isEmpty()) {
+                permissions.add(andPermission(whenPermissions));
+            }
+            for (int i = 0; i < rule.getFromCount(); i++) {
+                List<Principal> and = new ArrayList<>(source(rule.getFrom(i).getSource(),
+                        where + ".from[" + i + "].source"));
+                and.addAll(whenPrincipals);
+                principals.add(andPrincipal(and));
+            }
+            if (principals.isEmpty()) {
+                principals.add(andPrincipal(whenPrincipals));
+            }
+        }
+
+        Policy policy() {
+            return Policy.newBuilder().addAllPermissions(permissions).addAllPrincipals(principals).build();
+        }
+
+        private void unsupported(String path, String what) {
+            if (deny) {
+                problems.add(path + ": " + what + " needs RequestAuthentication, which is not supported; the DENY"
+                        + " rule is kept without this constraint");
+            } else {
+                dropped = true;
+                problems.add(path + ": " + what + " needs RequestAuthentication, which is not supported; the rule"
+                        + " is ignored");
+            }
+        }
+
+        private List<Permission> operation(Operation operation) {
+            List<Permission> and = new ArrayList<>();
+            addPermission(and, operation.getHostsList(), false, RuleBuilder::host);
+            addPermission(and, operation.getNotHostsList(), true, RuleBuilder::host);
+            addPermission(and, operation.getPortsList(), false, RuleBuilder::port);
+            addPermission(and, operation.getNotPortsList(), true, RuleBuilder::port);
+            addPermission(and, operation.getMethodsList(), false, RuleBuilder::method);
+            addPermission(and, operation.getNotMethodsList(), true, RuleBuilder::method);
+            addPermission(and, operation.getPathsList(), false, RuleBuilder::path);
+            addPermission(and, operation.getNotPathsList(), true, RuleBuilder::path);
+            return and;
+        }
+
+        private List<Principal> source(Source source, String path) {
+            List<Principal> and = new ArrayList<>();
+            addPrincipal(and, source.getPrincipalsList(), false, RuleBuilder::principalName);
+            addPrincipal(and, source.getNotPrincipalsList(), true, RuleBuilder::principalName);
+            if (source.getRequestPrincipalsCount() > 0) {
+                unsupported(path + ".requestPrincipals", "requestPrincipals");
+            }
+            if (source.getNotRequestPrincipalsCount() > 0) {
+                unsupported(path + ".notRequestPrincipals", "notRequestPrincipals");
+            }
+            addPrincipal(and, source.getNamespacesList(), false, RuleBuilder::namespace);
+            addPrincipal(and, source.getNotNamespacesList(), true, RuleBuilder::namespace);
+            addPrincipal(and, source.getIpBlocksList(), false, v -> Principal.newBuilder().setDirectRemoteIp(
+                    cidr(v)).build());
+            addPrincipal(and, source.getNotIpBlocksList(), true, v -> Principal.newBuilder().setDirectRemoteIp(
+                    cidr(v)).build());
+            addPrincipal(and, source.getRemoteIpBlocksList(), false, v -> Principal.newBuilder().setRemoteIp(
+                    cidr(v)).build());
+            addPrincipal(and, source.getNotRemoteIpBlocksList(), true, v -> Principal.newBuilder().setRemoteIp(
+                    cidr(v)).build());
+            return and;
+        }
+
+        private void condition(Condition condition, String path) {
+            String key = condition.getKey();
+            if (key.startsWith("request.headers[") && key.endsWith("]")) {
+                String name = key.substring("request.headers[".length(), key.length() - 1);
+                Function<String, Principal> header = v -> Principal.newBuilder().setHeader(
+                        header(name, v, false)).build();
+                addPrincipal(whenPrincipals, condition.getValuesList(), false, header);
+                addPrincipal(whenPrincipals, condition.getNotValuesList(), true, header);
+                return;
+            }
+            switch (key) {
+                case "source.ip" -> {
+                    addPrincipal(whenPrincipals, condition.getValuesList(), false,
+                            v -> Principal.newBuilder().setDirectRemoteIp(cidr(v)).build());
+                    addPrincipal(whenPrincipals, condition.getNotValuesList(), true,
+                            v -> Principal.newBuilder().setDirectRemoteIp(cidr(v)).build());
+                }
+                case "remote.ip" -> {
+                    addPrincipal(whenPrincipals, condition.getValuesList(), false,
+                            v -> Principal.newBuilder().setRemoteIp(cidr(v)).build());
+                    addPrincipal(whenPrincipals, condition.getNotValuesList(), true,
+                            v -> Principal.newBuilder().setRemoteIp(cidr(v)).build());
+                }
+                case "source.namespace" -> {
+                    addPrincipal(whenPrincipals, condition.getValuesList(), false, RuleBuilder::namespace);
+                    addPrincipal(whenPrincipals, condition.getNotValuesList(), true, RuleBuilder::namespace);
+                }
+                case "source.principal" -> {
+                    addPrincipal(whenPrincipals, condition.getValuesList(), false, RuleBuilder::principalName);
+                    addPrincipal(whenPrincipals, condition.getNotValuesList(), true, RuleBuilder::principalName);
+                }
+                case "destination.ip" -> {
+                    addPermission(whenPermissions, condition.getValuesList(), false,
+                            v -> Permission.newBuilder().setDestinationIp(cidr(v)).build());
+                    addPermission(whenPermissions, condition.getNotValuesList(), true,
+                            v -> Permission.newBuilder().setDestinationIp(cidr(v)).build());
+                }
+                case "destination.port" -> {
+                    addPermission(whenPermissions, condition.getValuesList(), false, RuleBuilder::port);
+                    addPermission(whenPermissions, condition.getNotValuesList(), true, RuleBuilder::port);
+                }
+                case "connection.sni" -> {
+                    addPermission(whenPermissions, condition.getValuesList(), false, v -> Permission.newBuilder()
+                            .setRequestedServerName(string(v, "", false)).build());
+                    addPermission(whenPermissions, condition.getNotValuesList(), true, v -> Permission.newBuilder()
+                            .setRequestedServerName(string(v, "", false)).build());
+                }
+                default -> unsupported(path + ".key", "the attribute " + key);
+            }
+        }
+
+        private static void addPermission(List<Permission> and, List<String> values, boolean negate,
+                Function<String, Permission> matcher) {
+            if (values.isEmpty()) {
+                return;
+            }
+            Permission.Set.Builder or = Permission.Set.newBuilder();
+            for (String value : values) {
+                or.addRules(matcher.apply(value));
+            }
+            Permission any = Permission.newBuilder().setOrRules(or).build();
+            and.add(negate ? Permission.newBuilder().setNotRule(any).build() : any);
+        }
+
+        private static void addPrincipal(List<Principal> and, List<String> values, boolean negate,
+                Function<String, Principal> matcher) {
+            if (values.isEmpty()) {
+                return;
+            }
+            Principal.Set.Builder or = Principal.Set.newBuilder();
+            for (String value : values) {
+                or.addIds(matcher.apply(value));
+            }
+            Principal any = Principal.newBuilder().setOrIds(or).build();
+            and.add(negate ? Principal.newBuilder().setNotId(any).build() : any);
+        }
+
+        private static Permission andPermission(List<Permission> and) {
+            if (and.isEmpty()) {
+                return Permission.newBuilder().setAny(true).build();
+            }
+            return Permission.newBuilder().setAndRules(Permission.Set.newBuilder().addAllRules(and)).build();
+        }
+
+        private static Principal andPrincipal(List<Principal> and) {
+            if (and.isEmpty()) {
+                return Principal.newBuilder().setAny(true).build();
+            }
+            return Principal.newBuilder().setAndIds(Principal.Set.newBuilder().addAllIds(and)).build();
+        }
+
+        private static Permission port(String value) {
+            return Permission.newBuilder().setDestinationPort(Integer.parseInt(value)).build();
+        }
+
+        /** The request's host, matched case-insensitively as Istio does. */
+        private static Permission host(String value) {
+            return Permission.newBuilder().setHeader(header(":authority", value, true)).build();
+        }
+
+        private static Permission method(String value) {
+            return Permission.newBuilder().setHeader(header(":method", value, false)).build();
+        }
+
+        private static Permission path(String value) {
+            return Permission.newBuilder().setUrlPath(PathMatcher.newBuilder().setPath(string(value, "", false)))
+                    .build();
+        }
+
+        private static HeaderMatcher header(String name, String value, boolean ignoreCase) {
+            return HeaderMatcher.newBuilder().setName(name).setStringMatch(string(value, "", ignoreCase)).build();
+        }
+
+        private static Principal principalName(String value) {
+            return Principal.newBuilder().setAuthenticated(Principal.Authenticated.newBuilder()
+                    .setPrincipalName(string(value, SPIFFE, false))).build();
+        }
+
+        /** A namespace within the principal {@code spiffe://<trust domain>/ns/<namespace>/sa/<account>}. */
+        private static Principal namespace(String value) {
+            String namespace;
+            if (value.equals("*")) {
+                namespace = "[^/]+";
+            } else if (value.startsWith("*")) {
+                namespace = "[^/]*" + Pattern.quote(value.substring(1));
+            } else if (value.endsWith("*")) {
+                namespace = Pattern.quote(value.substring(0, value.length() - 1)) + "[^/]*";
+            } else {
+                namespace = Pattern.quote(value);
+            }
+            StringMatcher matcher = StringMatcher.newBuilder().setSafeRegex(RegexMatcher.newBuilder()
+                    .setRegex(".*/ns/" + namespace + "/.*")).build();
+            return Principal.newBuilder().setAuthenticated(Principal.Authenticated.newBuilder()
+                    .setPrincipalName(matcher)).build();
+        }
+
+        /**
+         * Istio's string matching: {@code *} is presence (any non-empty value), {@code abc*} a prefix,
+         * {@code *abc} a suffix, anything else exact; {@code scheme} goes before exact and prefix values.
+         */
+        private static StringMatcher string(String value, String scheme, boolean ignoreCase) {
+            StringMatcher.Builder matcher = StringMatcher.newBuilder().setIgnoreCase(ignoreCase);
+            if (value.equals("*")) {
+                return StringMatcher.newBuilder().setSafeRegex(RegexMatcher.newBuilder().setRegex(".+")).build();
+            } else if (value.startsWith("*")) {
+                matcher.setSuffix(value.substring(1));
+            } else if (value.endsWith("*")) {
+                matcher.setPrefix(scheme + value.substring(0, value.length() - 1));
+            } else {
+                matcher.setExact(scheme + value);
+            }
+            return matcher.build();
+        }
+
+        private static CidrRange cidr(String value) {
+            int slash = value.indexOf('/');
+            String address = slash < 0 ? value : value.substring(0, slash);
+            int prefix = slash < 0 ? (address.contains(":") ? 128 : 32) : Integer.parseInt(value.substring(slash + 1));
+            return CidrRange.newBuilder().setAddressPrefix(address).setPrefixLen(UInt32Value.of(prefix)).build();
+        }
+    }
+}

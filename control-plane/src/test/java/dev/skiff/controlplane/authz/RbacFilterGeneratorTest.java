@@ -1,0 +1,270 @@
+package dev.skiff.controlplane.authz;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.skiff.controlplane.config.ConfigObject;
+import dev.skiff.controlplane.config.ConfigParser;
+import dev.skiff.controlplane.config.ParsedDocument;
+import dev.skiff.controlplane.config.ParsedFile;
+import dev.skiff.controlplane.model.AuthorizationPolicies;
+import io.envoyproxy.envoy.config.core.v3.CidrRange;
+import io.envoyproxy.envoy.config.rbac.v3.Permission;
+import io.envoyproxy.envoy.config.rbac.v3.Policy;
+import io.envoyproxy.envoy.config.rbac.v3.Principal;
+import io.envoyproxy.envoy.config.rbac.v3.RBAC;
+import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.type.matcher.v3.PathMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** AuthorizationPolicy YAML in, the RBAC HTTP filters Istio generates out. */
+class RbacFilterGeneratorTest {
+    private static final Map<String, String> REVIEWS = Map.of("app", "reviews");
+
+    private static AuthorizationPolicies policies(String yaml) {
+        ParsedFile file = new ConfigParser().parse("ap.yaml", yaml.getBytes(StandardCharsets.UTF_8));
+        assertThat(file.readable()).isTrue();
+        List<ConfigObject> objects = file.documents().stream().map(d -> {
+            assertThat(d.errors()).isEmpty();
+            return d.object();
+        }).toList();
+        assertThat(file.documents()).allMatch(ParsedDocument::valid);
+        return AuthorizationPolicies.of(objects);
+    }
+
+    private static RBAC rules(HttpFilter filter) throws InvalidProtocolBufferException {
+        assertThat(filter.getName()).isEqualTo("envoy.filters.http.rbac");
+        return filter.getTypedConfig().unpack(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.class)
+                .getRules();
+    }
+
+    private static StringMatcher exact(String value) {
+        return StringMatcher.newBuilder().setExact(value).build();
+    }
+
+    private static Principal principalName(StringMatcher matcher) {
+        return Principal.newBuilder().setAuthenticated(Principal.Authenticated.newBuilder()
+                .setPrincipalName(matcher)).build();
+    }
+
+    private static Principal anyOf(Principal... ids) {
+        return Principal.newBuilder().setOrIds(Principal.Set.newBuilder().addAllIds(List.of(ids))).build();
+    }
+
+    private static Permission anyOf(Permission... rules) {
+        return Permission.newBuilder().setOrRules(Permission.Set.newBuilder().addAllRules(List.of(rules))).build();
+    }
+
+    @Test
+    void denyThenAllowWithIstiosMatchers() throws Exception {
+        AuthorizationPolicies policies = policies("""
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: allow-reads, namespace: default}
+                spec:
+                  selector:
+                    matchLabels: {app: reviews}
+                  rules:
+                  - from:
+                    - source:
+                        principals: [cluster.local/ns/default/sa/client, "*"]
+                        notNamespaces: ["test-*"]
+                    to:
+                    - operation:
+                        methods: [GET]
+                        hosts: ["*.example.com"]
+                        ports: ["9080"]
+                    when:
+                    - key: request.headers[x-tenant]
+                      values: [blue]
+                    - key: destination.ip
+                      notValues: [10.0.0.0/8]
+                ---
+                apiVersion: security.istio.io/v1beta1
+                kind: AuthorizationPolicy
+                metadata: {name: no-admin, namespace: istio-system}
+                spec:
+                  action: DENY
+                  rules:
+                  - to:
+                    - operation:
+                        paths: ["/admin*"]
+                        notPaths: ["*/public"]
+                    from:
+                    - source:
+                        ipBlocks: [203.0.113.4]
+                """);
+
+        RbacFilterGenerator.Result result = RbacFilterGenerator.generate(policies.forWorkload("default", REVIEWS));
+
+        assertThat(result.problems()).isEmpty();
+        assertThat(result.filters()).hasSize(2);
+        RBAC deny = rules(result.filters().get(0));
+        assertThat(deny.getAction()).isEqualTo(RBAC.Action.DENY);
+        assertThat(deny.getPoliciesMap()).containsOnlyKeys("ns[istio-system]-policy[no-admin]-rule[0]");
+        Policy noAdmin = deny.getPoliciesOrThrow("ns[istio-system]-policy[no-admin]-rule[0]");
+        assertThat(noAdmin.getPermissionsList()).containsExactly(Permission.newBuilder().setAndRules(
+                Permission.Set.newBuilder()
+                        .addRules(anyOf(Permission.newBuilder().setUrlPath(PathMatcher.newBuilder()
+                                .setPath(StringMatcher.newBuilder().setPrefix("/admin"))).build()))
+                        .addRules(Permission.newBuilder().setNotRule(anyOf(Permission.newBuilder()
+                                .setUrlPath(PathMatcher.newBuilder().setPath(StringMatcher.newBuilder()
+                                        .setSuffix("/public"))).build())))).build());
+        assertThat(noAdmin.getPrincipalsList()).containsExactly(Principal.newBuilder().setAndIds(
+                Principal.Set.newBuilder().addIds(anyOf(Principal.newBuilder().setDirectRemoteIp(CidrRange.newBuilder()
+                        .setAddressPrefix("203.0.113.4").setPrefixLen(com.google.protobuf.UInt32Value.of(32)))
+                        .build()))).build());
+
+        RBAC allow = rules(result.filters().get(1));
+        assertThat(allow.getAction()).isEqualTo(RBAC.Action.ALLOW);
+        Policy reads = allow.getPoliciesOrThrow("ns[default]-policy[allow-reads]-rule[0]");
+        assertThat(reads.getPermissionsList()).containsExactly(Permission.newBuilder().setAndRules(
+                Permission.Set.newBuilder()
+                        .addRules(anyOf(Permission.newBuilder().setHeader(HeaderMatcher.newBuilder()
+                                .setName(":authority").setStringMatch(StringMatcher.newBuilder()
+                                        .setSuffix(".example.com").setIgnoreCase(true))).build()))
+                        .addRules(anyOf(Permission.newBuilder().setDestinationPort(9080).build()))
+                        .addRules(anyOf(Permission.newBuilder().setHeader(HeaderMatcher.newBuilder()
+                                .setName(":method").setStringMatch(exact("GET"))).build()))
+                        .addRules(Permission.newBuilder().setNotRule(anyOf(Permission.newBuilder()
+                                .setDestinationIp(CidrRange.newBuilder().setAddressPrefix("10.0.0.0")
+                                        .setPrefixLen(com.google.protobuf.UInt32Value.of(8))).build()))))
+                .build());
+        assertThat(reads.getPrincipalsList()).containsExactly(Principal.newBuilder().setAndIds(
+                Principal.Set.newBuilder()
+                        .addIds(anyOf(principalName(exact("spiffe://cluster.local/ns/default/sa/client")),
+                                principalName(StringMatcher.newBuilder().setSafeRegex(RegexMatcher.newBuilder()
+                                        .setRegex(".+")).build())))
+                        .addIds(Principal.newBuilder().setNotId(anyOf(principalName(StringMatcher.newBuilder()
+                                .setSafeRegex(RegexMatcher.newBuilder().setRegex(".*/ns/\\Qtest-\\E[^/]*/.*"))
+                                .build()))))
+                        .addIds(anyOf(Principal.newBuilder().setHeader(HeaderMatcher.newBuilder()
+                                .setName("x-tenant").setStringMatch(exact("blue"))).build())))
+                .build());
+    }
+
+    @Test
+    void selectionFollowsNamespacesAndSelectors() {
+        AuthorizationPolicies policies = policies("""
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: mesh, namespace: istio-system}
+                spec: {action: AUDIT, rules: [{}]}
+                ---
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: mesh-ratings, namespace: istio-system}
+                spec:
+                  selector: {matchLabels: {app: ratings}}
+                ---
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: namespace-wide, namespace: default}
+                spec: {}
+                ---
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: other, namespace: other}
+                spec: {}
+                ---
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: waypoint, namespace: default}
+                spec:
+                  targetRefs: [{kind: Gateway, name: waypoint}]
+                """);
+
+        assertThat(policies.forWorkload("default", REVIEWS)).extracting(AuthorizationPolicies.Policy::name)
+                .containsExactly("mesh", "namespace-wide");
+        assertThat(policies.forWorkload("other", Map.of("app", "ratings")))
+                .extracting(AuthorizationPolicies.Policy::name).containsExactly("mesh", "mesh-ratings", "other");
+        assertThat(policies.forWorkload("istio-system", Map.of())).extracting(AuthorizationPolicies.Policy::name)
+                .containsExactly("mesh");
+    }
+
+    @Test
+    void anAllowPolicyWithoutRulesDeniesEverythingAndAuditLogs() throws Exception {
+        AuthorizationPolicies policies = policies("""
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: allow-nothing, namespace: default}
+                spec: {}
+                ---
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: audit-all, namespace: default}
+                spec: {action: AUDIT, rules: [{}]}
+                ---
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: deny-nothing, namespace: default}
+                spec: {action: DENY}
+                """);
+
+        RbacFilterGenerator.Result result = RbacFilterGenerator.generate(policies.forWorkload("default", REVIEWS));
+
+        assertThat(result.filters()).hasSize(2);
+        RBAC audit = rules(result.filters().get(0));
+        assertThat(audit.getAction()).isEqualTo(RBAC.Action.LOG);
+        assertThat(audit.getPoliciesMap()).containsExactly(Map.entry("ns[default]-policy[audit-all]-rule[0]",
+                Policy.newBuilder().addPermissions(Permission.newBuilder().setAny(true))
+                        .addPrincipals(Principal.newBuilder().setAny(true)).build()));
+        RBAC allow = rules(result.filters().get(1));
+        assertThat(allow.getAction()).isEqualTo(RBAC.Action.ALLOW);
+        assertThat(allow.getPoliciesMap()).isEmpty();
+    }
+
+    @Test
+    void customAndRequestAuthenticationAreReported() throws Exception {
+        AuthorizationPolicies policies = policies("""
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: ext, namespace: default}
+                spec:
+                  action: CUSTOM
+                  provider: {name: opa}
+                  rules: [{}]
+                ---
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: jwt-allow, namespace: default}
+                spec:
+                  rules:
+                  - from:
+                    - source: {requestPrincipals: ["*"]}
+                ---
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: jwt-deny, namespace: default}
+                spec:
+                  action: DENY
+                  rules:
+                  - when:
+                    - key: request.auth.claims[group]
+                      values: [guests]
+                """);
+
+        RbacFilterGenerator.Result result = RbacFilterGenerator.generate(policies.forWorkload("default", REVIEWS));
+
+        assertThat(result.problems()).containsExactly(
+                "AuthorizationPolicy default/jwt-deny: rules[0].when[0].key: the attribute"
+                        + " request.auth.claims[group] needs RequestAuthentication, which is not supported; the DENY"
+                        + " rule is kept without this constraint",
+                "AuthorizationPolicy default/jwt-allow: rules[0].from[0].source.requestPrincipals: requestPrincipals"
+                        + " needs RequestAuthentication, which is not supported; the rule is ignored",
+                "AuthorizationPolicy default/ext: action CUSTOM is not supported (it needs an external authorization"
+                        + " provider); the policy is ignored");
+        assertThat(result.filters()).hasSize(2);
+        RBAC deny = rules(result.filters().get(0));
+        assertThat(deny.getPoliciesOrThrow("ns[default]-policy[jwt-deny]-rule[0]")).isEqualTo(Policy.newBuilder()
+                .addPermissions(Permission.newBuilder().setAny(true))
+                .addPrincipals(Principal.newBuilder().setAny(true)).build());
+        assertThat(rules(result.filters().get(1)).getPoliciesMap()).isEmpty();
+    }
+}

@@ -1,0 +1,66 @@
+package dev.skiff.proxy.authz;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One RBAC filter's rules: its action and named policies, in the order the filter was configured. A policy matches
+ * when one of its permissions and one of its principals match.
+ *
+ * @param action   what a match means
+ * @param policies the policies
+ */
+public record RbacRules(Action action, List<Policy> policies) {
+
+    /** Envoy's RBAC actions. */
+    public enum Action { ALLOW, DENY, LOG }
+
+    /** One named policy. */
+    public record Policy(String name, List<RbacMatcher> permissions, List<RbacMatcher> principals) {
+        public Policy {
+            Objects.requireNonNull(name, "name");
+            permissions = List.copyOf(permissions);
+            principals = List.copyOf(principals);
+        }
+
+        public boolean matches(RbacAttributes request) {
+            return anyMatches(permissions, request) && anyMatches(principals, request);
+        }
+
+        private static boolean anyMatches(List<RbacMatcher> matchers, RbacAttributes request) {
+            for (int i = 0; i < matchers.size(); i++) {
+                if (matchers.get(i).matches(request)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    public RbacRules {
+        Objects.requireNonNull(action, "action");
+        policies = List.copyOf(policies);
+    }
+
+    /** The first policy the request matches, or null. */
+    public Policy firstMatch(RbacAttributes request) {
+        for (int i = 0; i < policies.size(); i++) {
+            if (policies.get(i).matches(request)) {
+                return policies.get(i);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Whether this filter lets the request through: an ALLOW filter when a policy matches, a DENY filter when none
+     * does, a LOG filter always.
+     */
+    public boolean permits(RbacAttributes request) {
+        return switch (action) {
+            case ALLOW -> firstMatch(request) != null;
+            case DENY -> firstMatch(request) == null;
+            case LOG -> true;
+        };
+    }
+}

@@ -42,6 +42,16 @@ public record RbacRules(Action action, List<Policy> policies) {
         policies = List.copyOf(policies);
     }
 
+    /** Whether every one of the filters, in order, lets the request through. */
+    public static boolean permitsAll(List<RbacRules> filters, RbacAttributes request) {
+        for (int i = 0; i < filters.size(); i++) {
+            if (!filters.get(i).permits(request)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The first policy the request matches, or null. */
     public Policy firstMatch(RbacAttributes request) {
         for (int i = 0; i < policies.size(); i++) {

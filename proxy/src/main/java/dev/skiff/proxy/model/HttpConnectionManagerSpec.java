@@ -1,15 +1,26 @@
 package dev.skiff.proxy.model;
 
+import dev.skiff.proxy.authz.RbacRules;
+
+import java.util.List;
+
 /**
  * Terminate HTTP and route each request by a route table, either one delivered by RDS (looked up by name in the
  * snapshot) or one given inline.
  *
  * @param routeTableName the RDS route configuration name, e.g. {@code 9080}; null when the routes are inline
  * @param inlineRoutes   the inline route table, null when the routes come from RDS
+ * @param rbac           the RBAC filters every request passes before routing, in order; empty when none
  */
-public record HttpConnectionManagerSpec(String routeTableName, RouteTable inlineRoutes) implements ChainAction {
+public record HttpConnectionManagerSpec(String routeTableName, RouteTable inlineRoutes, List<RbacRules> rbac)
+        implements ChainAction {
+
+    public HttpConnectionManagerSpec(String routeTableName, RouteTable inlineRoutes) {
+        this(routeTableName, inlineRoutes, List.of());
+    }
 
     public HttpConnectionManagerSpec {
+        rbac = List.copyOf(Validation.notNull(rbac, "http connection manager rbac filters"));
         if ((routeTableName == null) == (inlineRoutes == null)) {
             throw new IllegalArgumentException("http connection manager: routeTableName=" + routeTableName
                     + ", inlineRoutes=" + (inlineRoutes == null ? null : inlineRoutes.name())
@@ -23,6 +34,11 @@ public record HttpConnectionManagerSpec(String routeTableName, RouteTable inline
     /** An HCM whose routes come from RDS under the given name. */
     public static HttpConnectionManagerSpec rds(String routeTableName) {
         return new HttpConnectionManagerSpec(routeTableName, null);
+    }
+
+    /** This HCM with the given RBAC filters. */
+    public HttpConnectionManagerSpec withRbac(List<RbacRules> filters) {
+        return new HttpConnectionManagerSpec(routeTableName, inlineRoutes, filters);
     }
 
     /** An HCM with an inline route table. */

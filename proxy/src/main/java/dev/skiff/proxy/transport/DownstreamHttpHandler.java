@@ -1,5 +1,7 @@
 package dev.skiff.proxy.transport;
 
+import dev.skiff.proxy.authz.ConnectionAttributes;
+import dev.skiff.proxy.authz.RbacRules;
 import dev.skiff.proxy.filter.HttpFilterChain;
 import dev.skiff.proxy.filter.RequestContext;
 import dev.skiff.proxy.filter.ResponseFlag;
@@ -68,6 +70,7 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
     private boolean expectContinue;
     private boolean closing;
     private boolean tunnelled;
+    private ConnectionAttributes rbacAttributes;
 
     /**
      * @param connection what the downstream connection captured
@@ -164,6 +167,10 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
         if (chain == null || !(chain.action() instanceof HttpConnectionManagerSpec hcm)) {
             context.addFlag(ResponseFlag.NO_ROUTE_FOUND);
             localReply(context, 404, "");
+            return;
+        }
+        if (!hcm.rbac().isEmpty() && !RbacRules.permitsAll(hcm.rbac(), rbacAttributes().request(view))) {
+            localReply(context, 403, "RBAC: access denied");
             return;
         }
         RuntimeState live = connection.live().get();
@@ -288,6 +295,14 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
 
     private static FullHttpResponse connectEstablished() {
         return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.EMPTY_BUFFER);
+    }
+
+    /** The RBAC attributes of this handler's connection, made on the first request that needs them. */
+    private ConnectionAttributes rbacAttributes() {
+        if (rbacAttributes == null) {
+            rbacAttributes = ConnectionAttributes.of(ctx.channel(), TlsPrincipals.of(ctx.channel()).peer());
+        }
+        return rbacAttributes;
     }
 
     private void localReply(RequestContext context, int status, String body) {

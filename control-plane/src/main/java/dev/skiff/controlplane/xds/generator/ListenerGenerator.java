@@ -6,6 +6,7 @@ import com.google.protobuf.UInt32Value;
 import dev.skiff.api.networking.v1alpha3.L4MatchAttributes;
 import dev.skiff.api.networking.v1alpha3.RouteDestination;
 import dev.skiff.api.networking.v1alpha3.TCPRoute;
+import dev.skiff.controlplane.authz.RbacFilterGenerator;
 import dev.skiff.controlplane.model.MeshSnapshot;
 import dev.skiff.controlplane.model.VirtualServiceConfig;
 import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
@@ -19,6 +20,8 @@ import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -45,8 +48,10 @@ public final class ListenerGenerator {
         List<Listener> listeners = new ArrayList<>(1 + inbound.size());
         listeners.add(virtualOutbound(address, targets, mesh, proxy));
         boolean meshed = TransportSocketGenerator.isMeshed(proxy.labels());
+        List<HttpFilter> rbac = RbacFilterGenerator.generate(mesh.authorizationPolicies()
+                .forWorkload(proxy.namespace(), proxy.labels())).filters();
         for (InboundPort port : inbound) {
-            listeners.add(TransportSocketGenerator.secureInbound(inboundListener(address, port),
+            listeners.add(TransportSocketGenerator.secureInbound(inboundListener(address, port, rbac),
                     mesh.peerAuthentications().mode(proxy.namespace(), proxy.labels(), port.listenerPort()), meshed));
         }
         return listeners;
@@ -136,7 +141,8 @@ public final class ListenerGenerator {
         return List.of();
     }
 
-    private static Listener inboundListener(String address, InboundPort port) {
+    /** An inbound listener; an HTTP port's connection manager runs the workload's RBAC filters first. */
+    private static Listener inboundListener(String address, InboundPort port, List<HttpFilter> rbac) {
         String name = XdsNames.inboundListener(port.listenerPort());
         Filter filter;
         if (port.protocol().isHttp()) {
@@ -150,8 +156,12 @@ public final class ListenerGenerator {
                                     .setMatch(RouteMatch.newBuilder().setPrefix("/"))
                                     .setRoute(RouteAction.newBuilder().setCluster(port.clusterName()))))
                     .build();
-            filter = filter(EnvoyProtos.HTTP_CONNECTION_MANAGER, Any.pack(EnvoyProtos.inlineConnectionManager(
-                    "inbound_0.0.0.0_" + port.listenerPort(), routes)));
+            HttpConnectionManager.Builder hcm = EnvoyProtos.inlineConnectionManager(
+                    "inbound_0.0.0.0_" + port.listenerPort(), routes).toBuilder();
+            for (int i = 0; i < rbac.size(); i++) {
+                hcm.addHttpFilters(i, rbac.get(i));
+            }
+            filter = filter(EnvoyProtos.HTTP_CONNECTION_MANAGER, Any.pack(hcm.build()));
         } else {
             filter = filter(EnvoyProtos.TCP_PROXY, Any.pack(TcpProxy.newBuilder()
                     .setStatPrefix(port.clusterName())

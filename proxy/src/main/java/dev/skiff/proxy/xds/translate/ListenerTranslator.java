@@ -5,6 +5,7 @@ import dev.skiff.proxy.model.ChainAction;
 import dev.skiff.proxy.model.Direction;
 import dev.skiff.proxy.model.DownstreamTlsSpec;
 import dev.skiff.proxy.model.FilterChainSpec;
+import dev.skiff.proxy.authz.RbacRules;
 import dev.skiff.proxy.model.HttpConnectionManagerSpec;
 import dev.skiff.proxy.model.ListenerSpec;
 import dev.skiff.proxy.model.RouteTable;
@@ -201,7 +202,11 @@ public final class ListenerTranslator {
             default -> throw new TranslationException(where + ": codec_type " + hcm.getCodecType()
                     + " unsupported (expected: AUTO, HTTP1 or HTTP2)");
         }
-        httpFilters(hcm.getHttpFiltersList(), where);
+        List<RbacRules> rbac = httpFilters(hcm.getHttpFiltersList(), where);
+        return routes(hcm, where).withRbac(rbac);
+    }
+
+    private HttpConnectionManagerSpec routes(HttpConnectionManager hcm, String where) throws TranslationException {
         return switch (hcm.getRouteSpecifierCase()) {
             case RDS -> {
                 Rds rds = hcm.getRds();
@@ -232,15 +237,27 @@ public final class ListenerTranslator {
         };
     }
 
-    /** The router, last, after any of the filters Skiff runs before it (with empty listener-level configs). */
-    private static void httpFilters(List<HttpFilter> filters, String where) throws TranslationException {
+    /**
+     * The router, last, after any of the filters Skiff runs before it (with empty listener-level configs) and RBAC
+     * filters.
+     *
+     * @return the RBAC filters, in order
+     */
+    private static List<RbacRules> httpFilters(List<HttpFilter> filters, String where) throws TranslationException {
         if (filters.isEmpty()) {
             throw new TranslationException(where + ": no http_filters (expected: " + ROUTER + " as the last filter)");
         }
+        List<RbacRules> rbac = new ArrayList<>();
         for (int i = 0; i < filters.size(); i++) {
             HttpFilter filter = filters.get(i);
             String filterWhere = where + ": http filter " + filter.getName();
             Messages.requireOnly(filter, filterWhere, HTTP_FILTER_FIELDS, HTTP_FILTER_IGNORED);
+            if (i != filters.size() - 1 && filter.hasTypedConfig()
+                    && filter.getTypedConfig().is(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.class)) {
+                rbac.add(RbacTranslator.translate(Messages.unpack(filter.getTypedConfig(),
+                        io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.class, filterWhere), filterWhere));
+                continue;
+            }
             boolean router = filter.hasTypedConfig() ? filter.getTypedConfig().is(Router.class)
                     : filter.getName().equals(ROUTER);
             if (!router && i != filters.size() - 1
@@ -261,6 +278,7 @@ public final class ListenerTranslator {
                         + " (expected: the router as the last http filter)");
             }
         }
+        return rbac;
     }
 
     private static TcpProxySpec tcpProxy(TcpProxy tcp, String where) throws TranslationException {

@@ -14,17 +14,17 @@ final class PeerAuthenticationValidator {
 
     static void validate(PeerAuthentication spec, FieldProblems problems) {
         if (spec.hasSelector()) {
-            Checks.labels(problems, "selector.matchLabels", spec.getSelector().getMatchLabelsMap());
+            Checks.labels(problems, "spec.selector.matchLabels", spec.getSelector().getMatchLabelsMap());
         }
         if (spec.getPortLevelMtlsCount() == 0) {
             return;
         }
         if (!spec.hasSelector() || spec.getSelector().getMatchLabelsCount() == 0) {
-            problems.add("portLevelMtls", "set without a workload selector (expected: portLevelMtls only on a"
+            problems.add("spec.portLevelMtls", "set without a workload selector (expected: portLevelMtls only on a"
                     + " policy with selector.matchLabels, mesh- and namespace-wide policies apply to every port)");
         }
         for (Map.Entry<Integer, PeerAuthentication.MutualTLS> entry : spec.getPortLevelMtlsMap().entrySet()) {
-            Checks.port(problems, "portLevelMtls[" + Integer.toUnsignedLong(entry.getKey()) + "]", entry.getKey());
+            Checks.port(problems, "spec.portLevelMtls[" + Integer.toUnsignedLong(entry.getKey()) + "]", entry.getKey());
         }
     }
 }

@@ -1,0 +1,148 @@
+package dev.skiff.e2e;
+
+import dev.skiff.e2e.backend.TestBackend;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ProxySelector;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Istio's AuthorizationPolicy enforced by the server's sidecar over mutual TLS: two meshed workloads with their own
+ * service accounts, a mesh-wide STRICT PeerAuthentication and a DENY policy on the client's principal for GET /admin*,
+ * which the server's sidecar answers itself while every other request reaches the backend.
+ */
+class AuthorizationEndToEndTest {
+    private static final String CLIENT = "127.0.47.1";
+    private static final String SERVER = "127.0.47.2";
+    private static final String SERVER_HOST = "server.default.svc.cluster.local";
+
+    private static final String DENY_ADMIN = """
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: deny-admin, namespace: default}
+            spec:
+              selector:
+                matchLabels: {app: server}
+              action: DENY
+              rules:
+              - from:
+                - source:
+                    principals: ["cluster.local/ns/default/sa/client"]
+                to:
+                - operation:
+                    methods: ["GET"]
+                    paths: ["/admin*"]
+            """;
+    @TempDir
+    static Path work;
+    static LocalMesh mesh;
+    static TestBackend backend;
+    static HttpClient viaSidecar;
+
+    @BeforeAll
+    static void startMesh() throws Exception {
+        mesh = new LocalMesh(work);
+        backend = TestBackend.start("server", new InetSocketAddress("127.0.0.1", 0));
+        mesh.writeConfig("mesh.yaml", """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: server}
+                spec:
+                  hosts: [%s]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports:
+                  - {number: 8080, name: http, protocol: HTTP}
+                  workloadSelector:
+                    labels: {app: server}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: client}
+                spec:
+                  address: %s
+                  serviceAccount: client
+                  labels: {app: client, security.istio.io/tlsMode: istio}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: server}
+                spec:
+                  address: %s
+                  serviceAccount: server
+                  labels: {app: server, security.istio.io/tlsMode: istio}
+                  ports: {http: %d}
+                ---
+                apiVersion: security.istio.io/v1
+                kind: PeerAuthentication
+                metadata: {name: default, namespace: istio-system}
+                spec:
+                  mtls: {mode: STRICT}
+                """.formatted(SERVER_HOST, CLIENT, SERVER, backend.port()));
+        mesh.writeConfig("authorization.yaml", DENY_ADMIN);
+        mesh.startControlPlane(List.of());
+        mesh.startMeshedProxy("client.default", CLIENT, "client");
+        mesh.startMeshedProxy("server.default", SERVER, "server");
+        viaSidecar = HttpClient.newBuilder()
+                .proxy(ProxySelector.of(new InetSocketAddress(CLIENT, 15001)))
+                .connectTimeout(Duration.ofSeconds(2))
+                .build();
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                .until(() -> get("/other").statusCode() == 200);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (viaSidecar != null) {
+            viaSidecar.close();
+        }
+        if (mesh != null) {
+            mesh.close();
+        }
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    private static HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return send("GET", path);
+    }
+
+    private static HttpResponse<String> send(String method, String path) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + SERVER_HOST + ":8080" + path))
+                .method(method, HttpRequest.BodyPublishers.noBody())
+                .timeout(Duration.ofSeconds(5))
+                .build();
+        return viaSidecar.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void denyPolicyRefusesTheClientsAdminGetsBeforeTheBackendAndLetsOtherRequestsThrough() throws Exception {
+        long seenBefore = backend.requests();
+        HttpResponse<String> admin = get("/admin/x");
+        assertThat(admin.statusCode()).as(mesh::logs).isEqualTo(403);
+        assertThat(admin.body()).isEqualTo("RBAC: access denied");
+        assertThat(backend.requests()).as("requests the backend saw").isEqualTo(seenBefore);
+
+        HttpResponse<String> other = get("/other");
+        assertThat(other.statusCode()).as(mesh::logs).isEqualTo(200);
+        assertThat(other.body()).isEqualTo("server\n");
+
+        assertThat(send("POST", "/admin/x").statusCode()).as("only GET is denied").isEqualTo(200);
+        assertThat(backend.requests()).isEqualTo(seenBefore + 2);
+    }
+}

@@ -1,5 +1,7 @@
 package dev.skiff.proxy.filter;
 
+import dev.skiff.proxy.ratelimit.LocalRateLimitFilter;
+
 import java.util.List;
 
 /**
@@ -9,7 +11,7 @@ import java.util.List;
 public final class HttpFilterChain {
 
     private static final HttpFilterChain STANDARD = new HttpFilterChain(List.of(new FaultFilter(),
-            new HashCookieFilter()));
+            new LocalRateLimitFilter(), new HashCookieFilter()));
 
     private final HttpFilter[] filters;
 

@@ -23,7 +23,9 @@ public enum ResponseFlag {
     /** The fault filter delayed the request. */
     DELAY_INJECTED("DI"),
     /** The fault filter aborted the request. */
-    FAULT_INJECTED("FI");
+    FAULT_INJECTED("FI"),
+    /** The local rate limit filter refused the request. */
+    RATE_LIMITED("RL");
 
     private final String code;
 

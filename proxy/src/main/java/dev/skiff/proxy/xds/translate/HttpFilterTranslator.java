@@ -3,16 +3,21 @@ package dev.skiff.proxy.xds.translate;
 import com.google.protobuf.Any;
 import dev.skiff.proxy.filter.FaultFilter;
 import dev.skiff.proxy.model.FaultPolicy;
+import dev.skiff.proxy.ratelimit.LocalRateLimitFilter;
 import io.envoyproxy.envoy.extensions.filters.common.fault.v3.FaultDelay;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.FaultAbort;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
+import io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
 
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The HTTP filters Skiff runs before the router ({@link dev.skiff.proxy.filter.HttpFilterChain}): which of them an
@@ -22,7 +27,8 @@ import java.util.TreeMap;
  */
 final class HttpFilterTranslator {
     /** The names of the filters an HCM may list before the router. */
-    static final Set<String> LISTENER_FILTERS = Set.of(FaultFilter.NAME);
+    static final Set<String> LISTENER_FILTERS = Collections.unmodifiableSortedSet(
+            new TreeSet<>(List.of(FaultFilter.NAME, LocalRateLimitFilter.NAME)));
 
     private static final Set<String> FAULT_FIELDS = Set.of("delay", "abort");
     private static final Set<String> DELAY_FIELDS = Set.of("fixed_delay", "percentage");
@@ -37,6 +43,11 @@ final class HttpFilterTranslator {
      * policy lives on routes).
      */
     static boolean acceptsListenerFilter(HttpFilter filter, String where) throws TranslationException {
+        if (filter.hasTypedConfig() && filter.getTypedConfig().is(LocalRateLimit.class)) {
+            LocalRateLimitTranslator.requireListenerLevel(
+                    Messages.unpack(filter.getTypedConfig(), LocalRateLimit.class, where), where);
+            return true;
+        }
         if (!filter.hasTypedConfig() || !filter.getTypedConfig().is(HTTPFault.class)) {
             return false;
         }
@@ -59,6 +70,9 @@ final class HttpFilterTranslator {
             String at = where + ": typed_per_filter_config " + name;
             if (name.equals(FaultFilter.NAME)) {
                 translated.put(name, fault(Messages.unpack(entry.getValue(), HTTPFault.class, at), at));
+            } else if (name.equals(LocalRateLimitFilter.NAME)) {
+                translated.put(name, LocalRateLimitTranslator.policy(
+                        Messages.unpack(entry.getValue(), LocalRateLimit.class, at), at, System::nanoTime));
             } else {
                 throw new TranslationException(at + ": unsupported (expected: one of " + LISTENER_FILTERS + ")");
             }

@@ -193,7 +193,8 @@ class ListenerTranslatorTest {
 
         assertRejected(listener, "listener virtualOutbound: filter chain 9080: filter "
                 + ListenerTranslator.HTTP_CONNECTION_MANAGER + ": http filter envoy.filters.http.other: unsupported"
-                + " (expected: envoy.filters.http.router, after any of [envoy.filters.http.fault]; got"
+                + " (expected: envoy.filters.http.router, after any of [envoy.filters.http.fault,"
+                + " envoy.filters.http.local_ratelimit]; got"
                 + " type.googleapis.com/google.protobuf.Empty)");
         Listener withoutRouter = virtualOutbound(portChain("9080", 9080, hcmFilter(rdsHcm("9080").clearHttpFilters())))
                 .build();

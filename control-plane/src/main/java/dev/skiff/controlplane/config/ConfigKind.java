@@ -7,6 +7,7 @@ import dev.skiff.api.networking.v1alpha3.ServiceEntry;
 import dev.skiff.api.networking.v1alpha3.Sidecar;
 import dev.skiff.api.networking.v1alpha3.VirtualService;
 import dev.skiff.api.networking.v1alpha3.WorkloadEntry;
+import dev.skiff.api.policy.v1alpha1.LocalRateLimit;
 import dev.skiff.api.security.v1beta1.AuthorizationPolicy;
 import dev.skiff.api.security.v1beta1.PeerAuthentication;
 import java.util.Arrays;
@@ -16,7 +17,7 @@ import java.util.stream.Collectors;
 
 /**
  * The Istio configuration kinds Skiff reads: the {@code networking.istio.io} kinds, and PeerAuthentication and
- * AuthorizationPolicy of {@code security.istio.io}.
+ * AuthorizationPolicy of {@code security.istio.io}, and Skiff's own LocalRateLimit of {@code policy.skiff.dev}.
  */
 public enum ConfigKind {
     VIRTUAL_SERVICE("VirtualService", VirtualService.getDefaultInstance()),
@@ -27,7 +28,8 @@ public enum ConfigKind {
     PEER_AUTHENTICATION("PeerAuthentication", PeerAuthentication.getDefaultInstance(), "security.istio.io",
             List.of("v1", "v1beta1")),
     AUTHORIZATION_POLICY("AuthorizationPolicy", AuthorizationPolicy.getDefaultInstance(), "security.istio.io",
-            List.of("v1", "v1beta1"));
+            List.of("v1", "v1beta1")),
+    LOCAL_RATE_LIMIT("LocalRateLimit", LocalRateLimit.getDefaultInstance(), "policy.skiff.dev", List.of("v1alpha1"));
 
     /** The API group of the networking kinds. */
     public static final String GROUP = Networking.GROUP;

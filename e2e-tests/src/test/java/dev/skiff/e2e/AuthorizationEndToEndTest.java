@@ -145,4 +145,32 @@ class AuthorizationEndToEndTest {
         assertThat(send("POST", "/admin/x").statusCode()).as("only GET is denied").isEqualTo(200);
         assertThat(backend.requests()).isEqualTo(seenBefore + 2);
     }
+
+    @Test
+    void policyChangesReachConnectionsThatAreAlreadyOpen() throws Exception {
+        assertThat(get("/other").statusCode()).as("a pooled connection to the server sidecar is open").isEqualTo(200);
+
+        mesh.writeConfig("authorization.yaml", DENY_ADMIN + """
+                ---
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: allow-other-account, namespace: default}
+                spec:
+                  selector:
+                    matchLabels: {app: server}
+                  action: ALLOW
+                  rules:
+                  - from:
+                    - source:
+                        principals: ["cluster.local/ns/default/sa/other"]
+                """);
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                assertThat(get("/other").statusCode()).as("an ALLOW policy the client does not match")
+                        .isEqualTo(403));
+
+        mesh.writeConfig("authorization.yaml", DENY_ADMIN);
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                assertThat(get("/other").statusCode()).as("the ALLOW policy removed again").isEqualTo(200));
+        assertThat(get("/admin/x").statusCode()).isEqualTo(403);
+    }
 }

@@ -50,4 +50,17 @@ public record StringMatch(Kind kind, String value, Pattern regex, boolean ignore
         }
         return false;
     }
+
+    /** Value equality, with the pattern compared by its source (Pattern has identity equality). */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof StringMatch that && kind == that.kind && ignoreCase == that.ignoreCase
+                && Objects.equals(value, that.value)
+                && Objects.equals(regex == null ? null : regex.pattern(), that.regex == null ? null : that.regex.pattern());
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(kind, value, regex == null ? null : regex.pattern(), ignoreCase);
+    }
 }

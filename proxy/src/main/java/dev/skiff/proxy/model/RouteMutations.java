@@ -1,5 +1,6 @@
 package dev.skiff.proxy.model;
 
+import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
@@ -36,5 +37,25 @@ public record RouteMutations(String prefixRewrite, Pattern regexRewrite, String 
 
     public boolean rewritesRequest() {
         return prefixRewrite != null || regexRewrite != null || hostRewrite != null || !requestHeaders.isEmpty();
+    }
+
+    /** Value equality, with the rewrite pattern compared by its source (Pattern has identity equality). */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof RouteMutations that && Objects.equals(prefixRewrite, that.prefixRewrite)
+                && Objects.equals(regexSource(), that.regexSource())
+                && Objects.equals(regexSubstitution, that.regexSubstitution)
+                && Objects.equals(hostRewrite, that.hostRewrite) && requestHeaders.equals(that.requestHeaders)
+                && responseHeaders.equals(that.responseHeaders);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(prefixRewrite, regexSource(), regexSubstitution, hostRewrite, requestHeaders,
+                responseHeaders);
+    }
+
+    private String regexSource() {
+        return regexRewrite == null ? null : regexRewrite.pattern();
     }
 }

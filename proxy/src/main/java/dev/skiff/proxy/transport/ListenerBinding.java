@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.group.ChannelGroup;
 
 import java.net.InetSocketAddress;
+import java.util.List;
 
 /**
  * A bound listener socket and the connections it accepted. When the listener goes away the socket closes and its
@@ -15,6 +16,7 @@ public final class ListenerBinding {
     private final String name;
     private final InetSocketAddress configuredAddress;
     private final ChannelGroup connections;
+    private volatile ListenerSpec spec;
     private volatile Channel serverChannel;
     private volatile boolean draining;
 
@@ -23,6 +25,31 @@ public final class ListenerBinding {
         this.name = spec.name();
         this.configuredAddress = spec.address();
         this.connections = connections;
+        this.spec = spec;
+    }
+
+    /** The spec of the configuration last applied to this socket. */
+    public ListenerSpec spec() {
+        return spec;
+    }
+
+    /**
+     * Records that the listener now serves {@code next} (same address, other filter chains) and returns the
+     * connections accepted under the previous spec, which the caller drains once {@code next} is published.
+     */
+    List<Channel> respec(ListenerSpec next) {
+        this.spec = next;
+        return List.copyOf(connections);
+    }
+
+    /**
+     * Asks each of {@code accepted} to finish its current request and close, as Envoy drains the connections of a
+     * changed filter chain, so that no connection keeps serving a policy (routes, authorization) that was replaced.
+     */
+    static void drain(List<Channel> accepted) {
+        for (Channel connection : accepted) {
+            connection.pipeline().fireUserEventTriggered(DrainEvent.INSTANCE);
+        }
     }
 
     void bound(Channel serverChannel) {

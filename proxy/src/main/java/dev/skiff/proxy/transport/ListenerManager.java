@@ -2,6 +2,7 @@ package dev.skiff.proxy.transport;
 
 import dev.skiff.proxy.model.ListenerSpec;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -61,7 +62,9 @@ public final class ListenerManager {
     }
 
     /**
-     * Binds what {@code specs} need, then runs {@code publish}, then retires the listeners that are gone or moved.
+     * Binds what {@code specs} need, then runs {@code publish}, then retires the listeners that are gone or moved
+     * and drains the connections of listeners whose filter chains changed (their sockets stay bound; new
+     * connections get the new chains).
      *
      * @param next the state the new sockets serve until it is published
      * @throws IllegalStateException when a socket cannot be bound; nothing is published then
@@ -69,11 +72,14 @@ public final class ListenerManager {
     public void apply(List<ListenerSpec> specs, RuntimeState next, Runnable publish) {
         Set<String> names = new HashSet<>();
         List<ListenerSpec> toBind = new ArrayList<>();
+        Map<ListenerBinding, ListenerSpec> changed = new LinkedHashMap<>();
         for (ListenerSpec spec : specs) {
             names.add(spec.name());
             ListenerBinding existing = bindings.get(spec.name());
             if (existing == null || !existing.configuredAddress().equals(spec.address())) {
                 toBind.add(spec);
+            } else if (!existing.spec().equals(spec)) {
+                changed.put(existing, spec);
             }
         }
         List<ListenerBinding> retiring = new ArrayList<>();
@@ -98,7 +104,10 @@ public final class ListenerManager {
                 throw e;
             }
         }
+        List<List<Channel>> toDrain = new ArrayList<>();
+        changed.forEach((binding, spec) -> toDrain.add(binding.respec(spec)));
         publish.run();
+        toDrain.forEach(ListenerBinding::drain);
         for (ListenerBinding binding : retiring) {
             bindings.remove(binding.name(), binding);
             if (!binding.isDraining()) {

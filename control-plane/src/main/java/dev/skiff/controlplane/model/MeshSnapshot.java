@@ -125,6 +125,11 @@ public final class MeshSnapshot {
         return authorizationPolicies;
     }
 
+    /** The LocalRateLimit resources, which give workloads their inbound token buckets. */
+    public List<ConfigObject> localRateLimits() {
+        return inputs.getOrDefault(ConfigKind.LOCAL_RATE_LIMIT, List.of());
+    }
+
     /** Grows by one with every snapshot built from a previous one. */
     public long version() {
         return version;

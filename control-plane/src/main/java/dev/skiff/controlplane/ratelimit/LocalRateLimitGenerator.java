@@ -71,6 +71,21 @@ public final class LocalRateLimitGenerator {
         return selected;
     }
 
+    /**
+     * The limit a workload's inbound route carries: the first of {@link #forWorkload} without a route scope, or null
+     * when there is none. Envoy's filter holds one bucket per route, so later workload-wide limits of the same
+     * workload are not applied (the docs say so).
+     */
+    public static Limit workloadWideLimit(Collection<ConfigObject> objects, String namespace,
+                                          Map<String, String> labels) {
+        for (SelectedLimit selected : forWorkload(objects, namespace, labels)) {
+            if (selected.limit().getRoute().isEmpty()) {
+                return selected.limit();
+            }
+        }
+        return null;
+    }
+
     /** The listener-level filter: a stats prefix only, the buckets are per route. */
     public static HttpFilter listenerFilter() {
         return HttpFilter.newBuilder()

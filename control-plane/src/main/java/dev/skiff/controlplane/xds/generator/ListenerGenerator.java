@@ -6,9 +6,11 @@ import com.google.protobuf.UInt32Value;
 import dev.skiff.api.networking.v1alpha3.L4MatchAttributes;
 import dev.skiff.api.networking.v1alpha3.RouteDestination;
 import dev.skiff.api.networking.v1alpha3.TCPRoute;
+import dev.skiff.api.policy.v1alpha1.Limit;
 import dev.skiff.controlplane.authz.RbacFilterGenerator;
 import dev.skiff.controlplane.model.MeshSnapshot;
 import dev.skiff.controlplane.model.VirtualServiceConfig;
+import dev.skiff.controlplane.ratelimit.LocalRateLimitGenerator;
 import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
 import io.envoyproxy.envoy.config.listener.v3.ApiListener;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
@@ -50,8 +52,10 @@ public final class ListenerGenerator {
         boolean meshed = TransportSocketGenerator.isMeshed(proxy.labels());
         List<HttpFilter> rbac = RbacFilterGenerator.generate(mesh.authorizationPolicies()
                 .forWorkload(proxy.namespace(), proxy.labels())).filters();
+        Limit rateLimit = LocalRateLimitGenerator.workloadWideLimit(mesh.localRateLimits(), proxy.namespace(),
+                proxy.labels());
         for (InboundPort port : inbound) {
-            listeners.add(TransportSocketGenerator.secureInbound(inboundListener(address, port, rbac),
+            listeners.add(TransportSocketGenerator.secureInbound(inboundListener(address, port, rbac, rateLimit),
                     mesh.peerAuthentications().mode(proxy.namespace(), proxy.labels(), port.listenerPort()), meshed));
         }
         return listeners;
@@ -141,8 +145,13 @@ public final class ListenerGenerator {
         return List.of();
     }
 
-    /** An inbound listener; an HTTP port's connection manager runs the workload's RBAC filters first. */
-    private static Listener inboundListener(String address, InboundPort port, List<HttpFilter> rbac) {
+    /**
+     * An inbound listener; an HTTP port's connection manager runs the workload's RBAC filters first, and its local
+     * rate limit just before the router when it has one ({@code rateLimit}, null when none), configured on the
+     * inbound route, where Istio users insert it with an EnvoyFilter.
+     */
+    private static Listener inboundListener(String address, InboundPort port, List<HttpFilter> rbac,
+                                            Limit rateLimit) {
         String name = XdsNames.inboundListener(port.listenerPort());
         Filter filter;
         if (port.protocol().isHttp()) {
@@ -154,12 +163,17 @@ public final class ListenerGenerator {
                             .addRoutes(Route.newBuilder()
                                     .setName(RouteGenerator.DEFAULT_ROUTE_NAME)
                                     .setMatch(RouteMatch.newBuilder().setPrefix("/"))
-                                    .setRoute(RouteAction.newBuilder().setCluster(port.clusterName()))))
+                                    .setRoute(RouteAction.newBuilder().setCluster(port.clusterName()))
+                                    .putAllTypedPerFilterConfig(rateLimit == null ? Map.of()
+                                            : LocalRateLimitGenerator.typedPerFilterConfig(rateLimit))))
                     .build();
             HttpConnectionManager.Builder hcm = EnvoyProtos.inlineConnectionManager(
                     "inbound_0.0.0.0_" + port.listenerPort(), routes).toBuilder();
             for (int i = 0; i < rbac.size(); i++) {
                 hcm.addHttpFilters(i, rbac.get(i));
+            }
+            if (rateLimit != null) {
+                hcm.addHttpFilters(hcm.getHttpFiltersCount() - 1, LocalRateLimitGenerator.listenerFilter());
             }
             filter = filter(EnvoyProtos.HTTP_CONNECTION_MANAGER, Any.pack(hcm.build()));
         } else {

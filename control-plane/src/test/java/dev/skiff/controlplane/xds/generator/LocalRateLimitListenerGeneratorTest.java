@@ -1,0 +1,95 @@
+package dev.skiff.controlplane.xds.generator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.skiff.controlplane.xds.ProxyView;
+import dev.skiff.controlplane.xds.TypeUrls;
+import dev.skiff.controlplane.xds.XdsResource;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** A workload selected by a LocalRateLimit gets Envoy's local rate limit on its inbound HTTP connection manager. */
+class LocalRateLimitListenerGeneratorTest {
+
+    private static final String MESH = """
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: reviews, namespace: default}
+            spec:
+              hosts: [reviews.default.svc.cluster.local]
+              location: MESH_INTERNAL
+              resolution: STATIC
+              ports: [{number: 9080, name: http, protocol: HTTP, targetPort: 9080}]
+              workloadSelector: {labels: {app: reviews}}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: WorkloadEntry
+            metadata: {name: reviews-v1, namespace: default}
+            spec:
+              address: 127.0.0.11
+              serviceAccount: bookinfo-reviews
+              labels: {app: reviews}
+            """;
+
+    private static HttpConnectionManager inboundHcm(String extra) throws Exception {
+        DefaultXdsResourceProvider provider = new DefaultXdsResourceProvider();
+        provider.update(MeshConfigs.parse("mesh.yaml", MESH + extra));
+        ProxyView reviews = new ProxyView("sidecar~127.0.0.11~reviews-v1.default~default.svc.cluster.local",
+                ProxyView.Kind.SIDECAR, "reviews-v1", "default", Map.of());
+        XdsResource resource = provider.resources(reviews, TypeUrls.LISTENER, Set.of()).stream()
+                .filter(r -> r.name().equals("inbound|9080")).findFirst().orElseThrow();
+        Listener listener = resource.body().unpack(Listener.class);
+        return listener.getFilterChains(0).getFilters(0).getTypedConfig().unpack(HttpConnectionManager.class);
+    }
+
+    @Test
+    void theSelectedWorkloadsInboundRouteCarriesTheBucket() throws Exception {
+        HttpConnectionManager hcm = inboundHcm("""
+                ---
+                apiVersion: policy.skiff.dev/v1alpha1
+                kind: LocalRateLimit
+                metadata: {name: reviews-limit, namespace: default}
+                spec:
+                  workloadSelector: {labels: {app: reviews}}
+                  limits:
+                  - name: all
+                    tokenBucket: {maxTokens: 10, tokensPerFill: 10, fillInterval: 1s}
+                """);
+
+        assertThat(hcm.getHttpFiltersList()).extracting(HttpFilter::getName).containsExactly(
+                "envoy.filters.http.fault", "envoy.filters.http.local_ratelimit", "envoy.filters.http.router");
+        assertThat(hcm.getHttpFilters(1).getTypedConfig().unpack(LocalRateLimit.class))
+                .isEqualTo(LocalRateLimit.newBuilder().setStatPrefix("http_local_rate_limiter").build());
+        Route route = hcm.getRouteConfig().getVirtualHosts(0).getRoutes(0);
+        LocalRateLimit perRoute = route.getTypedPerFilterConfigOrThrow("envoy.filters.http.local_ratelimit")
+                .unpack(LocalRateLimit.class);
+        assertThat(perRoute.getTokenBucket().getMaxTokens()).isEqualTo(10);
+        assertThat(perRoute.getTokenBucket().getTokensPerFill().getValue()).isEqualTo(10);
+        assertThat(perRoute.getFilterEnforced().getDefaultValue().getNumerator()).isEqualTo(100);
+    }
+
+    @Test
+    void otherWorkloadsAreNotLimited() throws Exception {
+        HttpConnectionManager hcm = inboundHcm("""
+                ---
+                apiVersion: policy.skiff.dev/v1alpha1
+                kind: LocalRateLimit
+                metadata: {name: ratings-limit, namespace: default}
+                spec:
+                  workloadSelector: {labels: {app: ratings}}
+                  limits:
+                  - name: all
+                    tokenBucket: {maxTokens: 10, fillInterval: 1s}
+                """);
+
+        assertThat(hcm.getHttpFiltersList()).extracting(HttpFilter::getName)
+                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.router");
+        assertThat(hcm.getRouteConfig().getVirtualHosts(0).getRoutes(0).getTypedPerFilterConfigMap()).isEmpty();
+    }
+}

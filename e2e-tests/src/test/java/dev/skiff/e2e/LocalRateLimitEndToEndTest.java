@@ -1,0 +1,158 @@
+package dev.skiff.e2e;
+
+import dev.skiff.e2e.backend.TestBackend;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetSocketAddress;
+import java.net.ProxySelector;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Skiff's LocalRateLimit enforced by the server's sidecar: a 10 requests per second bucket (10 tokens, 10 more each
+ * second) on the server's inbound side, offered 50 requests per second for 3 seconds through the client's sidecar.
+ * About 10 per second reach the backend (the first 10 at once), the rest are answered 429 by the server's sidecar
+ * with the x-ratelimit headers and never reach the backend.
+ */
+class LocalRateLimitEndToEndTest {
+    private static final String CLIENT = "127.0.48.1";
+    private static final String SERVER = "127.0.48.2";
+    private static final String SERVER_HOST = "server.default.svc.cluster.local";
+
+    @TempDir
+    static Path work;
+    static LocalMesh mesh;
+    static TestBackend backend;
+    static HttpClient viaSidecar;
+
+    @BeforeAll
+    static void startMesh() throws Exception {
+        mesh = new LocalMesh(work);
+        backend = TestBackend.start("server", new InetSocketAddress("127.0.0.1", 0));
+        mesh.writeConfig("mesh.yaml", """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: server}
+                spec:
+                  hosts: [%s]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports:
+                  - {number: 8080, name: http, protocol: HTTP}
+                  workloadSelector:
+                    labels: {app: server}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: client}
+                spec:
+                  address: %s
+                  labels: {app: client}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: server}
+                spec:
+                  address: %s
+                  labels: {app: server}
+                  ports: {http: %d}
+                """.formatted(SERVER_HOST, CLIENT, SERVER, backend.port()));
+        mesh.startControlPlane(List.of());
+        mesh.startProxy("client.default", CLIENT);
+        mesh.startProxy("server.default", SERVER);
+        viaSidecar = HttpClient.newBuilder()
+                .proxy(ProxySelector.of(new InetSocketAddress(CLIENT, 15001)))
+                .connectTimeout(Duration.ofSeconds(2))
+                .build();
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                .until(() -> get().statusCode() == 200);
+        mesh.writeConfig("ratelimit.yaml", """
+                apiVersion: policy.skiff.dev/v1alpha1
+                kind: LocalRateLimit
+                metadata: {name: server-limit, namespace: default}
+                spec:
+                  workloadSelector:
+                    labels: {app: server}
+                  limits:
+                  - name: ten-per-second
+                    tokenBucket: {maxTokens: 10, tokensPerFill: 10, fillInterval: 1s}
+                """);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                .until(() -> get().statusCode() == 429);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (viaSidecar != null) {
+            viaSidecar.close();
+        }
+        if (mesh != null) {
+            mesh.close();
+        }
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    private static HttpResponse<String> get() throws Exception {
+        return viaSidecar.send(request(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpRequest request() {
+        return HttpRequest.newBuilder(URI.create("http://" + SERVER_HOST + ":8080/limited"))
+                .timeout(Duration.ofSeconds(5))
+                .build();
+    }
+
+    @Test
+    void fiftyRequestsPerSecondOfferedAboutTenPass() throws Exception {
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
+                .until(() -> get().statusCode() == 200);
+        long seenBefore = backend.requests();
+        List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
+        long start = System.nanoTime();
+        for (int i = 0; i < 150; i++) {
+            long due = start + TimeUnit.MILLISECONDS.toNanos(20L * i);
+            while (System.nanoTime() < due) {
+                LockSupport.parkNanos(due - System.nanoTime());
+            }
+            responses.add(viaSidecar.sendAsync(request(), HttpResponse.BodyHandlers.ofString()));
+        }
+        int passed = 0;
+        int limited = 0;
+        HttpResponse<String> aLimitedOne = null;
+        for (CompletableFuture<HttpResponse<String>> future : responses) {
+            HttpResponse<String> response = future.get(10, TimeUnit.SECONDS);
+            if (response.statusCode() == 200) {
+                passed++;
+            } else if (response.statusCode() == 429) {
+                limited++;
+                aLimitedOne = response;
+            }
+        }
+
+        assertThat(passed + limited).as("every response is 200 or 429").isEqualTo(150);
+        assertThat(passed).as("requests admitted in 3 s at 10/s with a burst of 10").isBetween(25, 45);
+        assertThat(backend.requests() - seenBefore).as("limited requests never reach the backend")
+                .isEqualTo(passed);
+        assertThat(aLimitedOne.body()).isEqualTo("local_rate_limited");
+        assertThat(aLimitedOne.headers().firstValue("x-ratelimit-limit")).hasValue("10");
+        assertThat(aLimitedOne.headers().firstValue("x-ratelimit-remaining")).hasValue("0");
+        assertThat(aLimitedOne.headers().firstValue("x-ratelimit-reset")).isPresent();
+    }
+}

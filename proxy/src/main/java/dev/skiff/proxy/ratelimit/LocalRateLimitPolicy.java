@@ -51,4 +51,25 @@ public record LocalRateLimitPolicy(TokenBucket bucket, int enabledPerMillion, in
         }
         responseHeaders = List.copyOf(responseHeaders);
     }
+
+    /**
+     * Policies are equal when configured alike, whatever their buckets hold, so that a configuration pushed again
+     * unchanged is recognized as unchanged (and the listener carrying it is not drained).
+     */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof LocalRateLimitPolicy that
+                && bucket.sameSettings(that.bucket)
+                && enabledPerMillion == that.enabledPerMillion
+                && enforcedPerMillion == that.enforcedPerMillion
+                && status == that.status
+                && responseHeaders.equals(that.responseHeaders)
+                && xRateLimitHeaders == that.xRateLimitHeaders;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(bucket.settingsHash(), enabledPerMillion, enforcedPerMillion, status, responseHeaders,
+                xRateLimitHeaders);
+    }
 }

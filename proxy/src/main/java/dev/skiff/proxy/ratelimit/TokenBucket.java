@@ -54,6 +54,18 @@ public final class TokenBucket {
         this.state = new AtomicLong(maxTokens);
     }
 
+    /** Whether {@code other} has the same capacity, fill and interval (whatever tokens either holds now). */
+    public boolean sameSettings(TokenBucket other) {
+        return maxTokens == other.maxTokens && tokensPerFill == other.tokensPerFill
+                && fillIntervalNanos == other.fillIntervalNanos;
+    }
+
+    /** A hash of the settings compared by {@link #sameSettings}. */
+    public int settingsHash() {
+        return (Long.hashCode(maxTokens) * 31 + Long.hashCode(tokensPerFill)) * 31
+                + Long.hashCode(fillIntervalNanos);
+    }
+
     /** The bucket's capacity. */
     public long maxTokens() {
         return maxTokens;

@@ -126,6 +126,20 @@ class TokenBucketTest {
     }
 
     @Test
+    void policiesConfiguredAlikeAreEqualWhateverTheirBucketsHold() {
+        TokenBucket used = new TokenBucket(2, 1, Duration.ofSeconds(1), now::get);
+        used.tryAcquire();
+        LocalRateLimitPolicy a = new LocalRateLimitPolicy(used, LocalRateLimitPolicy.MILLION,
+                LocalRateLimitPolicy.MILLION, 429, java.util.List.of(), true);
+        LocalRateLimitPolicy b = new LocalRateLimitPolicy(new TokenBucket(2, 1, Duration.ofSeconds(1), now::get),
+                LocalRateLimitPolicy.MILLION, LocalRateLimitPolicy.MILLION, 429, java.util.List.of(), true);
+        LocalRateLimitPolicy other = new LocalRateLimitPolicy(new TokenBucket(3, 1, Duration.ofSeconds(1),
+                now::get), LocalRateLimitPolicy.MILLION, LocalRateLimitPolicy.MILLION, 429, java.util.List.of(), true);
+
+        assertThat(a).isEqualTo(b).hasSameHashCodeAs(b).isNotEqualTo(other);
+    }
+
+    @Test
     void rejectsBucketsOutOfRange() {
         assertThatThrownBy(() -> new TokenBucket(0, 1, Duration.ofSeconds(1), now::get))
                 .hasMessageContaining("max_tokens must be between 1 and");

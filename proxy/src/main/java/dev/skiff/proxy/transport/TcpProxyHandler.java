@@ -9,8 +9,10 @@ import dev.skiff.proxy.upstream.CircuitBreaker;
 import dev.skiff.proxy.upstream.UpstreamClusters;
 import dev.skiff.proxy.upstream.WeightedClusterPicker;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
 
 /**
  * The handler of a connection accepted by a TCP proxy chain: picks a cluster and an endpoint, connects, and turns
@@ -22,6 +24,9 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     private final TcpProxySpec spec;
     private final UpstreamClusters clusters;
     private final RequestContext context;
+    /** Bytes that arrive before the upstream is linked (TLS can decode data in the handshake's last read). */
+    private final ArrayDeque<Object> early = new ArrayDeque<>();
+    private boolean linked;
 
     TcpProxyHandler(Worker worker, TcpProxySpec spec, UpstreamClusters clusters, RequestContext context) {
         this.worker = worker;
@@ -62,8 +67,10 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
                         worker.requestListener().onComplete(context);
                         return;
                     }
+                    linked = true;
                     Tunnels.link(ctx.channel(), this, upstream,
                             new TunnelCompletion(context, worker.requestListener()));
+                    replayEarly(ctx.pipeline().context(Tunnels.RELAY));
                 },
                 cause -> {
                     context.addFlag(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
@@ -72,13 +79,44 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void fail(ChannelHandlerContext ctx) {
+        releaseEarly();
         ctx.close();
         worker.requestListener().onComplete(context);
     }
 
+    /** Hands what arrived before the link to the relay that replaced this handler, in order. */
+    private void replayEarly(ChannelHandlerContext relay) {
+        if (early.isEmpty()) {
+            return;
+        }
+        ChannelInboundHandler handler = (ChannelInboundHandler) relay.handler();
+        try {
+            for (Object msg = early.poll(); msg != null; msg = early.poll()) {
+                handler.channelRead(relay, msg);
+            }
+            handler.channelReadComplete(relay);
+        } catch (Exception e) {
+            releaseEarly();
+            relay.close();
+        }
+    }
+
+    private void releaseEarly() {
+        for (Object msg = early.poll(); msg != null; msg = early.poll()) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        ReferenceCountUtil.release(msg);
+        early.add(msg);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (!linked) {
+            releaseEarly();
+        }
     }
 
     @Override

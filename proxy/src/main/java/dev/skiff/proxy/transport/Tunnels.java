@@ -18,6 +18,9 @@ import java.util.function.Consumer;
 /** Opens raw upstream connections and joins two channels into a byte tunnel. */
 final class Tunnels {
 
+    /** The name of the downstream relay handler that {@link #link} installs. */
+    static final String RELAY = "relay";
+
     private Tunnels() {
     }
 
@@ -77,7 +80,7 @@ final class Tunnels {
     static void link(Channel downstream, ChannelHandler downstreamHandler, Channel upstream,
                      TunnelCompletion completion) {
         upstream.pipeline().addLast(new RelayHandler(downstream, completion, false));
-        downstream.pipeline().replace(downstreamHandler, "relay", new RelayHandler(upstream, completion, true));
+        downstream.pipeline().replace(downstreamHandler, RELAY, new RelayHandler(upstream, completion, true));
     }
 
     /** Counts a raw upstream connection on its host while it is open; puts the TLS handler, if any, first. */

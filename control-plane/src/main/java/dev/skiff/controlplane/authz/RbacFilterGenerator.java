@@ -36,10 +36,13 @@ import java.util.regex.Pattern;
  * prefix ({@code abc*}), by suffix ({@code *abc}) or by presence ({@code *}); principals get the {@code spiffe://}
  * scheme of the peer certificate's URI SAN, namespaces are matched within it.
  *
- * <p>CUSTOM policies need an external authorizer and are not supported: they are left out and reported. Request
- * principals and {@code request.auth.*} conditions need RequestAuthentication (JWT), which Skiff does not have: an
- * ALLOW or AUDIT rule that uses them is left out (it can never match), a DENY rule keeps its other constraints (it
- * denies more, never less); both are reported.
+ * <p>Request principals and {@code request.auth.*} conditions match the payload the JWT authentication filter
+ * ({@code envoy.filters.http.jwt_authn}, generated from RequestAuthentication) leaves in the dynamic metadata, as
+ * Istio matches them ({@link JwtMatchers}).
+ *
+ * <p>CUSTOM policies need an external authorizer and are not supported: validation rejects them. An attribute the generator cannot map ({@code experimental.envoy.filters.*})
+ * leaves an ALLOW or AUDIT rule out (it could never match) and a DENY rule with its other constraints (it denies more,
+ * never less); both are reported.
  */
 public final class RbacFilterGenerator {
 
@@ -66,12 +69,6 @@ public final class RbacFilterGenerator {
         filter(policies, AuthorizationPolicy.Action.AUDIT, RBAC.Action.LOG, problems).ifPresent(filters::add);
         filter(policies, AuthorizationPolicy.Action.DENY, RBAC.Action.DENY, problems).ifPresent(filters::add);
         filter(policies, AuthorizationPolicy.Action.ALLOW, RBAC.Action.ALLOW, problems).ifPresent(filters::add);
-        for (AuthorizationPolicies.Policy policy : policies) {
-            if (policy.spec().getAction() == AuthorizationPolicy.Action.CUSTOM) {
-                problems.add(where(policy) + ": action CUSTOM is not supported (it needs an external authorization"
-                        + " provider); the policy is ignored");
-            }
-        }
         return new Result(filters, problems);
     }
 
@@ -106,6 +103,24 @@ public final class RbacFilterGenerator {
 
     private static String where(AuthorizationPolicies.Policy policy) {
         return "AuthorizationPolicy " + policy.namespace() + "/" + policy.name();
+    }
+
+    /**
+     * Istio's string matching (also for JWT claims): {@code *} is presence (any non-empty value), {@code abc*} a
+     * prefix, {@code *abc} a suffix, anything else exact; {@code scheme} goes before exact and prefix values.
+     */
+    static StringMatcher string(String value, String scheme, boolean ignoreCase) {
+        StringMatcher.Builder matcher = StringMatcher.newBuilder().setIgnoreCase(ignoreCase);
+        if (value.equals("*")) {
+            return StringMatcher.newBuilder().setSafeRegex(RegexMatcher.newBuilder().setRegex(".+")).build();
+        } else if (value.startsWith("*")) {
+            matcher.setSuffix(value.substring(1));
+        } else if (value.endsWith("*")) {
+            matcher.setPrefix(scheme + value.substring(0, value.length() - 1));
+        } else {
+            matcher.setExact(scheme + value);
+        }
+        return matcher.build();
     }
 
     /** Builds the permissions and principals of one rule. */
@@ -153,12 +168,10 @@ public final class RbacFilterGenerator {
 
         private void unsupported(String path, String what) {
             if (deny) {
-                problems.add(path + ": " + what + " needs RequestAuthentication, which is not supported; the DENY"
-                        + " rule is kept without this constraint");
+                problems.add(path + ": " + what + " is not supported; the DENY rule is kept without this constraint");
             } else {
                 dropped = true;
-                problems.add(path + ": " + what + " needs RequestAuthentication, which is not supported; the rule"
-                        + " is ignored");
+                problems.add(path + ": " + what + " is not supported; the rule is ignored");
             }
         }
 
@@ -179,12 +192,8 @@ public final class RbacFilterGenerator {
             List<Principal> and = new ArrayList<>();
             addPrincipal(and, source.getPrincipalsList(), false, RuleBuilder::principalName);
             addPrincipal(and, source.getNotPrincipalsList(), true, RuleBuilder::principalName);
-            if (source.getRequestPrincipalsCount() > 0) {
-                unsupported(path + ".requestPrincipals", "requestPrincipals");
-            }
-            if (source.getNotRequestPrincipalsCount() > 0) {
-                unsupported(path + ".notRequestPrincipals", "notRequestPrincipals");
-            }
+            addPrincipal(and, source.getRequestPrincipalsList(), false, JwtMatchers::requestPrincipal);
+            addPrincipal(and, source.getNotRequestPrincipalsList(), true, JwtMatchers::requestPrincipal);
             addPrincipal(and, source.getNamespacesList(), false, RuleBuilder::namespace);
             addPrincipal(and, source.getNotNamespacesList(), true, RuleBuilder::namespace);
             addPrincipal(and, source.getIpBlocksList(), false, v -> Principal.newBuilder().setDirectRemoteIp(
@@ -208,7 +217,22 @@ public final class RbacFilterGenerator {
                 addPrincipal(whenPrincipals, condition.getNotValuesList(), true, header);
                 return;
             }
+            if (key.startsWith(JwtMatchers.CLAIMS_PREFIX)) {
+                List<String> claims = JwtMatchers.claimPath(key);
+                if (claims.isEmpty()) {
+                    unsupported(path + ".key", "the attribute " + key);
+                    return;
+                }
+                jwtClaim(condition, claims);
+                return;
+            }
             switch (key) {
+                case "request.auth.principal" -> {
+                    addPrincipal(whenPrincipals, condition.getValuesList(), false, JwtMatchers::requestPrincipal);
+                    addPrincipal(whenPrincipals, condition.getNotValuesList(), true, JwtMatchers::requestPrincipal);
+                }
+                case "request.auth.audiences" -> jwtClaim(condition, List.of("aud"));
+                case "request.auth.presenter" -> jwtClaim(condition, List.of("azp"));
                 case "source.ip" -> {
                     addPrincipal(whenPrincipals, condition.getValuesList(), false,
                             v -> Principal.newBuilder().setDirectRemoteIp(cidr(v)).build());
@@ -246,6 +270,17 @@ public final class RbacFilterGenerator {
                             .setRequestedServerName(string(v, "", false)).build());
                 }
                 default -> unsupported(path + ".key", "the attribute " + key);
+            }
+        }
+
+        /** A condition on a claim of the verified token: one metadata matcher over all values, negated for notValues. */
+        private void jwtClaim(Condition condition, List<String> claims) {
+            if (condition.getValuesCount() > 0) {
+                whenPrincipals.add(JwtMatchers.claim(claims, condition.getValuesList()));
+            }
+            if (condition.getNotValuesCount() > 0) {
+                whenPrincipals.add(Principal.newBuilder().setNotId(JwtMatchers.claim(claims,
+                        condition.getNotValuesList())).build());
             }
         }
 
@@ -332,24 +367,6 @@ public final class RbacFilterGenerator {
                     .setRegex(".*/ns/" + namespace + "/.*")).build();
             return Principal.newBuilder().setAuthenticated(Principal.Authenticated.newBuilder()
                     .setPrincipalName(matcher)).build();
-        }
-
-        /**
-         * Istio's string matching: {@code *} is presence (any non-empty value), {@code abc*} a prefix,
-         * {@code *abc} a suffix, anything else exact; {@code scheme} goes before exact and prefix values.
-         */
-        private static StringMatcher string(String value, String scheme, boolean ignoreCase) {
-            StringMatcher.Builder matcher = StringMatcher.newBuilder().setIgnoreCase(ignoreCase);
-            if (value.equals("*")) {
-                return StringMatcher.newBuilder().setSafeRegex(RegexMatcher.newBuilder().setRegex(".+")).build();
-            } else if (value.startsWith("*")) {
-                matcher.setSuffix(value.substring(1));
-            } else if (value.endsWith("*")) {
-                matcher.setPrefix(scheme + value.substring(0, value.length() - 1));
-            } else {
-                matcher.setExact(scheme + value);
-            }
-            return matcher.build();
         }
 
         private static CidrRange cidr(String value) {

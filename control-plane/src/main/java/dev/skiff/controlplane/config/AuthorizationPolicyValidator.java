@@ -6,13 +6,15 @@ import dev.skiff.api.security.v1beta1.Operation;
 import dev.skiff.api.security.v1beta1.Rule;
 import dev.skiff.api.security.v1beta1.Source;
 import dev.skiff.api.type.v1beta1.PolicyTargetReference;
+import dev.skiff.api.type.v1beta1.WorkloadSelector;
+import dev.skiff.controlplane.authz.JwtMatchers;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Predicate;
 
 /**
- * Istio's webhook checks of an AuthorizationPolicy: a selector or target references but not both, a provider exactly
- * with the CUSTOM action, non-empty sources and operations, no empty values, IP blocks and ports well formed, and
+ * Istio's webhook checks of an AuthorizationPolicy: a selector or target references but not both, no provider (the
+ * CUSTOM action, which needs one, is not supported and rejected), non-empty sources and operations, no empty values, IP blocks and ports well formed, and
  * {@code when} conditions on known attributes with at least one value.
  */
 final class AuthorizationPolicyValidator {
@@ -22,45 +24,52 @@ final class AuthorizationPolicyValidator {
             "destination.ip", "destination.port", "connection.sni");
     private static final String ATTRIBUTE_LIST = "request.headers[<name>], source.ip, remote.ip, source.namespace,"
             + " source.principal, request.auth.principal, request.auth.audiences, request.auth.presenter,"
-            + " request.auth.claims[<claim>], destination.ip, destination.port, connection.sni,"
+            + " request.auth.claims[<claim>] (nested: [<claim>][<claim>]...), destination.ip, destination.port, connection.sni,"
             + " experimental.envoy.filters.*";
 
     private AuthorizationPolicyValidator() {
     }
 
     static void validate(AuthorizationPolicy spec, FieldProblems problems) {
-        boolean targeted = spec.hasTargetRef() || spec.getTargetRefsCount() > 0;
-        if (spec.hasSelector()) {
-            Checks.labels(problems, "spec.selector.matchLabels", spec.getSelector().getMatchLabelsMap());
-            if (targeted) {
-                problems.add("spec.selector", "set together with targetRef/targetRefs (expected: only one of selector,"
-                        + " targetRef or targetRefs)");
-            }
-        }
-        if (spec.hasTargetRef()) {
-            if (spec.getTargetRefsCount() > 0) {
-                problems.add("spec.targetRef", "set together with targetRefs (expected: only one of them)");
-            }
-            targetRef(problems, "spec.targetRef", spec.getTargetRef());
-        }
-        for (int i = 0; i < spec.getTargetRefsCount(); i++) {
-            targetRef(problems, "spec.targetRefs[" + i + "]", spec.getTargetRefs(i));
-        }
+        binding(problems, spec.hasSelector() ? spec.getSelector() : null,
+                spec.hasTargetRef() ? spec.getTargetRef() : null, spec.getTargetRefsList());
         if (spec.getAction() == AuthorizationPolicy.Action.CUSTOM) {
-            if (!spec.hasProvider() || spec.getProvider().getName().isEmpty()) {
-                problems.add("spec.provider.name", "required with action CUSTOM (expected: the name of an extension"
-                        + " provider of the mesh config)");
-            }
-            if (spec.getRulesCount() == 0) {
-                problems.add("spec.rules", "a CUSTOM policy without rules never applies (expected: at least one rule,"
-                        + " an empty rule {} matches every request)");
-            }
+            problems.add("spec.action", "CUSTOM is not supported: Skiff has no external authorization providers"
+                    + " (expected: ALLOW, DENY or AUDIT)");
         } else if (spec.hasProvider()) {
             problems.add("spec.provider", "set with action " + spec.getAction()
                     + " (expected: a provider only with action CUSTOM)");
         }
         for (int i = 0; i < spec.getRulesCount(); i++) {
             rule(problems, "spec.rules[" + i + "]", spec.getRules(i));
+        }
+    }
+
+    /**
+     * What a security policy binds to: its selector's labels are valid, and only one of {@code selector},
+     * {@code targetRef} and {@code targetRefs} is set, each reference with a kind and a name.
+     *
+     * @param selector  the selector, null when unset
+     * @param targetRef the single target reference, null when unset
+     */
+    static void binding(FieldProblems problems, WorkloadSelector selector, PolicyTargetReference targetRef,
+            List<PolicyTargetReference> targetRefs) {
+        boolean targeted = targetRef != null || !targetRefs.isEmpty();
+        if (selector != null) {
+            Checks.labels(problems, "spec.selector.matchLabels", selector.getMatchLabelsMap());
+            if (targeted) {
+                problems.add("spec.selector", "set together with targetRef/targetRefs (expected: only one of selector,"
+                        + " targetRef or targetRefs)");
+            }
+        }
+        if (targetRef != null) {
+            if (!targetRefs.isEmpty()) {
+                problems.add("spec.targetRef", "set together with targetRefs (expected: only one of them)");
+            }
+            targetRef(problems, "spec.targetRef", targetRef);
+        }
+        for (int i = 0; i < targetRefs.size(); i++) {
+            targetRef(problems, "spec.targetRefs[" + i + "]", targetRefs.get(i));
         }
     }
 
@@ -145,7 +154,7 @@ final class AuthorizationPolicyValidator {
             ports(problems, path + ".values", condition.getValuesList());
             ports(problems, path + ".notValues", condition.getNotValuesList());
         } else if (ATTRIBUTES.contains(key) || bracketed(key, "request.headers[")
-                || bracketed(key, "request.auth.claims[") || key.startsWith("experimental.envoy.filters.")) {
+                || !JwtMatchers.claimPath(key).isEmpty() || key.startsWith("experimental.envoy.filters.")) {
             values(problems, path + ".values", condition.getValuesList());
             values(problems, path + ".notValues", condition.getNotValuesList());
         } else {

@@ -10,14 +10,15 @@ import dev.skiff.api.networking.v1alpha3.WorkloadEntry;
 import dev.skiff.api.policy.v1alpha1.LocalRateLimit;
 import dev.skiff.api.security.v1beta1.AuthorizationPolicy;
 import dev.skiff.api.security.v1beta1.PeerAuthentication;
+import dev.skiff.api.security.v1beta1.RequestAuthentication;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * The Istio configuration kinds Skiff reads: the {@code networking.istio.io} kinds, and PeerAuthentication and
- * AuthorizationPolicy of {@code security.istio.io}, and Skiff's own LocalRateLimit of {@code policy.skiff.dev}.
+ * The Istio configuration kinds Skiff reads: the {@code networking.istio.io} kinds, and PeerAuthentication,
+ * AuthorizationPolicy and RequestAuthentication of {@code security.istio.io}, and Skiff's own LocalRateLimit of {@code policy.skiff.dev}.
  */
 public enum ConfigKind {
     VIRTUAL_SERVICE("VirtualService", VirtualService.getDefaultInstance()),
@@ -28,6 +29,8 @@ public enum ConfigKind {
     PEER_AUTHENTICATION("PeerAuthentication", PeerAuthentication.getDefaultInstance(), "security.istio.io",
             List.of("v1", "v1beta1")),
     AUTHORIZATION_POLICY("AuthorizationPolicy", AuthorizationPolicy.getDefaultInstance(), "security.istio.io",
+            List.of("v1", "v1beta1")),
+    REQUEST_AUTHENTICATION("RequestAuthentication", RequestAuthentication.getDefaultInstance(), "security.istio.io",
             List.of("v1", "v1beta1")),
     LOCAL_RATE_LIMIT("LocalRateLimit", LocalRateLimit.getDefaultInstance(), "policy.skiff.dev", List.of("v1alpha1"));
 

@@ -9,6 +9,7 @@ import dev.skiff.api.networking.v1alpha3.WorkloadEntry;
 import dev.skiff.api.policy.v1alpha1.LocalRateLimit;
 import dev.skiff.api.security.v1beta1.AuthorizationPolicy;
 import dev.skiff.api.security.v1beta1.PeerAuthentication;
+import dev.skiff.api.security.v1beta1.RequestAuthentication;
 
 /** Semantic checks of a parsed spec, the ones Istio's validation webhook makes; paths use the JSON field names. */
 final class SpecValidator {
@@ -25,6 +26,8 @@ final class SpecValidator {
             case PEER_AUTHENTICATION -> PeerAuthenticationValidator.validate((PeerAuthentication) spec, problems);
             case AUTHORIZATION_POLICY ->
                     AuthorizationPolicyValidator.validate((AuthorizationPolicy) spec, problems);
+            case REQUEST_AUTHENTICATION ->
+                    RequestAuthenticationValidator.validate((RequestAuthentication) spec, problems);
             case LOCAL_RATE_LIMIT -> LocalRateLimitValidator.validate((LocalRateLimit) spec, problems);
         }
     }

@@ -125,6 +125,11 @@ public final class MeshSnapshot {
         return authorizationPolicies;
     }
 
+    /** The RequestAuthentication resources, which give workloads their inbound JWT authentication filter. */
+    public List<ConfigObject> requestAuthentications() {
+        return inputs.getOrDefault(ConfigKind.REQUEST_AUTHENTICATION, List.of());
+    }
+
     /** The LocalRateLimit resources, which give workloads their inbound token buckets. */
     public List<ConfigObject> localRateLimits() {
         return inputs.getOrDefault(ConfigKind.LOCAL_RATE_LIMIT, List.of());

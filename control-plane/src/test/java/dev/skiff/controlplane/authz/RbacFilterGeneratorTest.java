@@ -15,9 +15,13 @@ import io.envoyproxy.envoy.config.rbac.v3.Principal;
 import io.envoyproxy.envoy.config.rbac.v3.RBAC;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.type.matcher.v3.ListMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.OrMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.PathMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.ValueMatcher;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -220,51 +224,80 @@ class RbacFilterGeneratorTest {
         assertThat(allow.getPoliciesMap()).isEmpty();
     }
 
+    private static Principal jwtClaim(List<String> path, ValueMatcher value) {
+        MetadataMatcher.Builder matcher = MetadataMatcher.newBuilder().setFilter("envoy.filters.http.jwt_authn")
+                .addPath(MetadataMatcher.PathSegment.newBuilder().setKey("payload"));
+        path.forEach(key -> matcher.addPath(MetadataMatcher.PathSegment.newBuilder().setKey(key)));
+        return Principal.newBuilder().setMetadata(matcher.setValue(value)).build();
+    }
+
+    private static ValueMatcher stringValue(StringMatcher matcher) {
+        return ValueMatcher.newBuilder().setStringMatch(matcher).build();
+    }
+
+    /** Istio's claim matcher: the claim is one of the values, or a list with an element that is. */
+    private static ValueMatcher listOrValue(ValueMatcher value) {
+        return ValueMatcher.newBuilder().setOrMatch(OrMatcher.newBuilder()
+                .addValueMatchers(ValueMatcher.newBuilder().setListMatch(ListMatcher.newBuilder().setOneOf(value)))
+                .addValueMatchers(value)).build();
+    }
+
+    private static Principal allOf(Principal... ids) {
+        return Principal.newBuilder().setAndIds(Principal.Set.newBuilder().addAllIds(List.of(ids))).build();
+    }
+
     @Test
-    void customAndRequestAuthenticationAreReported() throws Exception {
+    void requestPrincipalsAndJwtConditionsMatchTheJwtPayload() throws Exception {
         AuthorizationPolicies policies = policies("""
                 apiVersion: security.istio.io/v1
                 kind: AuthorizationPolicy
-                metadata: {name: ext, namespace: default}
-                spec:
-                  action: CUSTOM
-                  provider: {name: opa}
-                  rules: [{}]
-                ---
-                apiVersion: security.istio.io/v1
-                kind: AuthorizationPolicy
-                metadata: {name: jwt-allow, namespace: default}
+                metadata: {name: jwt, namespace: default}
                 spec:
                   rules:
                   - from:
-                    - source: {requestPrincipals: ["*"]}
-                ---
-                apiVersion: security.istio.io/v1
-                kind: AuthorizationPolicy
-                metadata: {name: jwt-deny, namespace: default}
-                spec:
-                  action: DENY
-                  rules:
-                  - when:
+                    - source:
+                        requestPrincipals: ["https://issuer.example/user-1", "*"]
+                        notRequestPrincipals: ["https://issuer.example/*"]
+                    when:
                     - key: request.auth.claims[group]
-                      values: [guests]
+                      values: [admins, "ops*"]
+                    - key: request.auth.claims[realm][role]
+                      notValues: [guest]
+                    - key: request.auth.audiences
+                      values: [reviews]
+                    - key: request.auth.presenter
+                      values: [web]
+                    - key: request.auth.principal
+                      values: [issuer/sub]
                 """);
 
         RbacFilterGenerator.Result result = RbacFilterGenerator.generate(policies.forWorkload("default", REVIEWS));
 
-        assertThat(result.problems()).containsExactly(
-                "AuthorizationPolicy default/jwt-deny: rules[0].when[0].key: the attribute"
-                        + " request.auth.claims[group] needs RequestAuthentication, which is not supported; the DENY"
-                        + " rule is kept without this constraint",
-                "AuthorizationPolicy default/jwt-allow: rules[0].from[0].source.requestPrincipals: requestPrincipals"
-                        + " needs RequestAuthentication, which is not supported; the rule is ignored",
-                "AuthorizationPolicy default/ext: action CUSTOM is not supported (it needs an external authorization"
-                        + " provider); the policy is ignored");
-        assertThat(result.filters()).hasSize(2);
-        RBAC deny = rules(result.filters().get(0));
-        assertThat(deny.getPoliciesOrThrow("ns[default]-policy[jwt-deny]-rule[0]")).isEqualTo(Policy.newBuilder()
-                .addPermissions(Permission.newBuilder().setAny(true))
-                .addPrincipals(Principal.newBuilder().setAny(true)).build());
-        assertThat(rules(result.filters().get(1)).getPoliciesMap()).isEmpty();
+        assertThat(result.problems()).isEmpty();
+        StringMatcher any = StringMatcher.newBuilder().setSafeRegex(RegexMatcher.newBuilder().setRegex(".+")).build();
+        Principal principalUser1 = allOf(
+                jwtClaim(List.of("iss"), stringValue(exact("https://issuer.example"))),
+                jwtClaim(List.of("sub"), stringValue(exact("user-1"))));
+        Principal anyPrincipal = allOf(jwtClaim(List.of("iss"), stringValue(any)),
+                jwtClaim(List.of("sub"), stringValue(any)));
+        Principal issuerAnySubject = allOf(
+                jwtClaim(List.of("iss"), stringValue(exact("https://issuer.example"))),
+                jwtClaim(List.of("sub"), stringValue(any)));
+        ValueMatcher groups = ValueMatcher.newBuilder().setOrMatch(OrMatcher.newBuilder()
+                .addValueMatchers(stringValue(exact("admins")))
+                .addValueMatchers(stringValue(StringMatcher.newBuilder().setPrefix("ops").build()))).build();
+        Principal expected = allOf(
+                anyOf(principalUser1, anyPrincipal),
+                Principal.newBuilder().setNotId(anyOf(issuerAnySubject)).build(),
+                jwtClaim(List.of("group"), listOrValue(groups)),
+                Principal.newBuilder().setNotId(jwtClaim(List.of("realm", "role"),
+                        listOrValue(stringValue(exact("guest"))))).build(),
+                jwtClaim(List.of("aud"), listOrValue(stringValue(exact("reviews")))),
+                jwtClaim(List.of("azp"), listOrValue(stringValue(exact("web")))),
+                anyOf(allOf(jwtClaim(List.of("iss"), stringValue(exact("issuer"))),
+                        jwtClaim(List.of("sub"), stringValue(exact("sub"))))));
+        assertThat(rules(result.filters().getFirst()).getPoliciesOrThrow("ns[default]-policy[jwt]-rule[0]"))
+                .isEqualTo(Policy.newBuilder().addPermissions(Permission.newBuilder().setAny(true))
+                        .addPrincipals(expected).build());
     }
 }

@@ -83,23 +83,39 @@ class AuthorizationPolicyValidationTest {
     }
 
     @Test
-    void customNeedsAProviderAndRulesAndIsAcceptedWithThem() {
+    void customIsRejectedAsUnsupportedAndAProviderNeedsIt() {
         assertThat(errors("""
                 action: CUSTOM
                 provider: {name: ext-authz}
                 rules:
                 - {}
-                """)).isEmpty();
-        assertThat(errors("action: CUSTOM")).containsExactly(
-                AP + "spec.provider.name: required with action CUSTOM (expected: the name of an extension provider"
-                        + " of the mesh config)",
-                AP + "spec.rules: a CUSTOM policy without rules never applies (expected: at least one rule, an empty"
-                        + " rule {} matches every request)");
+                """)).containsExactly(AP + "spec.action: CUSTOM is not supported: Skiff has no external"
+                + " authorization providers (expected: ALLOW, DENY or AUDIT)");
         assertThat(errors("""
                 action: DENY
                 provider: {name: ext-authz}
                 """)).containsExactly(AP + "spec.provider: set with action DENY (expected: a provider only with"
                 + " action CUSTOM)");
+        assertThat(errors("""
+                action: AUDIT
+                rules:
+                - to:
+                  - operation: {paths: ["/admin*"]}
+                """)).isEmpty();
+    }
+
+    @Test
+    void claimConditionsNameNonEmptyBracketedClaims() {
+        assertThat(errors("""
+                rules:
+                - when:
+                  - key: request.auth.claims[realm][role]
+                    values: [admin]
+                  - key: request.auth.claims[]
+                    values: [x]
+                  - key: request.auth.claims[a]b
+                    values: [x]
+                """)).hasSize(2).allMatch(error -> error.contains(".key: unknown attribute \"request.auth.claims["));
     }
 
     @Test
@@ -175,11 +191,12 @@ class AuthorizationPolicyValidationTest {
                 AP + "spec.rules[0].when[4].key: unknown attribute \"request.method\" (expected one of:"
                         + " request.headers[<name>], source.ip, remote.ip, source.namespace, source.principal,"
                         + " request.auth.principal, request.auth.audiences, request.auth.presenter,"
-                        + " request.auth.claims[<claim>], destination.ip, destination.port, connection.sni,"
-                        + " experimental.envoy.filters.*)",
+                        + " request.auth.claims[<claim>] (nested: [<claim>][<claim>]...), destination.ip,"
+                        + " destination.port, connection.sni, experimental.envoy.filters.*)",
                 AP + "spec.rules[0].when[5].key: required (expected one of: request.headers[<name>], source.ip,"
                         + " remote.ip, source.namespace, source.principal, request.auth.principal,"
-                        + " request.auth.audiences, request.auth.presenter, request.auth.claims[<claim>],"
-                        + " destination.ip, destination.port, connection.sni, experimental.envoy.filters.*)");
+                        + " request.auth.audiences, request.auth.presenter, request.auth.claims[<claim>] (nested:"
+                        + " [<claim>][<claim>]...), destination.ip, destination.port, connection.sni,"
+                        + " experimental.envoy.filters.*)");
     }
 }

@@ -7,6 +7,7 @@ import dev.skiff.api.networking.v1alpha3.L4MatchAttributes;
 import dev.skiff.api.networking.v1alpha3.RouteDestination;
 import dev.skiff.api.networking.v1alpha3.TCPRoute;
 import dev.skiff.api.policy.v1alpha1.Limit;
+import dev.skiff.controlplane.authn.JwtAuthnFilterGenerator;
 import dev.skiff.controlplane.authz.RbacFilterGenerator;
 import dev.skiff.controlplane.model.MeshSnapshot;
 import dev.skiff.controlplane.model.VirtualServiceConfig;
@@ -50,8 +51,11 @@ public final class ListenerGenerator {
         List<Listener> listeners = new ArrayList<>(1 + inbound.size());
         listeners.add(virtualOutbound(address, targets, mesh, proxy));
         boolean meshed = TransportSocketGenerator.isMeshed(proxy.labels());
-        List<HttpFilter> rbac = RbacFilterGenerator.generate(mesh.authorizationPolicies()
-                .forWorkload(proxy.namespace(), proxy.labels())).filters();
+        List<HttpFilter> rbac = new ArrayList<>();
+        JwtAuthnFilterGenerator.generate(mesh.requestAuthentications(), proxy.namespace(), proxy.labels())
+                .ifPresent(rbac::add);
+        rbac.addAll(RbacFilterGenerator.generate(mesh.authorizationPolicies()
+                .forWorkload(proxy.namespace(), proxy.labels())).filters());
         Limit rateLimit = LocalRateLimitGenerator.workloadWideLimit(mesh.localRateLimits(), proxy.namespace(),
                 proxy.labels());
         for (InboundPort port : inbound) {

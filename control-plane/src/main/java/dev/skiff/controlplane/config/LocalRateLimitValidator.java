@@ -1,18 +1,22 @@
 package dev.skiff.controlplane.config;
 
+import dev.skiff.api.policy.v1alpha1.HeaderBuckets;
 import dev.skiff.api.policy.v1alpha1.Limit;
 import dev.skiff.api.policy.v1alpha1.LimitedResponse;
 import dev.skiff.api.policy.v1alpha1.LocalRateLimit;
 import dev.skiff.api.policy.v1alpha1.TokenBucket;
+import dev.skiff.api.policy.v1alpha1.ValueBucket;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * Checks of a LocalRateLimit, as strict as Istio's webhook is with its own kinds: at least one limit, unique DNS-1123
- * limit names, a token bucket with positive figures and a fill interval of at least 1ms, a route name when scoped,
- * a limited status of 400..599, and valid header names.
+ * limit names, a token bucket with positive figures and a fill interval of at least 1ms, one workload-wide limit
+ * and one limit per route at most (a route has one bucket, as Envoy's per-route configuration), header buckets
+ * with a header name and unique non-empty values, a limited status of 400..599, and valid header names.
  */
 final class LocalRateLimitValidator {
     /** The largest bucket the sidecar holds (its token count takes 24 bits). */
@@ -30,6 +34,7 @@ final class LocalRateLimitValidator {
             problems.add("spec.limits", "empty (expected: at least one limit)");
         }
         Set<String> names = new HashSet<>();
+        Map<String, Integer> scopes = new HashMap<>();
         for (int i = 0; i < spec.getLimitsCount(); i++) {
             Limit limit = spec.getLimits(i);
             String path = "spec.limits[" + i + "]";
@@ -42,10 +47,45 @@ final class LocalRateLimitValidator {
                 problems.add(path + ".name", "\"" + limit.getName() + "\" is used by an earlier limit (expected:"
                         + " unique limit names)");
             }
+            Integer earlier = scopes.putIfAbsent(limit.getRoute(), i);
+            if (earlier != null) {
+                problems.add(path + ".route", (limit.getRoute().isEmpty() ? "unset, as in spec.limits[" + earlier
+                        + "] (expected: one workload-wide limit per resource"
+                        : "\"" + limit.getRoute() + "\" is limited by spec.limits[" + earlier
+                        + "] already (expected: one limit per route")
+                        + "; a route has a single bucket, use headerBuckets for more)");
+            }
             tokenBucket(problems, path + ".tokenBucket", limit.hasTokenBucket(), limit.getTokenBucket());
+            if (limit.hasHeaderBuckets()) {
+                headerBuckets(problems, path + ".headerBuckets", limit.getHeaderBuckets());
+            }
             if (limit.hasResponse()) {
                 response(problems, path + ".response", limit.getResponse());
             }
+        }
+    }
+
+    private static void headerBuckets(FieldProblems problems, String path, HeaderBuckets buckets) {
+        if (buckets.getHeader().isEmpty()) {
+            problems.add(path + ".header", "required (expected: the request header whose value picks the bucket)");
+        } else if (!Checks.isHeaderName(buckets.getHeader())) {
+            problems.add(path + ".header", "\"" + buckets.getHeader() + "\" is not a valid header name (expected:"
+                    + " an HTTP token; pseudo-headers are not supported)");
+        }
+        if (buckets.getValuesCount() == 0) {
+            problems.add(path + ".values", "empty (expected: at least one value with its token bucket)");
+        }
+        Set<String> values = new HashSet<>();
+        for (int i = 0; i < buckets.getValuesCount(); i++) {
+            ValueBucket value = buckets.getValues(i);
+            String at = path + ".values[" + i + "]";
+            if (value.getValue().isEmpty()) {
+                problems.add(at + ".value", "required (expected: a non-empty header value)");
+            } else if (!values.add(value.getValue())) {
+                problems.add(at + ".value", "\"" + value.getValue() + "\" has a bucket already (expected: unique"
+                        + " values)");
+            }
+            tokenBucket(problems, at + ".tokenBucket", value.hasTokenBucket(), value.getTokenBucket());
         }
     }
 

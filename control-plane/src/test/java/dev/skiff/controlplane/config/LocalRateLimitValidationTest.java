@@ -73,9 +73,12 @@ class LocalRateLimitValidationTest {
                 - name: a
                   tokenBucket: {maxTokens: 0, fillInterval: 0s}
                 - name: a
+                  route: r1
                   tokenBucket: {maxTokens: 16777216, tokensPerFill: 1, fillInterval: 500us}
                 - name: Bad_Name
-                - tokenBucket: {maxTokens: 1}
+                  route: r2
+                - route: r3
+                  tokenBucket: {maxTokens: 1}
                 """)).containsExactly(
                 RL + "spec.limits[0].tokenBucket.maxTokens: 0 (expected: 1..16777215)",
                 RL + "spec.limits[0].tokenBucket.fillInterval: 0s (expected: at least 1ms)",
@@ -106,5 +109,72 @@ class LocalRateLimitValidationTest {
                 .contains(RL + "spec.limits[0].response.status: 200 (expected: 400..599, default 429)",
                         RL + "spec.limits[0].response.headers[bad header]: not a valid header name (expected: an"
                                 + " HTTP token)");
+    }
+
+    @Test
+    void parsesHeaderBuckets() {
+        ParsedFile file = parse("v1alpha1", """
+                limits:
+                - name: per-tenant
+                  route: checkout
+                  tokenBucket: {maxTokens: 5, fillInterval: 1s}
+                  headerBuckets:
+                    header: x-tenant
+                    values:
+                    - value: gold
+                      tokenBucket: {maxTokens: 100, tokensPerFill: 100, fillInterval: 1s}
+                    - value: free
+                      tokenBucket: {maxTokens: 2, fillInterval: 1s}
+                """);
+
+        assertThat(Yaml.errors(file)).isEmpty();
+        Limit limit = ((LocalRateLimit) file.documents().getFirst().object().spec()).getLimits(0);
+        assertThat(limit.getHeaderBuckets().getHeader()).isEqualTo("x-tenant");
+        assertThat(limit.getHeaderBuckets().getValuesList()).extracting(v -> v.getValue())
+                .containsExactly("gold", "free");
+        assertThat(limit.getHeaderBuckets().getValues(0).getTokenBucket().getMaxTokens()).isEqualTo(100);
+    }
+
+    @Test
+    void rejectsBucketsThatWouldNotBeServed() {
+        assertThat(errors("""
+                limits:
+                - name: all
+                  tokenBucket: {maxTokens: 1, fillInterval: 1s}
+                - name: all-again
+                  tokenBucket: {maxTokens: 1, fillInterval: 1s}
+                - name: checkout
+                  route: checkout
+                  tokenBucket: {maxTokens: 1, fillInterval: 1s}
+                - name: checkout-again
+                  route: checkout
+                  tokenBucket: {maxTokens: 1, fillInterval: 1s}
+                  headerBuckets:
+                    header: ":authority"
+                    values:
+                    - value: a
+                      tokenBucket: {maxTokens: 1, fillInterval: 1s}
+                    - value: a
+                      tokenBucket: {maxTokens: 0, fillInterval: 1s}
+                    - tokenBucket: {maxTokens: 1, fillInterval: 1s}
+                - name: no-values
+                  route: other
+                  tokenBucket: {maxTokens: 1, fillInterval: 1s}
+                  headerBuckets: {}
+                """)).containsExactly(
+                RL + "spec.limits[1].route: unset, as in spec.limits[0] (expected: one workload-wide limit per"
+                        + " resource; a route has a single bucket, use headerBuckets for more)",
+                RL + "spec.limits[3].route: \"checkout\" is limited by spec.limits[2] already (expected: one limit"
+                        + " per route; a route has a single bucket, use headerBuckets for more)",
+                RL + "spec.limits[3].headerBuckets.header: \":authority\" is not a valid header name (expected:"
+                        + " an HTTP token; pseudo-headers are not supported)",
+                RL + "spec.limits[3].headerBuckets.values[1].value: \"a\" has a bucket already (expected: unique"
+                        + " values)",
+                RL + "spec.limits[3].headerBuckets.values[1].tokenBucket.maxTokens: 0 (expected: 1..16777215)",
+                RL + "spec.limits[3].headerBuckets.values[2].value: required (expected: a non-empty header value)",
+                RL + "spec.limits[4].headerBuckets.header: required (expected: the request header whose value"
+                        + " picks the bucket)",
+                RL + "spec.limits[4].headerBuckets.values: empty (expected: at least one value with its token"
+                        + " bucket)");
     }
 }

@@ -19,10 +19,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Envoy's {@code envoy.filters.http.local_ratelimit} for routes that carry a {@link LocalRateLimitPolicy}: an
- * enabled request takes a token from the route's bucket (shared by every event loop); when none is left and the
- * request is enforced, it is answered at once with the policy's status, body {@code local_rate_limited} and flag
- * RL, and never reaches the upstream. A request the filter is enabled for but not enforced on goes on (shadow
- * mode), as in Envoy.
+ * enabled request takes a token from the bucket of its descriptor (the value of the policy's header, when that
+ * value has a bucket) and, unless it had one and the policy says otherwise, from the route's default bucket; the
+ * buckets are shared by every event loop and lock-free. When a bucket is empty and the request is enforced, it is
+ * answered at once with the policy's status, body {@code local_rate_limited}, the empty bucket's
+ * {@code x-ratelimit-*} figures and flag RL, and never reaches the upstream. A request the filter is enabled for
+ * but not enforced on goes on (shadow mode), as in Envoy.
  */
 public final class LocalRateLimitFilter implements HttpFilter {
 
@@ -46,14 +48,33 @@ public final class LocalRateLimitFilter implements HttpFilter {
         if (policy == null || !picked(request, policy.enabledPerMillion())) {
             return FilterStatus.CONTINUE;
         }
-        if (policy.bucket().tryAcquire() >= 0 || !picked(request, policy.enforcedPerMillion())) {
+        TokenBucket empty = emptyBucket(request, policy);
+        if (empty == null || !picked(request, policy.enforcedPerMillion())) {
             return FilterStatus.CONTINUE;
         }
-        request.sendLocalResponse(limited(request, policy), ResponseFlag.RATE_LIMITED);
+        request.sendLocalResponse(limited(policy, empty), ResponseFlag.RATE_LIMITED);
         return FilterStatus.STOP;
     }
 
-    private static FullHttpResponse limited(HttpFilterCallbacks request, LocalRateLimitPolicy policy) {
+    /**
+     * Takes the request's tokens, descriptor bucket first as Envoy does (an empty descriptor bucket spares the
+     * default one), and returns the bucket that had none left, or null when the request is admitted.
+     */
+    private static TokenBucket emptyBucket(HttpFilterCallbacks request, LocalRateLimitPolicy policy) {
+        LocalRateLimitPolicy.Descriptors descriptors = policy.descriptors();
+        TokenBucket matched = descriptors.bucketOf(request.request().headers());
+        if (matched != null) {
+            if (matched.tryAcquire() < 0) {
+                return matched;
+            }
+            if (!descriptors.alsoConsumeDefault()) {
+                return null;
+            }
+        }
+        return policy.bucket().tryAcquire() < 0 ? policy.bucket() : null;
+    }
+
+    private static FullHttpResponse limited(LocalRateLimitPolicy policy, TokenBucket bucket) {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                 HttpResponseStatus.valueOf(policy.status()),
                 Unpooled.wrappedBuffer(BODY_BYTES));
@@ -61,7 +82,6 @@ public final class LocalRateLimitFilter implements HttpFilter {
         headers.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, BODY_BYTES.length);
         if (policy.xRateLimitHeaders()) {
-            TokenBucket bucket = policy.bucket();
             long resetSeconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(bucket.nanosUntilNextFill()
                     + TimeUnit.SECONDS.toNanos(1) - 1));
             headers.set(X_RATELIMIT_LIMIT, Long.toString(bucket.maxTokens()))

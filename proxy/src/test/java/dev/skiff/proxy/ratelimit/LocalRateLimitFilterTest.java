@@ -19,7 +19,12 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import io.netty.util.AsciiString;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -103,9 +108,93 @@ class LocalRateLimitFilterTest {
     }
 
     private Call run(Route route) {
+        return run(route, null);
+    }
+
+    private Call run(Route route, String tenant) {
         Call call = new Call(route);
+        if (tenant != null) {
+            call.request.headers().set("x-tenant", tenant);
+        }
         call.status = filter.onRequest(call);
         return call;
+    }
+
+    private LocalRateLimitPolicy byTenant(boolean alsoConsumeDefault) {
+        return new LocalRateLimitPolicy(new TokenBucket(2, 1, Duration.ofSeconds(1), now::get),
+                LocalRateLimitPolicy.MILLION, LocalRateLimitPolicy.MILLION, 429, List.of(), true,
+                new LocalRateLimitPolicy.Descriptors(AsciiString.of("x-tenant"), Map.of(
+                        "gold", new TokenBucket(5, 1, Duration.ofSeconds(1), now::get),
+                        "free", new TokenBucket(1, 1, Duration.ofSeconds(1), now::get)), alsoConsumeDefault));
+    }
+
+    @Test
+    void eachListedHeaderValueHasItsOwnBucketAndTheRestShareTheDefault() {
+        Route route = route(byTenant(false));
+
+        assertThat(run(route, "free").status).isEqualTo(FilterStatus.CONTINUE);
+        Call freeLimited = run(route, "free");
+        assertThat(freeLimited.status).isEqualTo(FilterStatus.STOP);
+        assertThat(freeLimited.headers).containsEntry("x-ratelimit-limit", "1");
+        for (int i = 0; i < 5; i++) {
+            assertThat(run(route, "gold").status).as("gold request %d", i).isEqualTo(FilterStatus.CONTINUE);
+        }
+        assertThat(run(route, "gold").status).isEqualTo(FilterStatus.STOP);
+        assertThat(run(route, "silver").status).isEqualTo(FilterStatus.CONTINUE);
+        assertThat(run(route).status).isEqualTo(FilterStatus.CONTINUE);
+        Call defaultLimited = run(route, "bronze");
+        assertThat(defaultLimited.status).isEqualTo(FilterStatus.STOP);
+        assertThat(defaultLimited.headers).containsEntry("x-ratelimit-limit", "2");
+    }
+
+    @Test
+    void alwaysConsumingTheDefaultBucketLimitsListedValuesByItToo() {
+        Route route = route(byTenant(true));
+
+        assertThat(run(route, "gold").status).isEqualTo(FilterStatus.CONTINUE);
+        assertThat(run(route, "gold").status).isEqualTo(FilterStatus.CONTINUE);
+        Call limited = run(route, "gold");
+        assertThat(limited.status).isEqualTo(FilterStatus.STOP);
+        assertThat(limited.headers).containsEntry("x-ratelimit-limit", "2");
+    }
+
+    @Test
+    void bucketsHoldUnderConcurrentRequestsFromManyThreads() throws Exception {
+        LocalRateLimitPolicy policy = new LocalRateLimitPolicy(
+                new TokenBucket(300, 1, Duration.ofHours(1), now::get),
+                LocalRateLimitPolicy.MILLION, LocalRateLimitPolicy.MILLION, 429, List.of(), false,
+                new LocalRateLimitPolicy.Descriptors(AsciiString.of("x-tenant"), Map.of(
+                        "gold", new TokenBucket(500, 1, Duration.ofHours(1), now::get),
+                        "free", new TokenBucket(100, 1, Duration.ofHours(1), now::get)), false));
+        Route route = route(policy);
+        Map<String, AtomicInteger> admitted = new ConcurrentHashMap<>();
+        List<String> tenants = List.of("gold", "free", "other");
+        CountDownLatch start = new CountDownLatch(1);
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            threads.add(Thread.ofPlatform().start(() -> {
+                try {
+                    start.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                for (int i = 0; i < 600; i++) {
+                    String tenant = tenants.get(i % 3);
+                    if (run(route, tenant).status == FilterStatus.CONTINUE) {
+                        admitted.computeIfAbsent(tenant, k -> new AtomicInteger()).incrementAndGet();
+                    }
+                }
+            }));
+        }
+        start.countDown();
+        for (Thread thread : threads) {
+            thread.join();
+        }
+
+        assertThat(admitted.get("gold")).hasValue(500);
+        assertThat(admitted.get("free")).hasValue(100);
+        assertThat(admitted.get("other")).hasValue(300);
     }
 
     private static final class Call implements HttpFilterCallbacks {

@@ -6,7 +6,6 @@ import com.google.protobuf.UInt32Value;
 import dev.skiff.api.networking.v1alpha3.L4MatchAttributes;
 import dev.skiff.api.networking.v1alpha3.RouteDestination;
 import dev.skiff.api.networking.v1alpha3.TCPRoute;
-import dev.skiff.api.policy.v1alpha1.Limit;
 import dev.skiff.controlplane.authn.JwtAuthnFilterGenerator;
 import dev.skiff.controlplane.authz.RbacFilterGenerator;
 import dev.skiff.controlplane.model.MeshSnapshot;
@@ -56,10 +55,13 @@ public final class ListenerGenerator {
                 .ifPresent(rbac::add);
         rbac.addAll(RbacFilterGenerator.generate(mesh.authorizationPolicies()
                 .forWorkload(proxy.namespace(), proxy.labels())).filters());
-        Limit rateLimit = LocalRateLimitGenerator.workloadWideLimit(mesh.localRateLimits(), proxy.namespace(),
-                proxy.labels());
+        LocalRateLimitGenerator.InboundLimits rateLimits = LocalRateLimitGenerator.forInbound(
+                mesh.localRateLimits(), proxy.namespace(), proxy.labels());
         for (InboundPort port : inbound) {
-            listeners.add(TransportSocketGenerator.secureInbound(inboundListener(address, port, rbac, rateLimit),
+            listeners.add(TransportSocketGenerator.secureInbound(inboundListener(address, port, rbac,
+                            rateLimits.any() ? LocalRateLimitGenerator.inboundRoutes(rateLimits, mesh,
+                                    proxy.workload().orElse(null), port.clusterPort(), port.clusterName(),
+                                    RouteGenerator.DEFAULT_ROUTE_NAME, RouteGenerator::routeMatch) : null),
                     mesh.peerAuthentications().mode(proxy.namespace(), proxy.labels(), port.listenerPort()), meshed));
         }
         return listeners;
@@ -151,11 +153,11 @@ public final class ListenerGenerator {
 
     /**
      * An inbound listener; an HTTP port's connection manager runs the workload's RBAC filters first, and its local
-     * rate limit just before the router when it has one ({@code rateLimit}, null when none), configured on the
-     * inbound route, where Istio users insert it with an EnvoyFilter.
+     * rate limit just before the router when it has one ({@code rateLimitedRoutes}, the inbound routes carrying the
+     * buckets, null when none), configured on the inbound routes, where Istio users insert it with an EnvoyFilter.
      */
     private static Listener inboundListener(String address, InboundPort port, List<HttpFilter> rbac,
-                                            Limit rateLimit) {
+                                            List<Route> rateLimitedRoutes) {
         String name = XdsNames.inboundListener(port.listenerPort());
         Filter filter;
         if (port.protocol().isHttp()) {
@@ -164,19 +166,18 @@ public final class ListenerGenerator {
                     .addVirtualHosts(VirtualHost.newBuilder()
                             .setName("inbound|http|" + port.clusterPort())
                             .addDomains("*")
-                            .addRoutes(Route.newBuilder()
+                            .addAllRoutes(rateLimitedRoutes != null ? rateLimitedRoutes : List.of(Route.newBuilder()
                                     .setName(RouteGenerator.DEFAULT_ROUTE_NAME)
                                     .setMatch(RouteMatch.newBuilder().setPrefix("/"))
                                     .setRoute(RouteAction.newBuilder().setCluster(port.clusterName()))
-                                    .putAllTypedPerFilterConfig(rateLimit == null ? Map.of()
-                                            : LocalRateLimitGenerator.typedPerFilterConfig(rateLimit))))
+                                    .build())))
                     .build();
             HttpConnectionManager.Builder hcm = EnvoyProtos.inlineConnectionManager(
                     "inbound_0.0.0.0_" + port.listenerPort(), routes).toBuilder();
             for (int i = 0; i < rbac.size(); i++) {
                 hcm.addHttpFilters(i, rbac.get(i));
             }
-            if (rateLimit != null) {
+            if (rateLimitedRoutes != null) {
                 hcm.addHttpFilters(hcm.getHttpFiltersCount() - 1, LocalRateLimitGenerator.listenerFilter());
             }
             filter = filter(EnvoyProtos.HTTP_CONNECTION_MANAGER, Any.pack(hcm.build()));

@@ -8,6 +8,10 @@ import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.LocalRateLimitDescriptor;
+import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
+import io.envoyproxy.envoy.config.route.v3.RateLimit;
+import com.google.protobuf.BoolValue;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.XRateLimitHeadersRFCVersion;
 import io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
@@ -88,7 +92,21 @@ class LocalRateLimitTranslatorTest {
                 now::get)).hasMessageContaining("route r: no token_bucket");
         assertThatThrownBy(() -> LocalRateLimitTranslator.policy(istioStyle()
                 .addDescriptors(LocalRateLimitDescriptor.getDefaultInstance()).build(), "route r", now::get))
-                .hasMessageContaining("descriptors: unsupported");
+                .hasMessageContaining("route r: 0 rate_limits and 1 descriptors (expected: one rate_limits entry");
+        assertThatThrownBy(() -> LocalRateLimitTranslator.policy(byTenant().setRateLimits(0, RateLimit.newBuilder()
+                .addActions(RateLimit.Action.newBuilder().setRemoteAddress(
+                        RateLimit.Action.RemoteAddress.getDefaultInstance()))).build(), "route r", now::get))
+                .hasMessageContaining("route r: rate_limits[0]: actions[0]: remote_address: unsupported");
+        assertThatThrownBy(() -> LocalRateLimitTranslator.policy(byTenant().addDescriptors(descriptor("other",
+                "gold", 1)).build(), "route r", now::get))
+                .hasMessageContaining("descriptors[2]: entries[0]: key \"other\" value \"gold\" (expected: key"
+                        + " \"x-tenant\"");
+        assertThatThrownBy(() -> LocalRateLimitTranslator.policy(byTenant().addDescriptors(descriptor("x-tenant",
+                "gold", 1)).build(), "route r", now::get))
+                .hasMessageContaining("descriptors[2]: entries[0]: value \"gold\" is listed by an earlier descriptor");
+        assertThatThrownBy(() -> LocalRateLimitTranslator.policy(istioStyle()
+                .setLocalRateLimitPerDownstreamConnection(true).build(), "route r", now::get))
+                .hasMessageContaining("local_rate_limit_per_downstream_connection: unsupported");
         assertThatThrownBy(() -> LocalRateLimitTranslator.policy(istioStyle()
                 .setTokenBucket(TokenBucket.newBuilder().setMaxTokens(0)
                         .setFillInterval(com.google.protobuf.Duration.newBuilder().setSeconds(1))).build(),
@@ -115,5 +133,41 @@ class LocalRateLimitTranslatorTest {
         Map<String, Object> perRoute = HttpFilterTranslator.perRoute(
                 Map.of(LocalRateLimitFilter.NAME, Any.pack(istioStyle().build())), "route r");
         assertThat(perRoute.get(LocalRateLimitFilter.NAME)).isInstanceOf(LocalRateLimitPolicy.class);
+    }
+
+    static LocalRateLimit.Builder byTenant() {
+        return istioStyle()
+                .addRateLimits(RateLimit.newBuilder().addActions(RateLimit.Action.newBuilder()
+                        .setRequestHeaders(RateLimit.Action.RequestHeaders.newBuilder()
+                                .setHeaderName("x-tenant").setDescriptorKey("x-tenant"))))
+                .addDescriptors(descriptor("x-tenant", "gold", 3))
+                .addDescriptors(descriptor("x-tenant", "free", 1))
+                .setAlwaysConsumeDefaultTokenBucket(BoolValue.of(false));
+    }
+
+    private static LocalRateLimitDescriptor descriptor(String key, String value, int maxTokens) {
+        return LocalRateLimitDescriptor.newBuilder()
+                .addEntries(RateLimitDescriptor.Entry.newBuilder().setKey(key).setValue(value))
+                .setTokenBucket(TokenBucket.newBuilder().setMaxTokens(maxTokens)
+                        .setFillInterval(com.google.protobuf.Duration.newBuilder().setSeconds(1)))
+                .build();
+    }
+
+    @Test
+    void translatesHeaderDescriptorsIntoABucketPerValue() throws Exception {
+        LocalRateLimitPolicy policy = LocalRateLimitTranslator.policy(byTenant().build(), "route r", now::get);
+
+        LocalRateLimitPolicy.Descriptors descriptors = policy.descriptors();
+        assertThat(descriptors.header().toString()).isEqualTo("x-tenant");
+        assertThat(descriptors.alsoConsumeDefault()).isFalse();
+        assertThat(descriptors.bucketOf(new DefaultHttpHeaders().add("X-Tenant", "gold")).maxTokens()).isEqualTo(3);
+        assertThat(descriptors.bucketOf(new DefaultHttpHeaders().add("x-tenant", "free")).maxTokens()).isEqualTo(1);
+        assertThat(descriptors.bucketOf(new DefaultHttpHeaders().add("x-tenant", "silver"))).isNull();
+        assertThat(descriptors.bucketOf(new DefaultHttpHeaders())).isNull();
+        assertThat(LocalRateLimitTranslator.policy(byTenant().clearAlwaysConsumeDefaultTokenBucket().build(),
+                "route r", now::get).descriptors().alsoConsumeDefault()).isTrue();
+        assertThat(LocalRateLimitTranslator.policy(byTenant().build(), "route r", now::get)).isEqualTo(policy)
+                .isNotEqualTo(LocalRateLimitTranslator.policy(byTenant().setDescriptors(1,
+                        descriptor("x-tenant", "free", 2)).build(), "route r", now::get));
     }
 }

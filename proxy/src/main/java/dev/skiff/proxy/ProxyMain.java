@@ -263,9 +263,9 @@ public final class ProxyMain implements Callable<Integer> {
                     identity.namespace(), identity.nodeId(), target);
             this.telemetry = new IstioTelemetry(new IstioMetrics(), new WorkloadMetadata(identity.workload(),
                     identity.namespace(), identity.workload(), identity.labels(), clusterId), identity.nodeId());
-            this.accessLogWriter = accessLog.equals("stdout")
-                    ? new AccessLog(telemetry, System.out, AccessLog.DEFAULT_CAPACITY) : null;
-            RequestListener listener = accessLogWriter == null ? telemetry : accessLogWriter;
+            this.accessLogWriter = new AccessLog(telemetry, System.out, AccessLog.DEFAULT_CAPACITY,
+                    accessLog.equals("stdout"));
+            RequestListener listener = accessLogWriter;
             if (zipkinAddress != null) {
                 HostPort collector = HostPort.parse(spec.commandLine(), "--zipkin-address", zipkinAddress);
                 this.zipkin = new ZipkinExporter(collector.host(), collector.port(), new LocalEndpoint(

@@ -1,6 +1,7 @@
 package dev.skiff.proxy.filter;
 
 import dev.skiff.proxy.model.Direction;
+import dev.skiff.proxy.telemetry.ListenerTelemetry;
 
 import io.netty.buffer.ByteBuf;
 
@@ -49,11 +50,23 @@ public final class RequestContext {
     private long upstreamRequestNanos;
     private long upstreamResponseNanos;
     private Object traceSpan;
+    private ListenerTelemetry telemetry = ListenerTelemetry.DEFAULT;
 
     public RequestContext(String listenerName, Direction direction, long startNanos) {
         this.listenerName = listenerName;
         this.direction = direction;
         this.startNanos = startNanos;
+    }
+
+    /** The telemetry settings of the HTTP connection manager that took the request. */
+    public ListenerTelemetry telemetry() {
+        return telemetry;
+    }
+
+    /** Set once the request's HTTP connection manager is known, before any listener event. */
+    public RequestContext telemetry(ListenerTelemetry settings) {
+        this.telemetry = settings;
+        return this;
     }
 
     public String listenerName() {

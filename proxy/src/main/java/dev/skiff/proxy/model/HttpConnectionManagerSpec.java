@@ -1,6 +1,7 @@
 package dev.skiff.proxy.model;
 
 import dev.skiff.proxy.authz.RbacRules;
+import dev.skiff.proxy.telemetry.ListenerTelemetry;
 
 import java.util.List;
 
@@ -11,16 +12,23 @@ import java.util.List;
  * @param routeTableName the RDS route configuration name, e.g. {@code 9080}; null when the routes are inline
  * @param inlineRoutes   the inline route table, null when the routes come from RDS
  * @param rbac           the RBAC filters every request passes before routing, in order; empty when none
+ * @param telemetry      the listener's metrics, tracing and access log settings (Istio's Telemetry)
  */
-public record HttpConnectionManagerSpec(String routeTableName, RouteTable inlineRoutes, List<RbacRules> rbac)
+public record HttpConnectionManagerSpec(String routeTableName, RouteTable inlineRoutes, List<RbacRules> rbac,
+                                        ListenerTelemetry telemetry)
         implements ChainAction {
 
     public HttpConnectionManagerSpec(String routeTableName, RouteTable inlineRoutes) {
         this(routeTableName, inlineRoutes, List.of());
     }
 
+    public HttpConnectionManagerSpec(String routeTableName, RouteTable inlineRoutes, List<RbacRules> rbac) {
+        this(routeTableName, inlineRoutes, rbac, ListenerTelemetry.DEFAULT);
+    }
+
     public HttpConnectionManagerSpec {
         rbac = List.copyOf(Validation.notNull(rbac, "http connection manager rbac filters"));
+        Validation.notNull(telemetry, "http connection manager telemetry");
         if ((routeTableName == null) == (inlineRoutes == null)) {
             throw new IllegalArgumentException("http connection manager: routeTableName=" + routeTableName
                     + ", inlineRoutes=" + (inlineRoutes == null ? null : inlineRoutes.name())
@@ -38,7 +46,12 @@ public record HttpConnectionManagerSpec(String routeTableName, RouteTable inline
 
     /** This HCM with the given RBAC filters. */
     public HttpConnectionManagerSpec withRbac(List<RbacRules> filters) {
-        return new HttpConnectionManagerSpec(routeTableName, inlineRoutes, filters);
+        return new HttpConnectionManagerSpec(routeTableName, inlineRoutes, filters, telemetry);
+    }
+
+    /** This HCM with the given telemetry settings. */
+    public HttpConnectionManagerSpec withTelemetry(ListenerTelemetry settings) {
+        return new HttpConnectionManagerSpec(routeTableName, inlineRoutes, rbac, settings);
     }
 
     /** An HCM with an inline route table. */

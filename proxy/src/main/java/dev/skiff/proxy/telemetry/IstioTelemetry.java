@@ -154,12 +154,22 @@ public final class IstioTelemetry implements RequestListener {
         Peer peer = peer(context.peerMetadata());
         RequestSeries series = service.requests(peer, context);
         RequestOutcome outcome = series.outcome(context);
-        outcome.requests.increment();
-        outcome.duration.record((System.nanoTime() - context.startNanos()) / 1_000_000.0);
-        outcome.requestBytes.record(context.requestHeaderBytes() + context.bytesReceived());
-        outcome.responseBytes.record(context.responseHeaderBytes() + context.bytesSent());
-        if (context.grpc()) {
+        if (outcome.requests != null) {
+            outcome.requests.increment();
+        }
+        if (outcome.duration != null) {
+            outcome.duration.record((System.nanoTime() - context.startNanos()) / 1_000_000.0);
+        }
+        if (outcome.requestBytes != null) {
+            outcome.requestBytes.record(context.requestHeaderBytes() + context.bytesReceived());
+        }
+        if (outcome.responseBytes != null) {
+            outcome.responseBytes.record(context.responseHeaderBytes() + context.bytesSent());
+        }
+        if (outcome.requestMessages != null) {
             outcome.requestMessages.increment(context.requestMessages());
+        }
+        if (outcome.responseMessages != null) {
             outcome.responseMessages.increment(context.responseMessages());
         }
     }
@@ -355,13 +365,15 @@ public final class IstioTelemetry implements RequestListener {
             int code = context.responseCode();
             int flags = context.flagBits();
             String grpcStatus = context.grpcStatus();
+            MetricsPolicy policy = context.telemetry().metrics();
             RequestOutcome[] known = outcomes.get();
             for (RequestOutcome outcome : known) {
-                if (outcome.code == code && outcome.flags == flags && outcome.grpcStatus.equals(grpcStatus)) {
+                if (outcome.code == code && outcome.flags == flags && outcome.policy == policy
+                        && outcome.grpcStatus.equals(grpcStatus)) {
                     return outcome;
                 }
             }
-            RequestOutcome created = new RequestOutcome(code, flags, grpcStatus, base.and(
+            RequestOutcome created = new RequestOutcome(code, flags, grpcStatus, policy, base.and(
                     "response_code", Integer.toString(code),
                     "grpc_response_status", grpcStatus,
                     "response_flags", context.flagsString()), grpc);
@@ -382,6 +394,7 @@ public final class IstioTelemetry implements RequestListener {
         final int code;
         final int flags;
         final String grpcStatus;
+        final MetricsPolicy policy;
         final Counter requests;
         final DistributionSummary duration;
         final DistributionSummary requestBytes;
@@ -389,17 +402,31 @@ public final class IstioTelemetry implements RequestListener {
         final Counter requestMessages;
         final Counter responseMessages;
 
-        RequestOutcome(int code, int flags, String grpcStatus, Tags tags, boolean grpc) {
+        /** @param policy the listener's changes to the metrics; a dropped metric's meter is null */
+        RequestOutcome(int code, int flags, String grpcStatus, MetricsPolicy policy, Tags tags, boolean grpc) {
             this.code = code;
             this.flags = flags;
             this.grpcStatus = grpcStatus;
-            this.requests = metrics.counter(IstioMetrics.REQUESTS_TOTAL, tags);
-            this.duration = metrics.histogram(IstioMetrics.REQUEST_DURATION, tags);
-            this.requestBytes = metrics.histogram(IstioMetrics.REQUEST_BYTES, tags);
-            this.responseBytes = metrics.histogram(IstioMetrics.RESPONSE_BYTES, tags);
-            this.requestMessages = grpc ? metrics.counter(IstioMetrics.REQUEST_MESSAGES_TOTAL, tags) : null;
-            this.responseMessages = grpc ? metrics.counter(IstioMetrics.RESPONSE_MESSAGES_TOTAL, tags) : null;
+            this.policy = policy;
+            this.requests = counter(IstioMetrics.REQUESTS_TOTAL, policy, tags);
+            this.duration = histogram(IstioMetrics.REQUEST_DURATION, policy, tags);
+            this.requestBytes = histogram(IstioMetrics.REQUEST_BYTES, policy, tags);
+            this.responseBytes = histogram(IstioMetrics.RESPONSE_BYTES, policy, tags);
+            this.requestMessages = grpc ? counter(IstioMetrics.REQUEST_MESSAGES_TOTAL, policy, tags) : null;
+            this.responseMessages = grpc ? counter(IstioMetrics.RESPONSE_MESSAGES_TOTAL, policy, tags) : null;
         }
+    }
+
+    /** The counter of {@code name} under {@code policy}, null when the policy drops it. */
+    private Counter counter(String name, MetricsPolicy policy, Tags tags) {
+        Tags applied = policy.apply(name, tags, local);
+        return applied == null ? null : metrics.counter(name, applied);
+    }
+
+    /** The histogram of {@code name} under {@code policy}, null when the policy drops it. */
+    private DistributionSummary histogram(String name, MetricsPolicy policy, Tags tags) {
+        Tags applied = policy.apply(name, tags, local);
+        return applied == null ? null : metrics.histogram(name, applied);
     }
 
     /** The TCP series of one reporter and service: connections opened, and per response flags the rest. */

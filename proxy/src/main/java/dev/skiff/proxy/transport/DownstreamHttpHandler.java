@@ -169,6 +169,7 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
             localReply(context, 404, "");
             return;
         }
+        context.telemetry(hcm.telemetry());
         if (!hcm.rbac().isEmpty() && !RbacRules.permitsAll(hcm.rbac(), rbacAttributes().request(view))) {
             localReply(context, 403, "RBAC: access denied");
             return;

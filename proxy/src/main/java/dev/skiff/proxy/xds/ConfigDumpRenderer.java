@@ -42,6 +42,8 @@ final class ConfigDumpRenderer {
             .add(HttpConnectionManager.getDescriptor())
             .add(TcpProxy.getDescriptor())
             .add(Router.getDescriptor())
+            .add(dev.skiff.api.stats.PluginConfig.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog.getDescriptor())
             .add(HttpProtocolOptions.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.getDescriptor())
             .add(dev.skiff.proxy.xds.translate.ExtensionTypes.PREVIOUS_HOSTS_PREDICATE)

@@ -40,6 +40,7 @@ public final class AccessLog implements RequestListener, AutoCloseable {
     private final JsonFactory json = new JsonFactory();
     private final ByteArrayOutputStream line = new ByteArrayOutputStream(512);
     private final BoundedHandoff<Finished> handoff;
+    private final boolean enabledByDefault;
 
     private record Finished(RequestContext context, long endNanos) {
     }
@@ -50,6 +51,15 @@ public final class AccessLog implements RequestListener, AutoCloseable {
      * @param capacity lines that may wait before new ones are dropped
      */
     public AccessLog(RequestListener next, OutputStream out, int capacity) {
+        this(next, out, capacity, true);
+    }
+
+    /**
+     * @param enabledByDefault whether requests of listeners without an access log setting of their own (from a
+     *                         Telemetry resource) are logged: the sidecar's {@code --access-log}
+     */
+    public AccessLog(RequestListener next, OutputStream out, int capacity, boolean enabledByDefault) {
+        this.enabledByDefault = enabledByDefault;
         this.next = Objects.requireNonNull(next, "next");
         this.out = Objects.requireNonNull(out, "out");
         this.handoff = new BoundedHandoff<>("skiff-access-log", capacity, MAX_BATCH, Duration.ZERO, this::write);
@@ -76,7 +86,14 @@ public final class AccessLog implements RequestListener, AutoCloseable {
     @Override
     public void onComplete(RequestContext context) {
         next.onComplete(context);
-        handoff.offer(new Finished(context, System.nanoTime()));
+        boolean enabled = switch (context.telemetry().accessLog()) {
+            case DEFAULT -> enabledByDefault;
+            case STDOUT -> true;
+            case OFF -> false;
+        };
+        if (enabled) {
+            handoff.offer(new Finished(context, System.nanoTime()));
+        }
     }
 
     /** Lines dropped because the writer fell behind. */

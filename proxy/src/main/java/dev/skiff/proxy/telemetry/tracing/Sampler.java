@@ -1,5 +1,7 @@
 package dev.skiff.proxy.telemetry.tracing;
 
+import dev.skiff.proxy.telemetry.TracingPolicy;
+
 import java.util.random.RandomGenerator;
 
 /**
@@ -29,6 +31,16 @@ public final class Sampler {
 
     /** Whether to sample, given the caller's decision ({@link TraceContext#sampling()}). */
     public boolean sample(int incoming, RandomGenerator random) {
+        return sample(incoming, random, percent);
+    }
+
+    /**
+     * Whether to sample, given the caller's decision, with a listener's own percentage.
+     *
+     * @param listenerPercent the listener's percentage, or {@link TracingPolicy#SIDECAR_SAMPLING} for this sampler's
+     */
+    public boolean sample(int incoming, RandomGenerator random, double listenerPercent) {
+        double percent = listenerPercent == TracingPolicy.SIDECAR_SAMPLING ? this.percent : listenerPercent;
         if (incoming == TraceContext.SAMPLED) {
             return true;
         }

@@ -26,6 +26,7 @@ public final class Span {
     private final long startEpochMicros;
     private long durationMicros;
     private RequestContext request;
+    private String[] customTags;
 
     /**
      * @param parentId         the caller's span, 0 for a root span
@@ -84,6 +85,16 @@ public final class Span {
     public void finish(RequestContext completed, long endNanos) {
         this.request = completed;
         this.durationMicros = Math.max(1, TimeUnit.NANOSECONDS.toMicros(endNanos - completed.startNanos()));
+    }
+
+    /** The values of the listener's custom tags, in its order (null: that tag is left out); null without tags. */
+    public String[] customTags() {
+        return customTags;
+    }
+
+    /** Sets the custom tag values, once, when the span is created. */
+    void customTags(String[] values) {
+        this.customTags = values;
     }
 
     public String traceIdHex() {

@@ -3,6 +3,7 @@ package dev.skiff.proxy.telemetry.tracing;
 import dev.skiff.proxy.filter.RequestContext;
 import dev.skiff.proxy.filter.RequestListener;
 import dev.skiff.proxy.model.Direction;
+import dev.skiff.proxy.telemetry.TracingPolicy;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 
@@ -48,7 +49,9 @@ public final class Tracing implements RequestListener {
         }
         TraceContext incoming = TraceHeaders.extract(headers);
         RandomGenerator generator = random.get();
-        boolean sampled = sampler.sample(incoming.sampling(), generator);
+        TracingPolicy policy = context.telemetry().tracing();
+        boolean sampled = policy.reportSpans()
+                && sampler.sample(incoming.sampling(), generator, policy.samplingPercent());
         long high;
         long low;
         long parent;
@@ -66,6 +69,9 @@ public final class Tracing implements RequestListener {
         Span span = new Span(high, low, nonZero(generator), parent,
                 context.direction() == Direction.OUTBOUND ? Span.Kind.CLIENT : Span.Kind.SERVER, sampled,
                 startEpochMicros);
+        if (sampled && !policy.customTags().isEmpty()) {
+            span.customTags(customTagValues(policy, headers));
+        }
         context.traceSpan(span);
         TraceHeaders.inject(headers, span);
     }
@@ -87,6 +93,17 @@ public final class Tracing implements RequestListener {
             span.finish(context, System.nanoTime());
             sink.offer(span);
         }
+    }
+
+    /** The values of the listener's custom tags for this request, null for a header tag without value. */
+    private static String[] customTagValues(TracingPolicy policy, HttpHeaders headers) {
+        String[] values = new String[policy.customTags().size()];
+        for (int i = 0; i < values.length; i++) {
+            TracingPolicy.CustomTag tag = policy.customTags().get(i);
+            String value = tag.header() == null ? tag.value() : headers.get(tag.header());
+            values[i] = value != null ? value : tag.value().isEmpty() ? null : tag.value();
+        }
+        return values;
     }
 
     private static long nonZero(RandomGenerator generator) {

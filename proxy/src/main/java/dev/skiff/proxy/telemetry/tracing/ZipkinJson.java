@@ -3,6 +3,7 @@ package dev.skiff.proxy.telemetry.tracing;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.skiff.proxy.filter.RequestContext;
 import dev.skiff.proxy.model.Direction;
+import dev.skiff.proxy.telemetry.TracingPolicy;
 
 import java.io.IOException;
 import java.net.Inet6Address;
@@ -75,6 +76,13 @@ public final class ZipkinJson {
         }
         if (request.responseCode() >= 500 || request.responseCode() == 0) {
             out.writeStringField("error", "true");
+        }
+        String[] customValues = span.customTags();
+        if (customValues != null) {
+            List<TracingPolicy.CustomTag> custom = request.telemetry().tracing().customTags();
+            for (int i = 0; i < customValues.length && i < custom.size(); i++) {
+                tag(out, custom.get(i).name(), customValues[i]);
+            }
         }
         out.writeEndObject();
         out.writeEndObject();

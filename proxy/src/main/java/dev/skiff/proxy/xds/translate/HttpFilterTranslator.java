@@ -43,6 +43,9 @@ final class HttpFilterTranslator {
      * policy lives on routes).
      */
     static boolean acceptsListenerFilter(HttpFilter filter, String where) throws TranslationException {
+        if (TelemetryTranslator.isStatsFilter(filter)) {
+            return true;
+        }
         if (filter.hasTypedConfig() && filter.getTypedConfig().is(LocalRateLimit.class)) {
             LocalRateLimitTranslator.requireListenerLevel(
                     Messages.unpack(filter.getTypedConfig(), LocalRateLimit.class, where), where);

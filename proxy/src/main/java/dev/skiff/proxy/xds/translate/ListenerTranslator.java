@@ -46,7 +46,8 @@ public final class ListenerTranslator {
     private static final Set<String> CHAIN_MATCH_FIELDS = Set.of("destination_port", "server_names",
             "transport_protocol");
     private static final Set<String> FILTER_FIELDS = Set.of("name", "typed_config");
-    private static final Set<String> HCM_FIELDS = Set.of("codec_type", "rds", "route_config", "http_filters");
+    private static final Set<String> HCM_FIELDS = Set.of("codec_type", "rds", "route_config", "http_filters",
+            "tracing", "access_log");
     private static final Set<String> STAT_PREFIX = Set.of("stat_prefix");
     private static final Set<String> RDS_FIELDS = Set.of("config_source", "route_config_name");
     private static final Set<String> HTTP_FILTER_FIELDS = Set.of("name", "typed_config");
@@ -203,7 +204,7 @@ public final class ListenerTranslator {
                     + " unsupported (expected: AUTO, HTTP1 or HTTP2)");
         }
         List<RbacRules> rbac = httpFilters(hcm.getHttpFiltersList(), where);
-        return routes(hcm, where).withRbac(rbac);
+        return routes(hcm, where).withRbac(rbac).withTelemetry(TelemetryTranslator.translate(hcm, where));
     }
 
     private HttpConnectionManagerSpec routes(HttpConnectionManager hcm, String where) throws TranslationException {

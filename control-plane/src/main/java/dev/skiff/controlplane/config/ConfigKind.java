@@ -11,6 +11,7 @@ import dev.skiff.api.policy.v1alpha1.LocalRateLimit;
 import dev.skiff.api.security.v1beta1.AuthorizationPolicy;
 import dev.skiff.api.security.v1beta1.PeerAuthentication;
 import dev.skiff.api.security.v1beta1.RequestAuthentication;
+import dev.skiff.api.telemetry.v1alpha1.Telemetry;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -32,7 +33,8 @@ public enum ConfigKind {
             List.of("v1", "v1beta1")),
     REQUEST_AUTHENTICATION("RequestAuthentication", RequestAuthentication.getDefaultInstance(), "security.istio.io",
             List.of("v1", "v1beta1")),
-    LOCAL_RATE_LIMIT("LocalRateLimit", LocalRateLimit.getDefaultInstance(), "policy.skiff.dev", List.of("v1alpha1"));
+    LOCAL_RATE_LIMIT("LocalRateLimit", LocalRateLimit.getDefaultInstance(), "policy.skiff.dev", List.of("v1alpha1")),
+    TELEMETRY("Telemetry", Telemetry.getDefaultInstance(), "telemetry.istio.io", List.of("v1", "v1alpha1"));
 
     /** The API group of the networking kinds. */
     public static final String GROUP = Networking.GROUP;

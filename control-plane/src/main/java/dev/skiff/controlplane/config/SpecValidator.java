@@ -10,6 +10,7 @@ import dev.skiff.api.policy.v1alpha1.LocalRateLimit;
 import dev.skiff.api.security.v1beta1.AuthorizationPolicy;
 import dev.skiff.api.security.v1beta1.PeerAuthentication;
 import dev.skiff.api.security.v1beta1.RequestAuthentication;
+import dev.skiff.api.telemetry.v1alpha1.Telemetry;
 
 /** Semantic checks of a parsed spec, the ones Istio's validation webhook makes; paths use the JSON field names. */
 final class SpecValidator {
@@ -29,6 +30,7 @@ final class SpecValidator {
             case REQUEST_AUTHENTICATION ->
                     RequestAuthenticationValidator.validate((RequestAuthentication) spec, problems);
             case LOCAL_RATE_LIMIT -> LocalRateLimitValidator.validate((LocalRateLimit) spec, problems);
+            case TELEMETRY -> TelemetryValidator.validate((Telemetry) spec, problems);
         }
     }
 }

@@ -130,6 +130,11 @@ public final class MeshSnapshot {
         return inputs.getOrDefault(ConfigKind.REQUEST_AUTHENTICATION, List.of());
     }
 
+    /** The Telemetry resources, which set the metrics, tracing and access logs of workloads' listeners. */
+    public List<ConfigObject> telemetries() {
+        return inputs.getOrDefault(ConfigKind.TELEMETRY, List.of());
+    }
+
     /** The LocalRateLimit resources, which give workloads their inbound token buckets. */
     public List<ConfigObject> localRateLimits() {
         return inputs.getOrDefault(ConfigKind.LOCAL_RATE_LIMIT, List.of());

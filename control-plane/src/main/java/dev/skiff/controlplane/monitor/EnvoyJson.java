@@ -39,6 +39,8 @@ final class EnvoyJson {
             .add(HTTPFault.getDescriptor())
             .add(Cors.getDescriptor())
             .add(LocalRateLimit.getDescriptor())
+            .add(dev.skiff.api.stats.PluginConfig.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog.getDescriptor())
             .add(JwtAuthentication.getDescriptor())
             .add(PerRouteConfig.getDescriptor())
             .add(RBAC.getDescriptor())

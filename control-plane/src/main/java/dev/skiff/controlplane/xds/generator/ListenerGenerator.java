@@ -11,6 +11,7 @@ import dev.skiff.controlplane.authz.RbacFilterGenerator;
 import dev.skiff.controlplane.model.MeshSnapshot;
 import dev.skiff.controlplane.model.VirtualServiceConfig;
 import dev.skiff.controlplane.ratelimit.LocalRateLimitGenerator;
+import dev.skiff.controlplane.telemetryapi.TelemetryGenerator;
 import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
 import io.envoyproxy.envoy.config.listener.v3.ApiListener;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
@@ -64,7 +65,7 @@ public final class ListenerGenerator {
                                     RouteGenerator.DEFAULT_ROUTE_NAME, RouteGenerator::routeMatch) : null),
                     mesh.peerAuthentications().mode(proxy.namespace(), proxy.labels(), port.listenerPort()), meshed));
         }
-        return listeners;
+        return TelemetryGenerator.apply(listeners, mesh.telemetries(), proxy.namespace(), proxy.labels());
     }
 
     private static Listener virtualOutbound(String address, List<OutboundPort> targets, MeshSnapshot mesh,

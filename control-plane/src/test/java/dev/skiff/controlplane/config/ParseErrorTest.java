@@ -189,10 +189,10 @@ class ParseErrorTest {
         assertThat(file.documents().getFirst().errors().getFirst())
                 .isEqualTo(new ConfigError("gw.yaml", null, "kind", "unsupported kind \"Gateway\" (expected one "
                         + "of: VirtualService, DestinationRule, ServiceEntry, WorkloadEntry, Sidecar,"
-                        + " PeerAuthentication, AuthorizationPolicy, LocalRateLimit) (in document 1)"));
+                        + " PeerAuthentication, AuthorizationPolicy, LocalRateLimit, Telemetry) (in document 1)"));
         assertThat(Yaml.errors(file)).containsExactly("gw.yaml: kind: unsupported kind \"Gateway\" (expected one "
                 + "of: VirtualService, DestinationRule, ServiceEntry, WorkloadEntry, Sidecar, PeerAuthentication,"
-                + " AuthorizationPolicy, LocalRateLimit)"
+                + " AuthorizationPolicy, LocalRateLimit, Telemetry)"
                 + " (in document 1)");
     }
 

@@ -6,6 +6,7 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.ssl.SslHandler;
 
 import java.net.InetSocketAddress;
+import java.util.Map;
 import javax.net.ssl.ExtendedSSLSession;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SNIServerName;
@@ -22,6 +23,8 @@ public final class ConnectionAttributes implements RbacAttributes {
     private final int destinationPort;
     private final String serverName;
     private RequestHeadersView view;
+    private String metadataFilter;
+    private Map<String, Object> metadata;
 
     /**
      * @param principal  the peer's principal, empty when the connection is not mutual TLS
@@ -63,10 +66,25 @@ public final class ConnectionAttributes implements RbacAttributes {
         return new ConnectionAttributes(principal, remote, local, serverName);
     }
 
-    /** Makes this the attributes of the given request and returns it. */
+    /** Makes this the attributes of the given request, without dynamic metadata, and returns it. */
     public ConnectionAttributes request(RequestHeadersView request) {
         this.view = request;
+        this.metadataFilter = null;
+        this.metadata = null;
         return this;
+    }
+
+    /** Makes this the attributes of the given request with one filter's dynamic metadata, and returns it. */
+    public ConnectionAttributes request(RequestHeadersView request, String filter, Map<String, Object> metadata) {
+        request(request);
+        this.metadataFilter = filter;
+        this.metadata = metadata;
+        return this;
+    }
+
+    @Override
+    public Map<String, Object> dynamicMetadata(String filter) {
+        return filter.equals(metadataFilter) ? metadata : null;
     }
 
     @Override

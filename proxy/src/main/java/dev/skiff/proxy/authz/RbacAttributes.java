@@ -1,5 +1,7 @@
 package dev.skiff.proxy.authz;
 
+import java.util.Map;
+
 /** What RBAC matching reads of one request and its connection; null for what is unknown or absent. */
 public interface RbacAttributes {
 
@@ -31,4 +33,13 @@ public interface RbacAttributes {
      * @param lowerCaseName the header name in lower case
      */
     String header(String lowerCaseName);
+
+    /**
+     * The dynamic metadata an earlier filter of the request left under its name, such as the verified JWT payload of
+     * {@code envoy.filters.http.jwt_authn} (key {@code payload}); values are JSON-like: strings, numbers, booleans,
+     * lists and maps. Null when the filter left none.
+     */
+    default Map<String, Object> dynamicMetadata(String filter) {
+        return null;
+    }
 }

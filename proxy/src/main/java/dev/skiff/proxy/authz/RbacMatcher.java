@@ -1,6 +1,7 @@
 package dev.skiff.proxy.authz;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -130,6 +131,27 @@ public sealed interface RbacMatcher {
         @Override
         public boolean matches(RbacAttributes request) {
             return match.matches(request.header(lowerCaseName));
+        }
+    }
+
+    /**
+     * A value of a filter's dynamic metadata, found by a path of keys into nested maps (Envoy's
+     * {@code MetadataMatcher}); an absent value never matches, unless {@code invert}.
+     */
+    record Metadata(String filter, List<String> path, ValueMatch value, boolean invert) implements RbacMatcher {
+        public Metadata {
+            Objects.requireNonNull(filter, "filter");
+            path = List.copyOf(path);
+            Objects.requireNonNull(value, "value");
+        }
+
+        @Override
+        public boolean matches(RbacAttributes request) {
+            Object current = request.dynamicMetadata(filter);
+            for (int i = 0; i < path.size() && current != null; i++) {
+                current = current instanceof Map<?, ?> map ? map.get(path.get(i)) : null;
+            }
+            return (current != null && value.matches(current)) != invert;
         }
     }
 }

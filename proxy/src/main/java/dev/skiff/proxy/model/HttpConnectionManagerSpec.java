@@ -1,5 +1,6 @@
 package dev.skiff.proxy.model;
 
+import dev.skiff.proxy.authn.JwtAuthnSpec;
 import dev.skiff.proxy.authz.RbacRules;
 import dev.skiff.proxy.telemetry.ListenerTelemetry;
 
@@ -13,9 +14,10 @@ import java.util.List;
  * @param inlineRoutes   the inline route table, null when the routes come from RDS
  * @param rbac           the RBAC filters every request passes before routing, in order; empty when none
  * @param telemetry      the listener's metrics, tracing and access log settings (Istio's Telemetry)
+ * @param jwtAuthn       the JWT authentication every request passes before the RBAC filters; null when none
  */
 public record HttpConnectionManagerSpec(String routeTableName, RouteTable inlineRoutes, List<RbacRules> rbac,
-                                        ListenerTelemetry telemetry)
+                                        ListenerTelemetry telemetry, JwtAuthnSpec jwtAuthn)
         implements ChainAction {
 
     public HttpConnectionManagerSpec(String routeTableName, RouteTable inlineRoutes) {
@@ -24,6 +26,11 @@ public record HttpConnectionManagerSpec(String routeTableName, RouteTable inline
 
     public HttpConnectionManagerSpec(String routeTableName, RouteTable inlineRoutes, List<RbacRules> rbac) {
         this(routeTableName, inlineRoutes, rbac, ListenerTelemetry.DEFAULT);
+    }
+
+    public HttpConnectionManagerSpec(String routeTableName, RouteTable inlineRoutes, List<RbacRules> rbac,
+                                     ListenerTelemetry telemetry) {
+        this(routeTableName, inlineRoutes, rbac, telemetry, null);
     }
 
     public HttpConnectionManagerSpec {
@@ -46,12 +53,17 @@ public record HttpConnectionManagerSpec(String routeTableName, RouteTable inline
 
     /** This HCM with the given RBAC filters. */
     public HttpConnectionManagerSpec withRbac(List<RbacRules> filters) {
-        return new HttpConnectionManagerSpec(routeTableName, inlineRoutes, filters, telemetry);
+        return new HttpConnectionManagerSpec(routeTableName, inlineRoutes, filters, telemetry, jwtAuthn);
     }
 
     /** This HCM with the given telemetry settings. */
     public HttpConnectionManagerSpec withTelemetry(ListenerTelemetry settings) {
-        return new HttpConnectionManagerSpec(routeTableName, inlineRoutes, rbac, settings);
+        return new HttpConnectionManagerSpec(routeTableName, inlineRoutes, rbac, settings, jwtAuthn);
+    }
+
+    /** This HCM with the given JWT authentication filter (null: none). */
+    public HttpConnectionManagerSpec withJwtAuthn(JwtAuthnSpec authn) {
+        return new HttpConnectionManagerSpec(routeTableName, inlineRoutes, rbac, telemetry, authn);
     }
 
     /** An HCM with an inline route table. */

@@ -1,5 +1,6 @@
 package dev.skiff.proxy.transport;
 
+import dev.skiff.proxy.authn.JwtAuthnFilter;
 import dev.skiff.proxy.authz.ConnectionAttributes;
 import dev.skiff.proxy.authz.RbacRules;
 import dev.skiff.proxy.filter.HttpFilterChain;
@@ -42,6 +43,8 @@ import io.netty.util.concurrent.EventExecutor;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The downstream side of an HTTP/1.1 connection or of one HTTP/2 stream (behind the frame to HTTP object codec):
@@ -71,6 +74,7 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
     private boolean closing;
     private boolean tunnelled;
     private ConnectionAttributes rbacAttributes;
+    private boolean awaitingKeys;
 
     /**
      * @param connection what the downstream connection captured
@@ -92,12 +96,8 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
             ReferenceCountUtil.release(msg);
             return;
         }
-        if ((queued != null && !queued.isEmpty()) || (responding && msg instanceof HttpRequest)) {
-            if (queued == null) {
-                queued = new ArrayDeque<>();
-            }
-            queued.add(msg);
-            pause(PAUSE_PIPELINING);
+        if (awaitingKeys || (queued != null && !queued.isEmpty()) || (responding && msg instanceof HttpRequest)) {
+            queue(msg);
             return;
         }
         dispatch(msg);
@@ -120,6 +120,10 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
     }
 
     private void onContent(HttpContent content) {
+        if (awaitingKeys) {
+            queue(content);
+            return;
+        }
         boolean last = content instanceof LastHttpContent;
         if (exchange != null && inRequest) {
             exchange.onRequestContent(content);
@@ -170,7 +174,22 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
             return;
         }
         context.telemetry(hcm.telemetry());
-        if (!hcm.rbac().isEmpty() && !RbacRules.permitsAll(hcm.rbac(), rbacAttributes().request(view))) {
+        Map<String, Object> jwt = null;
+        if (hcm.jwtAuthn() != null) {
+            JwtAuthnFilter.Outcome outcome = JwtAuthnFilter.authenticate(hcm.jwtAuthn(), request,
+                    System.currentTimeMillis() / 1000);
+            if (outcome instanceof JwtAuthnFilter.Pending pending) {
+                awaitKeys(pending.ready(), request);
+                return;
+            }
+            if (outcome instanceof JwtAuthnFilter.Rejected rejected) {
+                localReply(context, 401, rejected.body());
+                return;
+            }
+            jwt = ((JwtAuthnFilter.Passed) outcome).metadata();
+        }
+        if (!hcm.rbac().isEmpty() && !RbacRules.permitsAll(hcm.rbac(),
+                rbacAttributes().request(view, JwtAuthnFilter.NAME, jwt))) {
             localReply(context, 403, "RBAC: access denied");
             return;
         }
@@ -296,6 +315,39 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
 
     private static FullHttpResponse connectEstablished() {
         return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.EMPTY_BUFFER);
+    }
+
+    private void queue(Object msg) {
+        if (queued == null) {
+            queued = new ArrayDeque<>();
+        }
+        queued.add(msg);
+        pause(PAUSE_PIPELINING);
+    }
+
+    /**
+     * The request needs JWT keys that are being fetched: reading stops and what arrives is queued; once the keys are
+     * there (or their fetch failed) the request starts over on this event loop and its queued body follows.
+     */
+    private void awaitKeys(CompletableFuture<Void> ready, HttpRequest request) {
+        awaitingKeys = true;
+        ready.whenComplete((ignored, error) -> ctx.executor().execute(() -> {
+            awaitingKeys = false;
+            if (closing || !ctx.channel().isActive()) {
+                releaseQueued();
+                return;
+            }
+            onRequest(request);
+            while (queued != null && !queued.isEmpty() && !awaitingKeys && !(queued.peek() instanceof HttpRequest)) {
+                dispatch(queued.poll());
+            }
+            if (exchange != null) {
+                exchange.onDownstreamReadComplete();
+            }
+            if (queued == null || queued.isEmpty()) {
+                resume(PAUSE_PIPELINING);
+            }
+        }));
     }
 
     /** The RBAC attributes of this handler's connection, made on the first request that needs them. */

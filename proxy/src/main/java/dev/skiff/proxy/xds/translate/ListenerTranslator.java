@@ -204,7 +204,9 @@ public final class ListenerTranslator {
                     + " unsupported (expected: AUTO, HTTP1 or HTTP2)");
         }
         List<RbacRules> rbac = httpFilters(hcm.getHttpFiltersList(), where);
-        return routes(hcm, where).withRbac(rbac).withTelemetry(TelemetryTranslator.translate(hcm, where));
+        return routes(hcm, where).withRbac(rbac)
+                .withJwtAuthn(JwtAuthnTranslator.fromFilters(hcm.getHttpFiltersList(), where))
+                .withTelemetry(TelemetryTranslator.translate(hcm, where));
     }
 
     private HttpConnectionManagerSpec routes(HttpConnectionManager hcm, String where) throws TranslationException {
@@ -257,6 +259,9 @@ public final class ListenerTranslator {
                     && filter.getTypedConfig().is(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.class)) {
                 rbac.add(RbacTranslator.translate(Messages.unpack(filter.getTypedConfig(),
                         io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.class, filterWhere), filterWhere));
+                continue;
+            }
+            if (i != filters.size() - 1 && JwtAuthnTranslator.isJwtAuthn(filter)) {
                 continue;
             }
             boolean router = filter.hasTypedConfig() ? filter.getTypedConfig().is(Router.class)

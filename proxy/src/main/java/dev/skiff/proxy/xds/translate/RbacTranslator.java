@@ -4,13 +4,16 @@ import dev.skiff.proxy.authz.Cidr;
 import dev.skiff.proxy.authz.RbacMatcher;
 import dev.skiff.proxy.authz.RbacRules;
 import dev.skiff.proxy.authz.StringMatch;
+import dev.skiff.proxy.authz.ValueMatch;
 import io.envoyproxy.envoy.config.core.v3.CidrRange;
 import io.envoyproxy.envoy.config.rbac.v3.Permission;
 import io.envoyproxy.envoy.config.rbac.v3.Policy;
 import io.envoyproxy.envoy.config.rbac.v3.Principal;
 import io.envoyproxy.envoy.config.rbac.v3.RBAC;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.ValueMatcher;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -43,6 +46,7 @@ public final class RbacTranslator {
     private static final Set<String> REGEX_FIELDS = Set.of("regex");
     private static final Set<String> REGEX_IGNORED = Set.of("google_re2");
     private static final Set<String> CIDR_FIELDS = Set.of("address_prefix", "prefix_len");
+    private static final Set<String> METADATA_FIELDS = Set.of("filter", "path", "value", "invert");
 
     private RbacTranslator() {
     }
@@ -151,9 +155,10 @@ public final class RbacTranslator {
                 Messages.requireOnly(principal.getUrlPath(), where + ": url_path", PATH_FIELDS, Set.of());
                 yield new RbacMatcher.UrlPath(string(principal.getUrlPath().getPath(), where + ": url_path.path"));
             }
+            case METADATA -> metadata(principal.getMetadata(), where + ": metadata");
             default -> throw new TranslationException(where + ": " + principal.getIdentifierCase().name()
                     .toLowerCase(Locale.ROOT) + " unsupported (expected: any, and_ids, or_ids, not_id,"
-                    + " authenticated, direct_remote_ip, remote_ip, header or url_path)");
+                    + " authenticated, direct_remote_ip, remote_ip, header, url_path or metadata)");
         };
     }
 
@@ -177,6 +182,50 @@ public final class RbacTranslator {
         }
         return new RbacMatcher.Header(header.getName().toLowerCase(Locale.ROOT),
                 string(header.getStringMatch(), where + " " + header.getName() + ": string_match"));
+    }
+
+    /** A dynamic metadata matcher, such as Istio's on the JWT payload: a filter, a path of keys and a value. */
+    private static RbacMatcher metadata(MetadataMatcher matcher, String where) throws TranslationException {
+        Messages.requireOnly(matcher, where, METADATA_FIELDS, Set.of());
+        if (matcher.getFilter().isEmpty() || matcher.getPathCount() == 0 || !matcher.hasValue()) {
+            throw new TranslationException(where + ": filter, path and value are required (expected e.g. filter"
+                    + " envoy.filters.http.jwt_authn, path [payload, sub] and a string_match)");
+        }
+        List<String> path = new ArrayList<>();
+        for (int i = 0; i < matcher.getPathCount(); i++) {
+            if (matcher.getPath(i).getSegmentCase() != MetadataMatcher.PathSegment.SegmentCase.KEY) {
+                throw new TranslationException(where + ": path[" + i + "] has no key (expected: a key)");
+            }
+            path.add(matcher.getPath(i).getKey());
+        }
+        return new RbacMatcher.Metadata(matcher.getFilter(), path, value(matcher.getValue(), where + ": value"),
+                matcher.getInvert());
+    }
+
+    private static ValueMatch value(ValueMatcher matcher, String where) throws TranslationException {
+        return switch (matcher.getMatchPatternCase()) {
+            case STRING_MATCH -> new ValueMatch.Text(string(matcher.getStringMatch(), where + ": string_match"));
+            case BOOL_MATCH -> new ValueMatch.Bool(matcher.getBoolMatch());
+            case PRESENT_MATCH -> new ValueMatch.Present(matcher.getPresentMatch());
+            case LIST_MATCH -> {
+                if (!matcher.getListMatch().hasOneOf()) {
+                    throw new TranslationException(where + ": list_match without one_of (expected: one_of)");
+                }
+                yield new ValueMatch.ListOneOf(value(matcher.getListMatch().getOneOf(),
+                        where + ": list_match.one_of"));
+            }
+            case OR_MATCH -> {
+                List<ValueMatch> any = new ArrayList<>();
+                List<ValueMatcher> matchers = matcher.getOrMatch().getValueMatchersList();
+                for (int i = 0; i < matchers.size(); i++) {
+                    any.add(value(matchers.get(i), where + ": or_match[" + i + "]"));
+                }
+                yield new ValueMatch.Or(any);
+            }
+            default -> throw new TranslationException(where + ": " + matcher.getMatchPatternCase().name()
+                    .toLowerCase(Locale.ROOT) + " unsupported (expected: string_match, bool_match, present_match,"
+                    + " list_match or or_match)");
+        };
     }
 
     private static StringMatch string(StringMatcher matcher, String where) throws TranslationException {

@@ -178,8 +178,16 @@ class RbacTranslatorTest {
                 .build();
         assertThatThrownBy(() -> RbacTranslator.translate(filter(RBAC.Action.ALLOW, Map.of("jwt", metadata)),
                 "rbac")).isInstanceOf(TranslationException.class).hasMessage("rbac: rules: policy jwt: principals[0]:"
-                + " metadata unsupported (expected: any, and_ids, or_ids, not_id, authenticated, direct_remote_ip,"
-                + " remote_ip, header or url_path)");
+                + " metadata: filter, path and value are required (expected e.g. filter envoy.filters.http.jwt_authn,"
+                + " path [payload, sub] and a string_match)");
+        Policy filterState = Policy.newBuilder().addPermissions(Permission.newBuilder().setAny(true))
+                .addPrincipals(Principal.newBuilder().setFilterState(
+                        io.envoyproxy.envoy.type.matcher.v3.FilterStateMatcher.newBuilder().setKey("k")))
+                .build();
+        assertThatThrownBy(() -> RbacTranslator.translate(filter(RBAC.Action.ALLOW, Map.of("fs", filterState)),
+                "rbac")).isInstanceOf(TranslationException.class).hasMessage("rbac: rules: policy fs: principals[0]:"
+                + " filter_state unsupported (expected: any, and_ids, or_ids, not_id, authenticated,"
+                + " direct_remote_ip, remote_ip, header, url_path or metadata)");
 
         assertThatThrownBy(() -> RbacTranslator.translate(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC
                 .newBuilder().setShadowRules(RBAC.getDefaultInstance()).build(), "rbac"))

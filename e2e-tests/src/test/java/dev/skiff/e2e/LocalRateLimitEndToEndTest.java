@@ -27,12 +27,16 @@ import static org.awaitility.Awaitility.await;
  * Skiff's LocalRateLimit enforced by the server's sidecar: a 10 requests per second bucket (10 tokens, 10 more each
  * second) on the server's inbound side, offered 50 requests per second for 3 seconds through the client's sidecar.
  * About 10 per second reach the backend (the first 10 at once), the rest are answered 429 by the server's sidecar
- * with the x-ratelimit headers and never reach the backend.
+ * with the x-ratelimit headers and never reach the backend. A second service, shop, limits only its checkout route,
+ * with buckets of their own for two values of x-tenant: its other route stays unlimited, and each tenant value
+ * exhausts only its own bucket.
  */
 class LocalRateLimitEndToEndTest {
     private static final String CLIENT = "127.0.48.1";
     private static final String SERVER = "127.0.48.2";
     private static final String SERVER_HOST = "server.default.svc.cluster.local";
+    private static final String SHOP = "127.0.48.3";
+    private static final String SHOP_HOST = "shop.default.svc.cluster.local";
 
     @TempDir
     static Path work;
@@ -71,10 +75,47 @@ class LocalRateLimitEndToEndTest {
                   address: %s
                   labels: {app: server}
                   ports: {http: %d}
-                """.formatted(SERVER_HOST, CLIENT, SERVER, backend.port()));
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: shop}
+                spec:
+                  hosts: [%s]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports:
+                  - {number: 8080, name: http, protocol: HTTP}
+                  workloadSelector:
+                    labels: {app: shop}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: shop}
+                spec:
+                  address: %s
+                  labels: {app: shop}
+                  ports: {http: %d}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: shop}
+                spec:
+                  hosts: [%s]
+                  http:
+                  - name: checkout
+                    match:
+                    - uri: {prefix: /checkout}
+                    route:
+                    - destination: {host: %s}
+                  - name: browse
+                    route:
+                    - destination: {host: %s}
+                """.formatted(SERVER_HOST, CLIENT, SERVER, backend.port(), SHOP_HOST, SHOP, backend.port(),
+                SHOP_HOST, SHOP_HOST, SHOP_HOST));
         mesh.startControlPlane(List.of());
         mesh.startProxy("client.default", CLIENT);
         mesh.startProxy("server.default", SERVER);
+        mesh.startProxy("shop.default", SHOP);
         viaSidecar = HttpClient.newBuilder()
                 .proxy(ProxySelector.of(new InetSocketAddress(CLIENT, 15001)))
                 .connectTimeout(Duration.ofSeconds(2))
@@ -91,6 +132,24 @@ class LocalRateLimitEndToEndTest {
                   limits:
                   - name: ten-per-second
                     tokenBucket: {maxTokens: 10, tokensPerFill: 10, fillInterval: 1s}
+                ---
+                apiVersion: policy.skiff.dev/v1alpha1
+                kind: LocalRateLimit
+                metadata: {name: shop-checkout, namespace: default}
+                spec:
+                  workloadSelector:
+                    labels: {app: shop}
+                  limits:
+                  - name: checkout
+                    route: checkout
+                    tokenBucket: {maxTokens: 2, fillInterval: 1h}
+                    headerBuckets:
+                      header: x-tenant
+                      values:
+                      - value: gold
+                        tokenBucket: {maxTokens: 4, fillInterval: 1h}
+                      - value: free
+                        tokenBucket: {maxTokens: 1, fillInterval: 1h}
                 """);
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
                 .until(() -> get().statusCode() == 429);
@@ -111,6 +170,40 @@ class LocalRateLimitEndToEndTest {
 
     private static HttpResponse<String> get() throws Exception {
         return viaSidecar.send(request(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static int shop(String path, String tenant) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + SHOP_HOST + ":8080" + path))
+                .timeout(Duration.ofSeconds(5));
+        if (tenant != null) {
+            request.header("x-tenant", tenant);
+        }
+        return viaSidecar.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    private static List<Integer> shopStatuses(String path, String tenant, int count) throws Exception {
+        List<Integer> statuses = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            statuses.add(shop(path, tenant));
+        }
+        return statuses;
+    }
+
+    @Test
+    void aRouteScopedLimitLeavesTheOtherRouteAloneAndEachTenantHasItsOwnBucket() throws Exception {
+        // Requests without x-tenant use the checkout route's default bucket of 2: once the limit is applied, they
+        // are refused, and nothing else has taken a token of the tenants' buckets.
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                .until(() -> shop("/checkout/cart", null) == 429);
+
+        assertThat(shopStatuses("/browse", null, 20)).as("the browse route has no limit").containsOnly(200);
+        assertThat(shopStatuses("/checkout/pay", "gold", 6)).as("gold's own bucket of 4")
+                .containsExactly(200, 200, 200, 200, 429, 429);
+        assertThat(shopStatuses("/checkout/pay", "free", 3)).as("free's own bucket of 1")
+                .containsExactly(200, 429, 429);
+        assertThat(shopStatuses("/checkout/pay", "silver", 2)).as("other values share the exhausted default")
+                .containsOnly(429);
+        assertThat(shopStatuses("/browse", "free", 5)).containsOnly(200);
     }
 
     private static HttpRequest request() {

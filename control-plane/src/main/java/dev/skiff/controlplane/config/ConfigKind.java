@@ -7,6 +7,7 @@ import dev.skiff.api.networking.v1alpha3.ServiceEntry;
 import dev.skiff.api.networking.v1alpha3.Sidecar;
 import dev.skiff.api.networking.v1alpha3.VirtualService;
 import dev.skiff.api.networking.v1alpha3.WorkloadEntry;
+import dev.skiff.api.policy.v1alpha1.Fallback;
 import dev.skiff.api.policy.v1alpha1.LocalRateLimit;
 import dev.skiff.api.security.v1beta1.AuthorizationPolicy;
 import dev.skiff.api.security.v1beta1.PeerAuthentication;
@@ -19,7 +20,7 @@ import java.util.stream.Collectors;
 
 /**
  * The Istio configuration kinds Skiff reads: the {@code networking.istio.io} kinds, and PeerAuthentication,
- * AuthorizationPolicy and RequestAuthentication of {@code security.istio.io}, and Skiff's own LocalRateLimit of {@code policy.skiff.dev}.
+ * AuthorizationPolicy and RequestAuthentication of {@code security.istio.io}, and Skiff's own LocalRateLimit and Fallback of {@code policy.skiff.dev}.
  */
 public enum ConfigKind {
     VIRTUAL_SERVICE("VirtualService", VirtualService.getDefaultInstance()),
@@ -34,6 +35,7 @@ public enum ConfigKind {
     REQUEST_AUTHENTICATION("RequestAuthentication", RequestAuthentication.getDefaultInstance(), "security.istio.io",
             List.of("v1", "v1beta1")),
     LOCAL_RATE_LIMIT("LocalRateLimit", LocalRateLimit.getDefaultInstance(), "policy.skiff.dev", List.of("v1alpha1")),
+    FALLBACK("Fallback", Fallback.getDefaultInstance(), "policy.skiff.dev", List.of("v1alpha1")),
     TELEMETRY("Telemetry", Telemetry.getDefaultInstance(), "telemetry.istio.io", List.of("v1", "v1alpha1"));
 
     /** The API group of the networking kinds. */

@@ -6,6 +6,7 @@ import dev.skiff.api.networking.v1alpha3.ServiceEntry;
 import dev.skiff.api.networking.v1alpha3.Sidecar;
 import dev.skiff.api.networking.v1alpha3.VirtualService;
 import dev.skiff.api.networking.v1alpha3.WorkloadEntry;
+import dev.skiff.api.policy.v1alpha1.Fallback;
 import dev.skiff.api.policy.v1alpha1.LocalRateLimit;
 import dev.skiff.api.security.v1beta1.AuthorizationPolicy;
 import dev.skiff.api.security.v1beta1.PeerAuthentication;
@@ -30,6 +31,7 @@ final class SpecValidator {
             case REQUEST_AUTHENTICATION ->
                     RequestAuthenticationValidator.validate((RequestAuthentication) spec, problems);
             case LOCAL_RATE_LIMIT -> LocalRateLimitValidator.validate((LocalRateLimit) spec, problems);
+            case FALLBACK -> FallbackValidator.validate((Fallback) spec, problems);
             case TELEMETRY -> TelemetryValidator.validate((Telemetry) spec, problems);
         }
     }

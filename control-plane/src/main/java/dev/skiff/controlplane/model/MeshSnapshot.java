@@ -140,6 +140,11 @@ public final class MeshSnapshot {
         return inputs.getOrDefault(ConfigKind.LOCAL_RATE_LIMIT, List.of());
     }
 
+    /** The Fallback resources, which give routes the responses sidecars send instead of UO, UH and URX replies. */
+    public List<ConfigObject> fallbacks() {
+        return inputs.getOrDefault(ConfigKind.FALLBACK, List.of());
+    }
+
     /** Grows by one with every snapshot built from a previous one. */
     public long version() {
         return version;

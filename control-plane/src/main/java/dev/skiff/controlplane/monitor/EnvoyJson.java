@@ -39,6 +39,9 @@ final class EnvoyJson {
             .add(HTTPFault.getDescriptor())
             .add(Cors.getDescriptor())
             .add(LocalRateLimit.getDescriptor())
+            .add(io.envoyproxy.envoy.config.route.v3.FilterConfig.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.LocalReplyConfig
+                    .getDescriptor())
             .add(dev.skiff.api.stats.PluginConfig.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog.getDescriptor())
             .add(JwtAuthentication.getDescriptor())

@@ -2,6 +2,7 @@ package dev.skiff.proxy.transport;
 
 import dev.skiff.proxy.authn.JwtAuthnFilter;
 import dev.skiff.proxy.authz.ConnectionAttributes;
+import dev.skiff.proxy.fallback.FallbackPolicy;
 import dev.skiff.proxy.authz.RbacRules;
 import dev.skiff.proxy.filter.HttpFilterChain;
 import dev.skiff.proxy.filter.RequestContext;
@@ -201,6 +202,13 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
         RouteDecision decision = worker.router().route(table, view.authority(), view, live.clusters(), context);
         if (decision instanceof RouteDecision.LocalReply reply) {
             context.addFlag(reply.flag());
+            FullHttpResponse fallback = FallbackPolicy.replacing(table, view.authority(), view, context);
+            if (fallback != null) {
+                context.responseCode(fallback.status().code());
+                sendFullResponse(fallback, HttpMethod.HEAD.equals(request.method()));
+                worker.requestListener().onComplete(context);
+                return;
+            }
             localReply(context, reply.status(), reply.body());
             return;
         }

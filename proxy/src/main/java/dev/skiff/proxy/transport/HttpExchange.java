@@ -1,5 +1,6 @@
 package dev.skiff.proxy.transport;
 
+import dev.skiff.proxy.fallback.FallbackPolicy;
 import dev.skiff.proxy.filter.HttpFilterCallbacks;
 import dev.skiff.proxy.filter.HttpFilterChain;
 import dev.skiff.proxy.filter.RequestContext;
@@ -746,8 +747,15 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
             upstream.release(false);
         }
         hostFinished();
-        downstream.sendLocalReply(status, body);
-        context.responseCode(status);
+        FullHttpResponse fallback = FallbackPolicy.replacing(route, context);
+        if (fallback != null) {
+            context.responseCode(fallback.status().code());
+            context.addBytesSent(fallback.content().readableBytes());
+            downstream.sendFullResponse(fallback, headRequest);
+        } else {
+            downstream.sendLocalReply(status, body);
+            context.responseCode(status);
+        }
         downstream.exchangeFinished(requestComplete);
         requestListener.onComplete(context);
     }

@@ -6,6 +6,7 @@ import dev.skiff.api.networking.v1alpha3.HTTPMatchRequest;
 import dev.skiff.api.networking.v1alpha3.HTTPRoute;
 import dev.skiff.api.networking.v1alpha3.HTTPRouteDestination;
 import dev.skiff.api.networking.v1alpha3.StringMatch;
+import dev.skiff.controlplane.fallback.FallbackGenerator;
 import dev.skiff.controlplane.model.Hostnames;
 import dev.skiff.controlplane.model.Labels;
 import dev.skiff.controlplane.model.MeshSnapshot;
@@ -102,6 +103,8 @@ public final class RouteGenerator {
         if (virtualHost.getRoutesCount() == 0) {
             virtualHost.addRoutes(Route.newBuilder()
                     .setName(DEFAULT_ROUTE_NAME)
+                    .putAllTypedPerFilterConfig(FallbackGenerator.typedPerFilterConfig(mesh.fallbacks(),
+                            target.host(), DEFAULT_ROUTE_NAME))
                     .setMatch(RouteMatch.newBuilder().setPrefix("/"))
                     .setRoute(defaultAction(target, mesh, proxy)));
         }
@@ -141,6 +144,8 @@ public final class RouteGenerator {
                 route.setName(httpRoute.getName());
             }
             RoutePolicies.applyRouteFields(route, httpRoute);
+            route.putAllTypedPerFilterConfig(FallbackGenerator.typedPerFilterConfig(mesh.fallbacks(), target.host(),
+                    httpRoute.getName()));
             virtualHost.addRoutes(route);
         }
     }

@@ -1,6 +1,7 @@
 package dev.skiff.proxy.xds.translate;
 
 import com.google.protobuf.Any;
+import dev.skiff.proxy.fallback.FallbackPolicy;
 import dev.skiff.proxy.filter.FaultFilter;
 import dev.skiff.proxy.model.FaultPolicy;
 import dev.skiff.proxy.ratelimit.LocalRateLimitFilter;
@@ -73,6 +74,8 @@ final class HttpFilterTranslator {
             String at = where + ": typed_per_filter_config " + name;
             if (name.equals(FaultFilter.NAME)) {
                 translated.put(name, fault(Messages.unpack(entry.getValue(), HTTPFault.class, at), at));
+            } else if (name.equals(FallbackPolicy.NAME)) {
+                translated.put(name, FallbackTranslator.policy(entry.getValue(), at));
             } else if (name.equals(LocalRateLimitFilter.NAME)) {
                 translated.put(name, LocalRateLimitTranslator.policy(
                         Messages.unpack(entry.getValue(), LocalRateLimit.class, at), at, System::nanoTime));

@@ -1,0 +1,389 @@
+package dev.skiff.e2e;
+
+import dev.skiff.e2e.backend.TestBackend;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ProxySelector;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Skiff's Fallback seen from a client: a service without any endpoint answers with its fallback (200 and a JSON
+ * body) instead of 503 "no healthy upstream", and the client sidecar's istio_requests_total still records the flag
+ * UH; a service whose only endpoint refuses connections answers with its fallback once the retries are exhausted
+ * (URX); a service limited to one connection and one pending request answers the requests that overflow with its
+ * fallback (UO) while the admitted ones reach the backend. In the same mesh, a TCP service split 80/20 across two
+ * echo backends by a VirtualService tcp route spreads 200 connections within 8 points of the weights.
+ */
+class FallbackEndToEndTest {
+    private static final String CLIENT = "127.0.53.1";
+    private static final String SLOW_ADDRESS = "127.0.53.2";
+    private static final String DOWN_ADDRESS = "127.0.53.3";
+    private static final String ECHO_A_ADDRESS = "127.0.53.4";
+    private static final String ECHO_B_ADDRESS = "127.0.53.5";
+    private static final String GONE = "gone.default.svc.cluster.local";
+    private static final String DOWN = "down.default.svc.cluster.local";
+    private static final String SLOW = "slow.default.svc.cluster.local";
+    private static final String ECHO = "echo.default.svc.cluster.local";
+
+    @TempDir
+    static Path work;
+    static LocalMesh mesh;
+    static TestBackend slow;
+    static ServerSocket echoA;
+    static ServerSocket echoB;
+    static ExecutorService echoThreads;
+    static HttpClient client;
+
+    @BeforeAll
+    static void startMesh() throws Exception {
+        mesh = new LocalMesh(work);
+        slow = TestBackend.start("slow", new InetSocketAddress(SLOW_ADDRESS, 0));
+        echoThreads = Executors.newVirtualThreadPerTaskExecutor();
+        echoA = echo("a", ECHO_A_ADDRESS);
+        echoB = echo("b", ECHO_B_ADDRESS);
+        int refusing = LocalMesh.freePort();
+        mesh.writeConfig("mesh.yaml", """
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: client}
+                spec:
+                  address: %s
+                  labels: {app: client}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: gone}
+                spec:
+                  hosts: [%s]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports:
+                  - {number: 8000, name: http, protocol: HTTP}
+                  workloadSelector:
+                    labels: {app: gone}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: down}
+                spec:
+                  hosts: [%s]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports:
+                  - {number: 8000, name: http, protocol: HTTP}
+                  endpoints:
+                  - {address: %s, ports: {http: %d}}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: slow}
+                spec:
+                  hosts: [%s]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports:
+                  - {number: 8000, name: http, protocol: HTTP}
+                  endpoints:
+                  - {address: %s, ports: {http: %d}}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: slow}
+                spec:
+                  host: %s
+                  trafficPolicy:
+                    connectionPool:
+                      tcp: {maxConnections: 1}
+                      http: {http1MaxPendingRequests: 1}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: slow}
+                spec:
+                  hosts: [%s]
+                  http:
+                  - name: busy
+                    match:
+                    - uri: {prefix: /delay}
+                    route:
+                    - destination: {host: %s}
+                  - name: rest
+                    route:
+                    - destination: {host: %s}
+                ---
+                apiVersion: policy.skiff.dev/v1alpha1
+                kind: Fallback
+                metadata: {name: gone}
+                spec:
+                  host: %s
+                  responseFlags: [UH]
+                  response:
+                    status: 200
+                    headers: {content-type: application/json, x-fallback: gone}
+                    body: '{"items": []}'
+                ---
+                apiVersion: policy.skiff.dev/v1alpha1
+                kind: Fallback
+                metadata: {name: down}
+                spec:
+                  host: %s
+                  responseFlags: [URX, UH]
+                  response:
+                    status: 503
+                    body: down for maintenance, back soon
+                ---
+                apiVersion: policy.skiff.dev/v1alpha1
+                kind: Fallback
+                metadata: {name: slow}
+                spec:
+                  host: %s
+                  routes: [busy]
+                  responseFlags: [UO]
+                  response:
+                    status: 503
+                    headers: {retry-after: "1"}
+                    body: slow is busy, please retry
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: echo}
+                spec:
+                  hosts: [%s]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports:
+                  - {number: 9000, name: tcp, protocol: TCP}
+                  workloadSelector:
+                    labels: {app: echo}
+                ---
+                %s
+                ---
+                %s
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: echo}
+                spec:
+                  hosts: [%s]
+                  tcp:
+                  - route:
+                    - destination: {host: echo-a.default.svc.cluster.local}
+                      weight: 80
+                    - destination: {host: echo-b.default.svc.cluster.local}
+                      weight: 20
+                """.formatted(CLIENT, GONE, DOWN, DOWN_ADDRESS, refusing, SLOW, SLOW_ADDRESS, slow.port(), SLOW,
+                SLOW, SLOW, SLOW, GONE, DOWN, SLOW, ECHO, echoBackend("echo-a", 9001, echoA),
+                echoBackend("echo-b", 9002, echoB), ECHO));
+        mesh.startControlPlane();
+        mesh.startProxy("client.default", CLIENT);
+        client = HttpClient.newBuilder()
+                .proxy(ProxySelector.of(new InetSocketAddress(CLIENT, 15001)))
+                .connectTimeout(Duration.ofSeconds(2))
+                .build();
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                .until(() -> get(SLOW, "/ready").statusCode() == 200);
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        if (client != null) {
+            client.close();
+        }
+        if (mesh != null) {
+            mesh.close();
+        }
+        if (slow != null) {
+            slow.close();
+        }
+        for (ServerSocket echo : new ServerSocket[]{echoA, echoB}) {
+            if (echo != null) {
+                echo.close();
+            }
+        }
+        if (echoThreads != null) {
+            echoThreads.shutdownNow();
+        }
+    }
+
+    /** The ServiceEntry of one echo backend: its own TCP port, its one endpoint. */
+    private static String echoBackend(String name, int port, ServerSocket backend) {
+        return """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: %s}
+                spec:
+                  hosts: [%s.default.svc.cluster.local]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports:
+                  - {number: %d, name: tcp, protocol: TCP}
+                  endpoints:
+                  - {address: %s, ports: {tcp: %d}}""".formatted(name, name, port,
+                backend.getInetAddress().getHostAddress(), backend.getLocalPort()).strip();
+    }
+
+    /** A TCP backend that answers each connection with its name, a colon and what it read, then closes. */
+    private static ServerSocket echo(String name, String address) throws IOException {
+        ServerSocket server = new ServerSocket();
+        server.bind(new InetSocketAddress(address, 0));
+        echoThreads.submit(() -> {
+            while (!server.isClosed()) {
+                Socket accepted = server.accept();
+                echoThreads.submit(() -> {
+                    try (Socket s = accepted) {
+                        byte[] read = s.getInputStream().readAllBytes();
+                        OutputStream out = s.getOutputStream();
+                        out.write((name + ":").getBytes(StandardCharsets.US_ASCII));
+                        out.write(read);
+                        out.flush();
+                    }
+                    return null;
+                });
+            }
+            return null;
+        });
+        return server;
+    }
+
+    private static HttpResponse<String> get(String host, String path) throws Exception {
+        return client.send(request(host, path), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpRequest request(String host, String path) {
+        return HttpRequest.newBuilder(URI.create("http://" + host + ":8000" + path))
+                .timeout(Duration.ofSeconds(20))
+                .build();
+    }
+
+    /** The client sidecar's istio_requests_total for a destination, response code and flags containing a flag. */
+    private static long requests(String host, int code, String flag) throws Exception {
+        String metrics;
+        try (HttpClient plain = HttpClient.newHttpClient()) {
+            metrics = plain.send(HttpRequest.newBuilder(URI.create("http://" + CLIENT + ":15090/stats/prometheus"))
+                    .build(), HttpResponse.BodyHandlers.ofString()).body();
+        }
+        long total = 0;
+        for (String line : metrics.lines().toList()) {
+            if (line.startsWith("istio_requests_total{") && line.contains("destination_service=\"" + host + "\"")
+                    && line.contains("response_code=\"" + code + "\"")
+                    && line.matches(".*response_flags=\"[^\"]*\\b" + flag + "\\b[^\"]*\".*")) {
+                total += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return total;
+    }
+
+    @Test
+    void aServiceWithoutHealthyEndpointsAnswersItsFallbackAndTheFlagIsStillRecorded() throws Exception {
+        HttpResponse<String> response = get(GONE, "/items");
+
+        assertThat(response.statusCode()).as("%s%s", response.body(), mesh.logs()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("{\"items\": []}");
+        assertThat(response.headers().firstValue("content-type")).hasValue("application/json");
+        assertThat(response.headers().firstValue("x-fallback")).hasValue("gone");
+        await().atMost(Duration.ofSeconds(10)).until(() -> requests(GONE, 200, "UH") >= 1);
+    }
+
+    @Test
+    void exhaustedRetriesAnswerTheFallback() throws Exception {
+        HttpResponse<String> response = get(DOWN, "/");
+
+        assertThat(response.statusCode()).as("%s%s", response.body(), mesh.logs()).isEqualTo(503);
+        assertThat(response.body()).isEqualTo("down for maintenance, back soon");
+        await().atMost(Duration.ofSeconds(10)).until(() -> requests(DOWN, 503, "URX") >= 1);
+    }
+
+    @Test
+    void requestsThatOverflowTheConnectionPoolGetTheFallback() throws Exception {
+        List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            calls.add(client.sendAsync(request(SLOW, "/delay/1500"), HttpResponse.BodyHandlers.ofString()));
+        }
+        int served = 0;
+        int fallback = 0;
+        for (CompletableFuture<HttpResponse<String>> call : calls) {
+            HttpResponse<String> response = call.join();
+            if (response.statusCode() == 200) {
+                assertThat(response.body()).isEqualTo("slow\n");
+                served++;
+            } else {
+                assertThat(response.statusCode()).as("%s%s", response.body(), mesh.logs()).isEqualTo(503);
+                assertThat(response.body()).isEqualTo("slow is busy, please retry");
+                assertThat(response.headers().firstValue("retry-after")).hasValue("1");
+                fallback++;
+            }
+        }
+
+        assertThat(served).as("served by the backend (served=%d, fallback=%d)", served, fallback).isPositive();
+        assertThat(fallback).as("overflowed (served=%d, fallback=%d)", served, fallback)
+                .isGreaterThanOrEqualTo(10);
+        long overflowed = fallback;
+        await().atMost(Duration.ofSeconds(10)).until(() -> requests(SLOW, 503, "UO") >= overflowed);
+    }
+
+    @Test
+    void aWeightedTcpRouteSplitsConnectionsEightyTwenty() throws Exception {
+        int toA = 0;
+        int toB = 0;
+        for (int i = 0; i < 200; i++) {
+            String echoed = echoThroughConnect("hello-" + i);
+            if (echoed.equals("a:hello-" + i)) {
+                toA++;
+            } else {
+                assertThat(echoed).isEqualTo("b:hello-" + i);
+                toB++;
+            }
+        }
+
+        assertThat(toA + toB).isEqualTo(200);
+        assertThat(toA * 100 / 200).as("share of backend a (a=%d, b=%d)", toA, toB).isBetween(72, 88);
+    }
+
+    /** Opens a CONNECT tunnel to the echo service through the client sidecar; returns what comes back. */
+    private static String echoThroughConnect(String message) throws IOException {
+        try (Socket s = new Socket(CLIENT, 15001)) {
+            s.setSoTimeout(5000);
+            OutputStream out = s.getOutputStream();
+            InputStream in = s.getInputStream();
+            out.write(("CONNECT " + ECHO + ":9000 HTTP/1.1\r\nHost: " + ECHO + ":9000\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int b = in.read();
+                if (b < 0) {
+                    throw new IOException("tunnel closed before its response head: " + head + mesh.logs());
+                }
+                head.append((char) b);
+            }
+            assertThat(head.toString()).startsWith("HTTP/1.1 200");
+            out.write(message.getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            s.shutdownOutput();
+            return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+        }
+    }
+}

@@ -33,7 +33,7 @@ import static org.awaitility.Awaitility.await;
  * Skiff's Fallback seen from a client: a service without any endpoint answers with its fallback (200 and a JSON
  * body) instead of 503 "no healthy upstream", and the client sidecar's istio_requests_total still records the flag
  * UH; a service whose only endpoint refuses connections answers with its fallback once the retries are exhausted
- * (URX); a service limited to one connection and one pending request answers the requests that overflow with its
+ * (URX), and so does one whose endpoint answers 503 to every try; a service limited to one connection and one pending request answers the requests that overflow with its
  * fallback (UO) while the admitted ones reach the backend. In the same mesh, a TCP service split 80/20 across two
  * echo backends by a VirtualService tcp route spreads 200 connections within 8 points of the weights.
  */
@@ -46,6 +46,7 @@ class FallbackEndToEndTest {
     private static final String GONE = "gone.default.svc.cluster.local";
     private static final String DOWN = "down.default.svc.cluster.local";
     private static final String SLOW = "slow.default.svc.cluster.local";
+    private static final String FAILING = "failing.default.svc.cluster.local";
     private static final String ECHO = "echo.default.svc.cluster.local";
 
     @TempDir
@@ -108,6 +109,29 @@ class FallbackEndToEndTest {
                   - {number: 8000, name: http, protocol: HTTP}
                   endpoints:
                   - {address: %s, ports: {http: %d}}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: failing}
+                spec:
+                  hosts: [%s]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports:
+                  - {number: 8000, name: http, protocol: HTTP}
+                  endpoints:
+                  - {address: %s, ports: {http: %d}}
+                ---
+                apiVersion: policy.skiff.dev/v1alpha1
+                kind: Fallback
+                metadata: {name: failing}
+                spec:
+                  host: %s
+                  responseFlags: [URX]
+                  response:
+                    status: 503
+                    headers: {content-type: application/json}
+                    body: '{"error": "temporarily unavailable"}'
                 ---
                 apiVersion: networking.istio.io/v1
                 kind: DestinationRule
@@ -194,9 +218,9 @@ class FallbackEndToEndTest {
                       weight: 80
                     - destination: {host: echo-b.default.svc.cluster.local}
                       weight: 20
-                """.formatted(CLIENT, GONE, DOWN, DOWN_ADDRESS, refusing, SLOW, SLOW_ADDRESS, slow.port(), SLOW,
-                SLOW, SLOW, SLOW, GONE, DOWN, SLOW, ECHO, echoBackend("echo-a", 9001, echoA),
-                echoBackend("echo-b", 9002, echoB), ECHO));
+                """.formatted(CLIENT, GONE, DOWN, DOWN_ADDRESS, refusing, SLOW, SLOW_ADDRESS, slow.port(), FAILING,
+                SLOW_ADDRESS, slow.port(), FAILING, SLOW, SLOW, SLOW, SLOW, GONE, DOWN, SLOW, ECHO,
+                echoBackend("echo-a", 9001, echoA), echoBackend("echo-b", 9002, echoB), ECHO));
         mesh.startControlPlane();
         mesh.startProxy("client.default", CLIENT);
         client = HttpClient.newBuilder()
@@ -314,6 +338,18 @@ class FallbackEndToEndTest {
         assertThat(response.statusCode()).as("%s%s", response.body(), mesh.logs()).isEqualTo(503);
         assertThat(response.body()).isEqualTo("down for maintenance, back soon");
         await().atMost(Duration.ofSeconds(10)).until(() -> requests(DOWN, 503, "URX") >= 1);
+    }
+
+    @Test
+    void anUpstreamErrorThatEndsExhaustedRetriesIsReplacedByTheFallback() throws Exception {
+        long before = slow.requests();
+        HttpResponse<String> response = get(FAILING, "/status/503");
+
+        assertThat(response.statusCode()).as("%s%s", response.body(), mesh.logs()).isEqualTo(503);
+        assertThat(response.body()).isEqualTo("{\"error\": \"temporarily unavailable\"}");
+        assertThat(response.headers().firstValue("content-type")).hasValue("application/json");
+        assertThat(slow.requests() - before).as("the first try and Istio's two default retries").isEqualTo(3);
+        await().atMost(Duration.ofSeconds(10)).until(() -> requests(FAILING, 503, "URX") >= 1);
     }
 
     @Test

@@ -24,8 +24,9 @@ import java.util.Set;
 /**
  * A route's fallback response, translated from the local reply mapper Skiff's control plane puts in the route's
  * {@code typed_per_filter_config} under {@value #NAME}: when the sidecar answers a request on the route itself
- * because of one of {@code flags} (UO, UH or URX), the client gets this status, these headers and this body
- * instead; the flags stay recorded for access logs and metrics.
+ * because of one of {@code flags} (UO, UH or URX), or passes on the upstream's answer to the last of exhausted
+ * retries (URX), the client gets this status, these headers and this body instead; the flags stay recorded for
+ * access logs and metrics.
  *
  * @param flags   the response flags answered with the fallback (a subset of UO, UH and URX, not empty)
  * @param status  the response status (200 to 599)
@@ -86,6 +87,18 @@ public record FallbackPolicy(Set<ResponseFlag> flags, int status, List<Header> h
         }
         VirtualHost virtualHost = table.findVirtualHost(authority);
         return virtualHost == null ? null : replacing(virtualHost.findRoute(request), context);
+    }
+
+    /**
+     * Whether the route's fallback answers instead of an upstream response that ends exhausted retries: the request
+     * has the flag URX and the route's fallback answers it.
+     */
+    public static boolean replacesUpstreamResponse(Route route, RequestContext context) {
+        if (route == null || !context.hasFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED)) {
+            return false;
+        }
+        FallbackPolicy policy = route.filterConfig(NAME, FallbackPolicy.class);
+        return policy != null && policy.flags().contains(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
     }
 
     private static boolean answerable(RequestContext context) {

@@ -607,6 +607,11 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
             full.release();
             return;
         }
+        if (FallbackPolicy.replacesUpstreamResponse(route, context)) {
+            full.release();
+            fallBackFrom(code);
+            return;
+        }
         skippingInformational = false;
         responseStarted = true;
         context.responseCode(code);
@@ -637,6 +642,10 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
             return;
         }
         if (retryAfterResponse(code, response.headers(), null)) {
+            return;
+        }
+        if (FallbackPolicy.replacesUpstreamResponse(route, context)) {
+            fallBackFrom(code);
             return;
         }
         skippingInformational = false;
@@ -733,6 +742,15 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
         if (writable && !done) {
             downstream.resumeRequestBody();
         }
+    }
+
+    /**
+     * Answers with the route's fallback instead of the upstream's response to the last try (its body is dropped
+     * with the connection); outlier detection still hears the upstream's status.
+     */
+    private void fallBackFrom(int upstreamCode) {
+        context.responseCode(upstreamCode);
+        finishWithLocalReply(upstreamCode, "");
     }
 
     private void failWithLocalReply(String body) {

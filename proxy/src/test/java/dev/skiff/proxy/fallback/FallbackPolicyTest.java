@@ -93,6 +93,20 @@ class FallbackPolicyTest {
     }
 
     @Test
+    void replacesAnUpstreamResponseOnlyWhenRetriesAreExhaustedAndItAnswersUrx() {
+        FallbackPolicy urx = new FallbackPolicy(Set.of(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED), 503, List.of(),
+                "later");
+
+        assertThat(FallbackPolicy.replacesUpstreamResponse(route("r", "/", urx),
+                flagged(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED))).isTrue();
+        assertThat(FallbackPolicy.replacesUpstreamResponse(route("r", "/", urx), flagged())).isFalse();
+        assertThat(FallbackPolicy.replacesUpstreamResponse(route("r", "/", POLICY),
+                flagged(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED))).isFalse();
+        assertThat(FallbackPolicy.replacesUpstreamResponse(route("r", "/", null),
+                flagged(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED))).isFalse();
+    }
+
+    @Test
     void refusesFlagsItCannotAnswerAndBadStatuses() {
         assertThatThrownBy(() -> new FallbackPolicy(Set.of(ResponseFlag.UPSTREAM_CONNECTION_FAILURE), 200,
                 List.of(), "")).hasMessageContaining("expected: some of UO, UH, URX");

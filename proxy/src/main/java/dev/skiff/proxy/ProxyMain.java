@@ -121,13 +121,24 @@ public final class ProxyMain implements Callable<Integer> {
     private double traceSampling;
 
     public static void main(String[] args) {
-        System.setProperty("org.slf4j.simpleLogger.showDateTime",
-                System.getProperty("org.slf4j.simpleLogger.showDateTime", "true"));
-        System.setProperty("org.slf4j.simpleLogger.dateTimeFormat",
-                System.getProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ"));
+        defaultProperty("org.slf4j.simpleLogger.showDateTime", "true");
+        defaultProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
+        // Netty's JFR allocator events would load the JFR classes into every sidecar, recorded or not.
+        defaultProperty("io.netty.jfr.enabled", "false");
+        defaultProperty("io.grpc.netty.shaded.io.netty.jfr.enabled", "false");
+        // The xDS stream carries a few messages a minute: gRPC's Netty copy needs no pooled arenas of its own.
+        defaultProperty("io.grpc.netty.shaded.io.netty.allocator.type", "unpooled");
+        StartupWarmup.start();
         int exitCode = new CommandLine(new ProxyMain()).execute(args);
         if (exitCode != 0) {
             System.exit(exitCode);
+        }
+    }
+
+    /** Sets a system property unless it was given on the command line. */
+    private static void defaultProperty(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
         }
     }
 
@@ -282,15 +293,19 @@ public final class ProxyMain implements Callable<Integer> {
             this.assembler = new XdsConfigAssembler(identity.toNode(), Clock.systemUTC(), this::apply);
             this.client = AdsClient.plaintext(target.host(), target.port(), identity.toNode(), assembler,
                     ReconnectBackoff.standard(new SplittableRandom()));
-            if (identity.address().isPresent()) {
+            // The xDS client connects (on its own thread) while this one binds the admin, stats and health servers;
+            // with the address known up front, the first snapshot must not bind them a second time.
+            String known = identity.address().orElse(null);
+            servingAddress = known;
+            security.start(client::start);
+            if (known != null) {
                 try {
-                    serveOn(identity.address().get());
+                    serveOn(known);
                 } catch (RuntimeException e) {
                     close();
                     throw e;
                 }
             }
-            security.start(client::start);
         }
 
         /** Runs on the xDS client's thread for every new snapshot; throwing makes the client NACK the update. */
@@ -298,6 +313,7 @@ public final class ProxyMain implements Callable<Integer> {
             runtime.apply(snapshot);
             if (servingAddress == null) {
                 String learned = learnedAddress(snapshot);
+                servingAddress = learned;
                 try {
                     serveOn(learned);
                 } catch (RuntimeException e) {
@@ -324,7 +340,6 @@ public final class ProxyMain implements Callable<Integer> {
 
         /** Starts the admin and health servers on the workload address; health is ready once a config applied. */
         private void serveOn(String workloadAddress) {
-            servingAddress = workloadAddress;
             InetAddress ip = InetAddress.ofLiteral(workloadAddress);
             admin = new AdminServer(new InetSocketAddress(ip, adminPort), runtime, assembler::configDumpJson,
                     assembler::hasFullConfig, telemetry.metrics()::humanReadable);

@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -31,7 +32,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code file-cert:CERT~KEY} and {@code file-root:CA} from files) turned into TLS contexts for the data plane. The
  * contexts of one certificate generation are built once per TLS spec and shared; {@link #update} starts a new
  * generation atomically, so new connections use the new certificate while open ones keep theirs and nothing is
- * dropped. TLS runs on BoringSSL (netty-tcnative) when it loads, on the JDK provider otherwise.
+ * dropped. TLS runs on BoringSSL (netty-tcnative) when it loads, on the JDK provider otherwise; which one is decided
+ * when the first context is built, so a proxy that never speaks TLS loads neither.
  */
 public final class TlsContexts implements UpstreamTlsFactory, DownstreamTlsFactory {
 
@@ -43,21 +45,27 @@ public final class TlsContexts implements UpstreamTlsFactory, DownstreamTlsFacto
 
     private static final Logger LOG = LoggerFactory.getLogger(TlsContexts.class);
 
+    /** The provider the default constructor picks; loading BoringSSL costs time and memory, so only on first use. */
+    private static final class DefaultProvider {
+        static final SslProvider VALUE = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+    }
+
     private final SslProvider provider;
     private final AtomicReference<Generation> generation =
             new AtomicReference<>(new Generation(null, new ConcurrentHashMap<>()));
 
+    /** Contexts on BoringSSL when it loads, on the JDK provider otherwise. */
     public TlsContexts() {
-        this(OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK);
+        this.provider = null;
     }
 
     public TlsContexts(SslProvider provider) {
-        this.provider = provider;
+        this.provider = Objects.requireNonNull(provider, "provider: null (expected: a TLS provider)");
     }
 
-    /** The TLS implementation in use. */
+    /** The TLS implementation in use (with the default constructor, decided on the first call). */
     public SslProvider provider() {
-        return provider;
+        return provider != null ? provider : DefaultProvider.VALUE;
     }
 
     /**
@@ -102,7 +110,7 @@ public final class TlsContexts implements UpstreamTlsFactory, DownstreamTlsFacto
 
     private SslContext client(Generation current, UpstreamTlsSpec spec) {
         SslContextBuilder builder = SslContextBuilder.forClient()
-                .sslProvider(provider)
+                .sslProvider(provider())
                 .endpointIdentificationAlgorithm(null);
         if (!spec.certificateSecret().isEmpty()) {
             KeyMaterial material = keyMaterial(current, spec.certificateSecret());
@@ -124,7 +132,7 @@ public final class TlsContexts implements UpstreamTlsFactory, DownstreamTlsFacto
     private SslContext server(Generation current, DownstreamTlsSpec spec) {
         KeyMaterial material = keyMaterial(current, spec.certificateSecret());
         SslContextBuilder builder = SslContextBuilder.forServer(material.key(), material.chain())
-                .sslProvider(provider);
+                .sslProvider(provider());
         if (!spec.validationSecret().isEmpty()) {
             builder.trustManager(new SanVerifyingTrustManager(roots(current, spec.validationSecret()),
                     spec.subjectAltNames()));

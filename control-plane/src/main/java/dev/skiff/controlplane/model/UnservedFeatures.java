@@ -18,11 +18,12 @@ import java.util.Set;
  * described so that {@link MeshSnapshot#problems()} tells users what their configuration does not do.
  */
 final class UnservedFeatures {
-    private static final Set<String> HTTP_ROUTE_SERVED = Set.of("name", "match", "route", "timeout", "retries",
-            "fault", "rewrite", "headers");
-    private static final String SERVED_ROUTE_FIELDS = "match, route, timeout, retries, fault, rewrite and headers";
-    private static final Set<String> ROUTE_LESS = Set.of("redirect", "direct_response", "delegate");
-    private static final Set<String> DESTINATION_SERVED = Set.of("destination", "weight");
+    private static final Set<String> HTTP_ROUTE_SERVED = Set.of("name", "match", "route", "redirect",
+            "direct_response", "timeout", "retries", "fault", "rewrite", "headers", "cors_policy");
+    private static final String SERVED_ROUTE_FIELDS = "match, route, redirect, directResponse, timeout, retries, "
+            + "fault, rewrite, headers and corsPolicy";
+    private static final Set<String> ROUTE_LESS = Set.of("delegate");
+    private static final Set<String> DESTINATION_SERVED = Set.of("destination", "weight", "headers");
     private static final Set<String> POLICY_SERVED = Set.of("load_balancer", "port_level_settings",
             "connection_pool", "outlier_detection", "tls");
     private static final Set<String> PORT_POLICY_SERVED = Set.of("port", "load_balancer", "connection_pool",

@@ -5,10 +5,9 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import com.google.protobuf.Duration;
 import com.google.protobuf.Message;
+import dev.skiff.api.networking.v1alpha3.Delegate;
 import dev.skiff.api.networking.v1alpha3.Destination;
-import dev.skiff.api.networking.v1alpha3.CorsPolicy;
 import dev.skiff.api.networking.v1alpha3.DestinationRule;
-import dev.skiff.api.networking.v1alpha3.HTTPRedirect;
 import dev.skiff.api.networking.v1alpha3.HTTPRoute;
 import dev.skiff.api.networking.v1alpha3.HTTPRouteDestination;
 import dev.skiff.api.networking.v1alpha3.IstioEgressListener;
@@ -223,10 +222,10 @@ class MeshSnapshotTest {
                 virtualService("default", "reviews", VirtualService.newBuilder()
                         .addHosts("reviews")
                         .addHttp(HTTPRoute.newBuilder()
-                                .setCorsPolicy(CorsPolicy.newBuilder().addAllowMethods("GET"))
+                                .setMirror(Destination.newBuilder().setHost("shadow"))
                                 .addRoute(HTTPRouteDestination.newBuilder()
                                         .setDestination(Destination.newBuilder().setHost("reviews"))))
-                        .addHttp(HTTPRoute.newBuilder().setRedirect(HTTPRedirect.newBuilder().setUri("/new")))),
+                        .addHttp(HTTPRoute.newBuilder().setDelegate(Delegate.newBuilder().setName("reviews-v2")))),
                 sidecar("default", "default", Sidecar.newBuilder()
                         .setOutboundTrafficPolicy(OutboundTrafficPolicy.newBuilder()
                                 .setMode(OutboundTrafficPolicy.Mode.ALLOW_ANY))
@@ -243,9 +242,9 @@ class MeshSnapshotTest {
 
         assertThat(mesh.virtualService(REVIEWS, "default")).isPresent();
         assertThat(mesh.problems()).containsExactly(
-                "VirtualService default/reviews: http[0].corsPolicy: ignored (Skiff serves match, route, timeout, "
-                        + "retries, fault, rewrite and headers)",
-                "VirtualService default/reviews: http[1].redirect: this route is left out (Skiff serves routes to "
+                "VirtualService default/reviews: http[0].mirror: ignored (Skiff serves match, route, redirect, "
+                        + "directResponse, timeout, retries, fault, rewrite, headers and corsPolicy)",
+                "VirtualService default/reviews: http[1].delegate: this route is left out (Skiff serves routes to "
                         + "destinations)",
                 "DestinationRule default/reviews: trafficPolicy.tunnel: ignored",
                 "DestinationRule default/reviews: trafficPolicy.loadBalancer.simple: PASSTHROUGH is served as "

@@ -15,7 +15,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -28,6 +30,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code /status/CODE}: answers with that status;</li>
  *   <li>{@code /delay/MILLIS}: answers 200 after that long;</li>
  *   <li>{@code /flaky/ID}: answers 503 to the first request for that ID, 200 to the later ones;</li>
+ *   <li>{@code /headers/...}: answers 200 with the request's method, Host and headers ({@code name: value}
+ *       lines, names in lower case, sorted) after its name;</li>
  *   <li>{@code /call/HOST:PORT/PATH}: once {@link #callThrough} is set, calls {@code http://HOST:PORT/PATH}
  *       through the workload's sidecar, passing on the request id and trace headers as an instrumented
  *       application does, and answers with that call's status, its own name followed by that call's body;</li>
@@ -106,6 +110,8 @@ public final class TestBackend implements AutoCloseable {
                 }
             } else if (path.startsWith("/flaky/")) {
                 status = flakySeen.add(path) ? 503 : 200;
+            } else if (path.startsWith("/headers/")) {
+                extra = describeRequest(exchange);
             } else if (path.startsWith("/call/") && outbound != null) {
                 HttpResponse<String> called = call(exchange, path.substring("/call/".length()));
                 status = called.statusCode();
@@ -121,6 +127,16 @@ public final class TestBackend implements AutoCloseable {
                 out.write(answer);
             }
         }
+    }
+
+    private static String describeRequest(HttpExchange exchange) {
+        StringBuilder out = new StringBuilder(exchange.getRequestMethod()).append('\n');
+        new TreeMap<>(exchange.getRequestHeaders()).forEach((header, values) -> {
+            for (String value : values) {
+                out.append(header.toLowerCase(Locale.ROOT)).append(": ").append(value).append('\n');
+            }
+        });
+        return out.toString();
     }
 
     private HttpResponse<String> call(HttpExchange exchange, String target) throws IOException {

@@ -1,6 +1,7 @@
 package dev.skiff.proxy.filter;
 
 import dev.skiff.proxy.ratelimit.LocalRateLimitFilter;
+import dev.skiff.proxy.route.CorsFilter;
 
 import java.util.List;
 
@@ -10,7 +11,7 @@ import java.util.List;
  */
 public final class HttpFilterChain {
 
-    private static final HttpFilterChain STANDARD = new HttpFilterChain(List.of(new FaultFilter(),
+    private static final HttpFilterChain STANDARD = new HttpFilterChain(List.of(new CorsFilter(), new FaultFilter(),
             new LocalRateLimitFilter(), new HashCookieFilter()));
 
     private final HttpFilter[] filters;

@@ -64,12 +64,18 @@ public final class RouterFilter {
             return NO_ROUTE;
         }
         context.routeName(route.name());
+        if (route.localResponse() != null) {
+            return new RouteDecision.Respond(route, route.localResponse());
+        }
         RouteAction action = route.action();
         WeightedCluster picked = WeightedClusterPicker.pick(action.clusters(), action.totalWeight(), random);
-        if (!action.hashPolicies().isEmpty() && hasher.compute(action.hashPolicies(), request, context)) {
-            return forward(route, picked.cluster(), clusters, context, true, hasher.hash());
+        RouteDecision decision = !action.hashPolicies().isEmpty() && hasher.compute(action.hashPolicies(), request,
+                context) ? forward(route, picked.cluster(), clusters, context, true, hasher.hash())
+                : pickHost(route, picked.cluster(), clusters, context);
+        if (picked.mutatesHeaders() && decision instanceof RouteDecision.Forward forward) {
+            return new RouteDecision.Forward(route, forward.cluster(), forward.host(), picked);
         }
-        return pickHost(route, picked.cluster(), clusters, context);
+        return decision;
     }
 
     /** Picks an endpoint of the cluster from this event loop's balancer (for a retry), null when none is healthy. */

@@ -86,6 +86,11 @@ public record HeaderMatcher(String name, Kind kind, String value, Pattern regex,
         if (actual == null) {
             return kind == Kind.PRESENT && (invert == present);
         }
+        return matchesValue(actual);
+    }
+
+    /** Whether a present value of the header matches. */
+    public boolean matchesValue(String actual) {
         boolean matched = switch (kind) {
             case EXACT -> actual.equals(value);
             case PREFIX -> actual.startsWith(value);

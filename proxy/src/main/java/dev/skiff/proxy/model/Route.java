@@ -10,14 +10,24 @@ import java.util.Map;
  * @param action        the forwarding action
  * @param filterConfigs per-route configuration of HTTP filters by filter name (Envoy's
  *                      {@code typed_per_filter_config}), already translated into the filter's own record
+ * @param localResponse what the proxy answers itself (a redirect or a direct response), null for a route that
+ *                      forwards; exactly one of {@code action} and {@code localResponse} is set
  */
-public record Route(String name, RouteMatch match, RouteAction action, Map<String, Object> filterConfigs) {
+public record Route(String name, RouteMatch match, RouteAction action, Map<String, Object> filterConfigs,
+                    LocalResponseSpec localResponse) {
 
     public Route {
         name = name == null ? "" : name;
         Validation.notNull(match, "match of route " + name);
-        Validation.notNull(action, "action of route " + name);
+        if ((action == null) == (localResponse == null)) {
+            throw new IllegalArgumentException("route " + name + ": " + (action == null ? "no action"
+                    : "both a forwarding action and a local response") + " (expected: exactly one of them)");
+        }
         filterConfigs = filterConfigs == null ? Map.of() : Map.copyOf(filterConfigs);
+    }
+
+    public Route(String name, RouteMatch match, RouteAction action, Map<String, Object> filterConfigs) {
+        this(name, match, action, filterConfigs, null);
     }
 
     public Route(String name, RouteMatch match, RouteAction action) {

@@ -38,12 +38,12 @@ public final class Mutations {
         if (mutations.hostRewrite() != null) {
             request.headers().set(HttpHeaderNames.HOST, mutations.hostRewrite());
         }
-        apply(mutations.requestHeaders(), request.headers());
+        applyHeaders(mutations.requestHeaders(), request.headers());
     }
 
     /** Changes the response headers. */
     public static void applyToResponse(RouteMutations mutations, HttpHeaders headers) {
-        apply(mutations.responseHeaders(), headers);
+        applyHeaders(mutations.responseHeaders(), headers);
     }
 
     private static String prefixRewrite(String path, String replacement, PathMatcher match) {
@@ -56,7 +56,8 @@ public final class Mutations {
         return path;
     }
 
-    private static void apply(HeaderMutations mutations, HttpHeaders headers) {
+    /** Removes, then sets or appends, the headers of one direction. */
+    public static void applyHeaders(HeaderMutations mutations, HttpHeaders headers) {
         if (mutations.isEmpty()) {
             return;
         }

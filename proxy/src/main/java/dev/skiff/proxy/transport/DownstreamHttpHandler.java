@@ -13,6 +13,7 @@ import dev.skiff.proxy.model.HttpConnectionManagerSpec;
 import dev.skiff.proxy.model.RouteTable;
 import dev.skiff.proxy.model.TcpProxySpec;
 import dev.skiff.proxy.model.WeightedCluster;
+import dev.skiff.proxy.route.LocalResponses;
 import dev.skiff.proxy.telemetry.TlsPrincipals;
 import dev.skiff.proxy.upstream.UpstreamStream;
 import dev.skiff.proxy.upstream.WeightedClusterPicker;
@@ -212,7 +213,26 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
             localReply(context, reply.status(), reply.body());
             return;
         }
+        if (decision instanceof RouteDecision.Respond respond) {
+            respondLocally(request, view, context, respond);
+            return;
+        }
         forward(request, view, context, (RouteDecision.Forward) decision);
+    }
+
+    /** A route the proxy answers itself (redirect, direct response): no upstream, no filters. */
+    private void respondLocally(HttpRequest request, Http1RequestView view, RequestContext context,
+                                RouteDecision.Respond respond) {
+        if (expectContinue) {
+            keepAlive = false;
+        }
+        FullHttpResponse response = LocalResponses.build(respond.response(), respond.route().match().path(), view,
+                ctx.alloc());
+        int status = response.status().code();
+        context.responseCode(status);
+        context.addBytesSent(response.content().readableBytes());
+        sendFullResponse(response, request.method().equals(HttpMethod.HEAD) || status == 204 || status == 304);
+        connection.worker().requestListener().onComplete(context);
     }
 
     private void forward(HttpRequest request, Http1RequestView view, RequestContext context,
@@ -241,6 +261,7 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
         exchange = new HttpExchange(this, context, worker.requestListener(), request, HttpFilterChain.standard(),
                 decision.route(), worker.router(), decision.host(), head, upgrade);
         exchange.admitThrough(decision.cluster());
+        exchange.destination(decision.destination());
         int timeout = (int) Math.min(Integer.MAX_VALUE, decision.cluster().spec().connectTimeout().toMillis());
         exchange.start(worker.pools(), upstreamHttp2, timeout,
                 decision.cluster().spec().transport().tlsFor(decision.host().endpoint()));

@@ -12,6 +12,7 @@ import dev.skiff.proxy.model.UpstreamTlsSpec;
 import dev.skiff.proxy.model.ConnectionPoolSpec;
 import dev.skiff.proxy.model.RetryPolicy;
 import dev.skiff.proxy.model.Route;
+import dev.skiff.proxy.model.WeightedCluster;
 import dev.skiff.proxy.policy.Mutations;
 import dev.skiff.proxy.policy.ReplayBuffer;
 import dev.skiff.proxy.policy.RetryState;
@@ -72,6 +73,7 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
     private final RouterFilter router;
     private final RandomGenerator random;
     private UpstreamHost host;
+    private WeightedCluster destination;
     private final boolean headRequest;
     private final boolean upgradeRequested;
     private ArrayDeque<HttpContent> pending;
@@ -175,6 +177,9 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
     private void runFilters(int from) {
         stoppedAt = filters.run(from, this);
         if (stoppedAt == filters.size() && !done) {
+            if (destination != null) {
+                Mutations.applyHeaders(destination.requestHeaders(), head.headers());
+            }
             Mutations.applyToRequest(route.action().mutations(), route.match().path(), head);
             connect();
         }
@@ -403,6 +408,19 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
         }
     }
 
+    /** The picked destination's header changes (before the route's), then the route's. */
+    private void applyResponseMutations(HttpHeaders headers) {
+        if (destination != null) {
+            Mutations.applyHeaders(destination.responseHeaders(), headers);
+        }
+        Mutations.applyToResponse(route.action().mutations(), headers);
+    }
+
+    /** The picked destination of the route when it changes headers (null when it does not); set before start. */
+    void destination(WeightedCluster picked) {
+        this.destination = picked;
+    }
+
     /**
      * The cluster whose circuit breakers admit the request and whose outlier detection hears how it went; set
      * before {@code start}.
@@ -619,7 +637,7 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
         recordGrpcStatus(full.headers());
         recordGrpcStatus(full.trailingHeaders());
         filters.onResponse(this, full);
-        Mutations.applyToResponse(route.action().mutations(), full.headers());
+        applyResponseMutations(full.headers());
         ProxyHeaders.prepareResponse(full.headers(), false);
         requestListener.onResponseHeaders(context, full.headers());
         context.addBytesSent(full.content().readableBytes());
@@ -655,7 +673,7 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
         upstreamKeepAlive = HttpUtil.isKeepAlive(response);
         recordGrpcStatus(response.headers());
         filters.onResponse(this, response);
-        Mutations.applyToResponse(route.action().mutations(), response.headers());
+        applyResponseMutations(response.headers());
         ProxyHeaders.prepareResponse(response.headers(), false);
         requestListener.onResponseHeaders(context, response.headers());
         downstream.sendResponseHead(response, headRequest || code == 204 || code == 304);

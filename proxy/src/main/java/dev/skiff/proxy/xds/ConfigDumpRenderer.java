@@ -46,6 +46,7 @@ final class ConfigDumpRenderer {
             .add(io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog.getDescriptor())
             .add(HttpProtocolOptions.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors.getDescriptor())
             .add(dev.skiff.proxy.xds.translate.ExtensionTypes.PREVIOUS_HOSTS_PREDICATE)
             .build();
     private static final JsonFormat.Printer PRINTER = JsonFormat.printer().usingTypeRegistry(TYPES);

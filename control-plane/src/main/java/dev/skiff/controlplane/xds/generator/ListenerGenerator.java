@@ -89,7 +89,8 @@ public final class ListenerGenerator {
                         .setFilterChainMatch(match)
                         .addFilters(filter(EnvoyProtos.HTTP_CONNECTION_MANAGER, Any.pack(
                                 EnvoyProtos.rdsConnectionManager("outbound_0.0.0.0_" + port,
-                                        XdsNames.portRoutes(port))))));
+                                        XdsNames.portRoutes(port)).toBuilder()
+                                        .addHttpFilters(0, RouteActions.corsFilter()).build()))));
             } else {
                 OutboundPort tcp = onPort.getFirst();
                 listener.addFilterChains(FilterChain.newBuilder()

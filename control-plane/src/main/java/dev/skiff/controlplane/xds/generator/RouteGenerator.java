@@ -11,6 +11,7 @@ import dev.skiff.controlplane.model.Hostnames;
 import dev.skiff.controlplane.model.Labels;
 import dev.skiff.controlplane.model.MeshSnapshot;
 import dev.skiff.controlplane.model.VirtualServiceConfig;
+import dev.skiff.controlplane.xds.ProxyView;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher;
 import io.envoyproxy.envoy.config.route.v3.Route;
@@ -119,13 +120,15 @@ public final class RouteGenerator {
     }
 
     /**
-     * One route per applicable match of {@code httpRoute} (one catch-all route when it has no match). Routes without
-     * destinations (redirects, direct responses, delegation) are not served; the snapshot reports them.
+     * One route per applicable match of {@code httpRoute} (one catch-all route when it has no match). Redirects and
+     * direct responses are answered by the proxy ({@link RouteActions}); delegation is not served, the snapshot
+     * reports it.
      */
     private static void addRoutes(VirtualHost.Builder virtualHost, HTTPRoute httpRoute,
                                   VirtualServiceConfig virtualService, OutboundPort target, MeshSnapshot mesh,
                                   ProxyContext proxy) {
-        if (httpRoute.getRouteCount() == 0) {
+        boolean local = RouteActions.answersLocally(httpRoute);
+        if (httpRoute.getRouteCount() == 0 && !local) {
             return;
         }
         List<RouteMatch> matches = new ArrayList<>();
@@ -137,15 +140,21 @@ public final class RouteGenerator {
                 matches.add(routeMatch(match));
             }
         }
-        RouteAction action = routeAction(httpRoute, virtualService, target, mesh, proxy);
+        RouteAction action = local ? null : routeAction(httpRoute, virtualService, target, mesh, proxy);
         for (RouteMatch match : matches) {
-            Route.Builder route = Route.newBuilder().setMatch(match).setRoute(action);
+            Route.Builder route = Route.newBuilder().setMatch(match);
+            if (local) {
+                RouteActions.applyLocalAction(route, httpRoute, target.number());
+            } else {
+                route.setRoute(action);
+            }
             if (!httpRoute.getName().isEmpty()) {
                 route.setName(httpRoute.getName());
             }
             RoutePolicies.applyRouteFields(route, httpRoute);
             route.putAllTypedPerFilterConfig(FallbackGenerator.typedPerFilterConfig(mesh.fallbacks(), target.host(),
                     httpRoute.getName()));
+            RouteActions.applyRouteFields(route, httpRoute, proxy.kind() == ProxyView.Kind.SIDECAR);
             virtualHost.addRoutes(route);
         }
     }
@@ -226,9 +235,11 @@ public final class RouteGenerator {
             WeightedCluster.Builder weighted = WeightedCluster.newBuilder();
             for (HTTPRouteDestination destination : destinations) {
                 int weight = total == 0 ? 1 : Math.max(0, destination.getWeight());
-                weighted.addClusters(WeightedCluster.ClusterWeight.newBuilder()
+                WeightedCluster.ClusterWeight.Builder cluster = WeightedCluster.ClusterWeight.newBuilder()
                         .setName(Destinations.clusterName(mesh, virtualService, destination.getDestination(), target))
-                        .setWeight(UInt32Value.of(weight)));
+                        .setWeight(UInt32Value.of(weight));
+                RouteActions.destinationHeaders(cluster, destination);
+                weighted.addClusters(cluster);
             }
             action.setWeightedClusters(weighted);
         }

@@ -206,7 +206,7 @@ class DefaultXdsResourceProviderTest {
     }
 
     @Test
-    void routesWithoutDestinationsAreLeftOutAndTheDefaultRouteStaysBehindThem() throws Exception {
+    void redirectsAndDirectResponsesAreRoutesTheProxyAnswers() throws Exception {
         provider.update(MeshConfigs.parse("mesh.yaml", MESH + """
                 ---
                 apiVersion: networking.istio.io/v1
@@ -218,15 +218,18 @@ class DefaultXdsResourceProviderTest {
                     - name: moved
                       match: [{uri: {exact: /old}}]
                       redirect: {uri: /new}
+                    - name: gone
+                      directResponse: {status: 410, body: {string: gone}}
                 """));
 
         RouteConfiguration routes = named(provider.resources(sidecar("client", "default"), TypeUrls.ROUTE,
                 Set.of("9080")), "9080").body().unpack(RouteConfiguration.class);
 
         assertThat(routes.getVirtualHosts(0).getRoutesList()).extracting(route -> route.getName())
-                .containsExactly(RouteGenerator.DEFAULT_ROUTE_NAME);
-        assertThat(provider.mesh().problems()).containsExactly("VirtualService default/reviews: http[0].redirect: "
-                + "this route is left out (Skiff serves routes to destinations)");
+                .containsExactly("moved", "gone");
+        assertThat(routes.getVirtualHosts(0).getRoutes(0).getRedirect().getPathRedirect()).isEqualTo("/new");
+        assertThat(routes.getVirtualHosts(0).getRoutes(1).getDirectResponse().getStatus()).isEqualTo(410);
+        assertThat(provider.mesh().problems()).isEmpty();
     }
 
     @Test

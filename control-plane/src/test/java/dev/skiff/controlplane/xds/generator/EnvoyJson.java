@@ -34,6 +34,7 @@ final class EnvoyJson {
                     .add(HttpProtocolOptions.getDescriptor())
                     .add(RoutePolicies.PREVIOUS_HOSTS_DESCRIPTOR)
                     .add(io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.getDescriptor())
+                    .add(io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors.getDescriptor())
                     .build())
             .sortingMapKeys();
     private static final ObjectMapper MAPPER = new ObjectMapper();

@@ -5,7 +5,9 @@ import dev.skiff.proxy.fallback.FallbackPolicy;
 import dev.skiff.proxy.filter.FaultFilter;
 import dev.skiff.proxy.model.FaultPolicy;
 import dev.skiff.proxy.ratelimit.LocalRateLimitFilter;
+import dev.skiff.proxy.route.CorsFilter;
 import io.envoyproxy.envoy.extensions.filters.common.fault.v3.FaultDelay;
+import io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.FaultAbort;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit;
@@ -29,7 +31,7 @@ import java.util.TreeSet;
 final class HttpFilterTranslator {
     /** The names of the filters an HCM may list before the router. */
     static final Set<String> LISTENER_FILTERS = Collections.unmodifiableSortedSet(
-            new TreeSet<>(List.of(FaultFilter.NAME, LocalRateLimitFilter.NAME)));
+            new TreeSet<>(List.of(FaultFilter.NAME, LocalRateLimitFilter.NAME, CorsFilter.NAME)));
 
     private static final Set<String> FAULT_FIELDS = Set.of("delay", "abort");
     private static final Set<String> DELAY_FIELDS = Set.of("fixed_delay", "percentage");
@@ -50,6 +52,10 @@ final class HttpFilterTranslator {
         if (filter.hasTypedConfig() && filter.getTypedConfig().is(LocalRateLimit.class)) {
             LocalRateLimitTranslator.requireListenerLevel(
                     Messages.unpack(filter.getTypedConfig(), LocalRateLimit.class, where), where);
+            return true;
+        }
+        if (filter.hasTypedConfig() && filter.getTypedConfig().is(Cors.class)) {
+            CorsTranslator.requireListenerLevel(Messages.unpack(filter.getTypedConfig(), Cors.class, where), where);
             return true;
         }
         if (!filter.hasTypedConfig() || !filter.getTypedConfig().is(HTTPFault.class)) {
@@ -79,6 +85,9 @@ final class HttpFilterTranslator {
             } else if (name.equals(LocalRateLimitFilter.NAME)) {
                 translated.put(name, LocalRateLimitTranslator.policy(
                         Messages.unpack(entry.getValue(), LocalRateLimit.class, at), at, System::nanoTime));
+            } else if (name.equals(CorsFilter.NAME)) {
+                translated.put(name, CorsTranslator.policy(Messages.unpack(entry.getValue(),
+                        io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.class, at), at));
             } else {
                 throw new TranslationException(at + ": unsupported (expected: one of " + LISTENER_FILTERS + ")");
             }

@@ -57,7 +57,7 @@ final class RouteMutationsTranslator {
                 response));
     }
 
-    private static HeaderMutations headers(List<HeaderValueOption> add, List<String> remove, String where)
+    static HeaderMutations headers(List<HeaderValueOption> add, List<String> remove, String where)
             throws TranslationException {
         if (add.isEmpty() && remove.isEmpty()) {
             return HeaderMutations.NONE;

@@ -1,6 +1,7 @@
 package dev.skiff.proxy.xds.translate;
 
 import dev.skiff.proxy.model.HeaderMatcher;
+import dev.skiff.proxy.model.HeaderMutations;
 import dev.skiff.proxy.model.PathMatcher;
 import dev.skiff.proxy.model.QueryParameterMatcher;
 import dev.skiff.proxy.model.Route;
@@ -40,7 +41,8 @@ public final class RouteTranslator {
     private static final Set<String> ACTION_FIELDS = union(Set.of("cluster", "weighted_clusters", "hash_policy"),
             union(RoutePolicyTranslator.ACTION_FIELDS, RouteMutationsTranslator.ACTION_FIELDS));
     private static final Set<String> WEIGHTED_FIELDS = Set.of("clusters", "total_weight");
-    private static final Set<String> CLUSTER_WEIGHT_FIELDS = Set.of("name", "weight");
+    private static final Set<String> CLUSTER_WEIGHT_FIELDS = union(Set.of("name", "weight"),
+            RouteMutationsTranslator.ROUTE_FIELDS);
     private static final Set<String> HEADER_FIELDS = Set.of("name", "exact_match", "safe_regex_match", "present_match",
             "prefix_match", "suffix_match", "contains_match", "string_match", "invert_match");
     private static final Set<String> QUERY_FIELDS = Set.of("name", "string_match", "present_match");
@@ -83,10 +85,15 @@ public final class RouteTranslator {
     private static Route route(io.envoyproxy.envoy.config.route.v3.Route route, int index, String parent)
             throws TranslationException {
         String where = parent + ": route " + (route.getName().isEmpty() ? "#" + index : route.getName());
+        if (LocalResponseTranslator.answersLocally(route)) {
+            RouteMatch match = match(route.getMatch(), where + ": match");
+            return LocalResponseTranslator.route(route, match, where);
+        }
         if (route.getActionCase() != io.envoyproxy.envoy.config.route.v3.Route.ActionCase.ROUTE) {
             String action = route.getActionCase() == io.envoyproxy.envoy.config.route.v3.Route.ActionCase.ACTION_NOT_SET
                     ? "none" : Messages.lower(route.getActionCase());
-            throw new TranslationException(where + ": action " + action + " unsupported (expected: route)");
+            throw new TranslationException(where + ": action " + action
+                    + " unsupported (expected: route, redirect or direct_response)");
         }
         Messages.requireOnly(route, where, ROUTE_FIELDS, ROUTE_IGNORED);
         RouteMatch match = match(route.getMatch(), where + ": match");
@@ -180,7 +187,12 @@ public final class RouteTranslator {
                         + Integer.MAX_VALUE + ")");
             }
             total += weight;
-            clusters.add(Messages.build(clusterWhere, () -> new WeightedCluster(cluster.getName(), (int) weight)));
+            HeaderMutations request = RouteMutationsTranslator.headers(cluster.getRequestHeadersToAddList(),
+                    cluster.getRequestHeadersToRemoveList(), clusterWhere + ": request_headers_to_add");
+            HeaderMutations response = RouteMutationsTranslator.headers(cluster.getResponseHeadersToAddList(),
+                    cluster.getResponseHeadersToRemoveList(), clusterWhere + ": response_headers_to_add");
+            clusters.add(Messages.build(clusterWhere, () -> new WeightedCluster(cluster.getName(), (int) weight,
+                    request, response)));
         }
         if (weighted.hasTotalWeight() && Integer.toUnsignedLong(weighted.getTotalWeight().getValue()) != total) {
             throw new TranslationException(where + ": total_weight "
@@ -212,7 +224,7 @@ public final class RouteTranslator {
         return header.getInvertMatch() ? matcher.inverted() : matcher;
     }
 
-    private static HeaderMatcher stringMatchHeader(String name, StringMatcher match, String where)
+    static HeaderMatcher stringMatchHeader(String name, StringMatcher match, String where)
             throws TranslationException {
         Messages.requireOnly(match, where, STRING_MATCH_FIELDS, Set.of());
         if (match.getIgnoreCase() && match.getMatchPatternCase() != StringMatcher.MatchPatternCase.SAFE_REGEX) {

@@ -193,8 +193,8 @@ class ListenerTranslatorTest {
 
         assertRejected(listener, "listener virtualOutbound: filter chain 9080: filter "
                 + ListenerTranslator.HTTP_CONNECTION_MANAGER + ": http filter envoy.filters.http.other: unsupported"
-                + " (expected: envoy.filters.http.router, after any of [envoy.filters.http.fault,"
-                + " envoy.filters.http.local_ratelimit]; got"
+                + " (expected: envoy.filters.http.router, after any of [envoy.filters.http.cors,"
+                + " envoy.filters.http.fault, envoy.filters.http.local_ratelimit]; got"
                 + " type.googleapis.com/google.protobuf.Empty)");
         Listener withoutRouter = virtualOutbound(portChain("9080", 9080, hcmFilter(rdsHcm("9080").clearHttpFilters())))
                 .build();
@@ -227,7 +227,7 @@ class ListenerTranslatorTest {
 
         assertRejected(listener, "listener virtualOutbound: filter chain #0: filter "
                 + ListenerTranslator.HTTP_CONNECTION_MANAGER + ": route_config: route_configuration inbound|8080:"
-                + " virtual_host in: route #0: action none unsupported (expected: route)");
+                + " virtual_host in: route #0: action none unsupported (expected: route, redirect or direct_response)");
     }
 
     @Test

@@ -13,7 +13,7 @@ import dev.skiff.proxy.model.RouteMatch;
 import dev.skiff.proxy.model.RouteTable;
 import dev.skiff.proxy.model.VirtualHost;
 import dev.skiff.proxy.model.WeightedCluster;
-import io.envoyproxy.envoy.config.route.v3.RedirectAction;
+import io.envoyproxy.envoy.config.route.v3.NonForwardingAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
@@ -206,9 +206,9 @@ class RouteTranslatorTest {
     void rejectsActionsOtherThanRoute() {
         assertRejected(config("9080", io.envoyproxy.envoy.config.route.v3.Route.newBuilder().setName("r")
                         .setMatch(match().setPrefix("/"))
-                        .setRedirect(RedirectAction.newBuilder().setHostRedirect("x"))),
+                        .setNonForwardingAction(NonForwardingAction.getDefaultInstance())),
                 "route_configuration 9080: virtual_host reviews.default.svc.cluster.local:9080: route r:"
-                        + " action redirect unsupported (expected: route)");
+                        + " action non_forwarding_action unsupported (expected: route, redirect or direct_response)");
     }
 
     @Test

@@ -189,11 +189,11 @@ class ParseErrorTest {
         assertThat(file.documents().getFirst().errors().getFirst())
                 .isEqualTo(new ConfigError("gw.yaml", null, "kind", "unsupported kind \"Gateway\" (expected one "
                         + "of: VirtualService, DestinationRule, ServiceEntry, WorkloadEntry, Sidecar,"
-                        + " PeerAuthentication, AuthorizationPolicy, RequestAuthentication, LocalRateLimit, Telemetry) (in"
+                        + " PeerAuthentication, AuthorizationPolicy, RequestAuthentication, LocalRateLimit, Fallback, Telemetry) (in"
                         + " document 1)"));
         assertThat(Yaml.errors(file)).containsExactly("gw.yaml: kind: unsupported kind \"Gateway\" (expected one "
                 + "of: VirtualService, DestinationRule, ServiceEntry, WorkloadEntry, Sidecar, PeerAuthentication,"
-                + " AuthorizationPolicy, RequestAuthentication, LocalRateLimit, Telemetry)"
+                + " AuthorizationPolicy, RequestAuthentication, LocalRateLimit, Fallback, Telemetry)"
                 + " (in document 1)");
     }
 

@@ -47,6 +47,10 @@ final class ConfigDumpRenderer {
             .add(HttpProtocolOptions.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit.getDescriptor())
+            .add(io.envoyproxy.envoy.config.route.v3.FilterConfig.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.LocalReplyConfig
+                    .getDescriptor())
             .add(dev.skiff.proxy.xds.translate.ExtensionTypes.PREVIOUS_HOSTS_PREDICATE)
             .build();
     private static final JsonFormat.Printer PRINTER = JsonFormat.printer().usingTypeRegistry(TYPES);

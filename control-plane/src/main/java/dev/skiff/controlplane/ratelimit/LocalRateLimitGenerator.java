@@ -131,8 +131,9 @@ public final class LocalRateLimitGenerator {
 
     /**
      * The routes of an inbound HTTP port: for each HTTP route of the VirtualServices of the workload's services on
-     * {@code clusterPort} (in order) that a limit names, one route per match that applies to the port (its request
-     * attributes only: the source is not known on the inbound side), named after it and carrying its limit; then
+     * {@code clusterPort} (in order) that a limit names, one route per match that applies to the port and to the
+     * mesh (its request attributes only: the source is not known on the inbound side), named after it and carrying
+     * its limit; then
      * the default route {@code /} with the workload-wide limit, if any. All go to {@code cluster}.
      *
      * @param matcher the VirtualService match to Envoy route match conversion the outbound routes use
@@ -150,7 +151,8 @@ public final class LocalRateLimitGenerator {
                     matches.add(RouteMatch.newBuilder().setPrefix("/").build());
                 }
                 for (HTTPMatchRequest match : httpRoute.getMatchList()) {
-                    if (match.getPort() == 0 || match.getPort() == clusterPort) {
+                    if ((match.getPort() == 0 || match.getPort() == clusterPort) && (match.getGatewaysCount() == 0
+                            || match.getGatewaysList().contains(VirtualServiceConfig.MESH_GATEWAY))) {
                         matches.add(matcher.apply(match));
                     }
                 }

@@ -109,6 +109,8 @@ class LocalRateLimitListenerGeneratorTest {
                       method: {exact: POST}
                     - uri: {exact: /buy}
                       port: 8000
+                    - uri: {exact: /gateway-only}
+                      gateways: [istio-system/ingress]
                     route:
                     - destination: {host: reviews.default.svc.cluster.local}
                   - name: rest

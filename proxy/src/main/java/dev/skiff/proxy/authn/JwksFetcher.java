@@ -5,7 +5,6 @@ import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -13,9 +12,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
 /**
- * Owns the fetching of remote key sets: a small executor of daemon threads (the only place where a fetch blocks) and
- * one {@link RemoteJwks} per URL, timeout and cache duration, so that a configuration pushed again keeps its cached
- * keys (and compares equal).
+ * Owns the fetching of remote key sets: an HTTP client on a small executor of daemon threads (fetches are
+ * asynchronous; nothing waits for them) and one {@link RemoteJwks} per URL, timeout and cache duration, so that a
+ * configuration pushed again keeps its cached keys (and compares equal).
  */
 public final class JwksFetcher {
     private static final JwksFetcher SHARED = new JwksFetcher(System::nanoTime);
@@ -24,7 +23,6 @@ public final class JwksFetcher {
     }
 
     private final Map<Key, RemoteJwks> sources = new ConcurrentHashMap<>();
-    private final ExecutorService executor;
     private final HttpClient client;
     private final LongSupplier nanoTime;
 
@@ -38,7 +36,6 @@ public final class JwksFetcher {
                     return thread;
                 });
         pool.allowCoreThreadTimeOut(true);
-        this.executor = pool;
         this.client = HttpClient.newBuilder().executor(pool).followRedirects(HttpClient.Redirect.NORMAL).build();
     }
 
@@ -50,6 +47,6 @@ public final class JwksFetcher {
     /** The key set at {@code uri}, the same instance for the same URL, timeout and cache duration. */
     public RemoteJwks remote(URI uri, Duration timeout, Duration cacheDuration) {
         return sources.computeIfAbsent(new Key(uri, timeout, cacheDuration),
-                key -> new RemoteJwks(key.uri(), key.timeout(), key.cacheDuration(), client, executor, nanoTime));
+                key -> new RemoteJwks(key.uri(), key.timeout(), key.cacheDuration(), client, nanoTime));
     }
 }

@@ -70,6 +70,8 @@ public final class JwtAuthnFilter {
     }
 
     private static final Passed UNAUTHENTICATED = new Passed(Map.of());
+    private static final Rejected MISSING = new Rejected(MISSING_BODY);
+    private static final Rejected FAILED = new Rejected(FAILED_BODY);
 
     private enum Status { OK, MISSING, FAILED, PENDING }
 
@@ -85,13 +87,34 @@ public final class JwtAuthnFilter {
         if (spec.bypassCorsPreflight() && isCorsPreflight(request)) {
             return UNAUTHENTICATED;
         }
+        if (!mayCarryToken(spec, request)) {
+            return spec.requirement().allowsMissing() ? UNAUTHENTICATED : MISSING;
+        }
         Evaluation evaluation = new Evaluation(spec, request, nowSeconds);
         return switch (evaluation.evaluate(spec.requirement())) {
             case OK -> evaluation.pass();
-            case MISSING -> new Rejected(MISSING_BODY);
-            case FAILED -> new Rejected(FAILED_BODY);
+            case MISSING -> MISSING;
+            case FAILED -> FAILED;
             case PENDING -> new Pending(evaluation.pending);
         };
+    }
+
+    /** Whether any token location of any provider is present: the cheap check before tokens are extracted. */
+    private static boolean mayCarryToken(JwtAuthnSpec spec, HttpRequest request) {
+        HttpHeaders headers = request.headers();
+        for (JwtProvider provider : spec.providers().values()) {
+            List<JwtProvider.HeaderLocation> locations = provider.fromHeaders();
+            for (int i = 0; i < locations.size(); i++) {
+                if (headers.contains(locations.get(i).name())) {
+                    return true;
+                }
+            }
+            if (!provider.fromParams().isEmpty() && request.uri().indexOf('?') >= 0
+                    || !provider.fromCookies().isEmpty() && headers.contains(HttpHeaderNames.COOKIE)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean isCorsPreflight(HttpRequest request) {

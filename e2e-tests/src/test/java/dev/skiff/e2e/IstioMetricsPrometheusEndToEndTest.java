@@ -4,7 +4,10 @@ import dev.skiff.e2e.backend.TestBackend;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -26,7 +29,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
@@ -40,8 +45,12 @@ import static org.awaitility.Awaitility.await;
  * server sidecar every second; after known HTTP traffic (30 requests, 5 of them answered 503 by the backend) and
  * TCP connections through CONNECT, PromQL over Prometheus's HTTP API returns what was sent, for both reporters.
  * Retries are off for the service, so that each request reaches the server once (with Istio's default retry
- * policy the server's sidecar would count every retried 503 attempt too).
+ * policy the server's sidecar would count every retried 503 attempt too). Then, on the same mesh, a
+ * DestinationRule's connection pool limits make concurrent requests overflow ({@code response_flags="UO"}), and a
+ * mesh-wide Telemetry changes what the sidecars export: the server's requests lose a label and gain one, the
+ * client reporter stops.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class IstioMetricsPrometheusEndToEndTest {
     private static final String CLIENT = "127.0.44.1";
     private static final String SERVER = "127.0.44.2";
@@ -245,6 +254,7 @@ class IstioMetricsPrometheusEndToEndTest {
     }
 
     @Test
+    @Order(1)
     void prometheusSeesWhatWasSentForBothReporters() throws Exception {
         assertThat(get("/")).isEqualTo(200);
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
@@ -313,5 +323,79 @@ class IstioMetricsPrometheusEndToEndTest {
             assertThat(query("sum by (reporter) (istio_tcp_sent_bytes_total)"))
                     .containsEntry("reporter:source", Integer.toString(sent));
         });
+    }
+
+    /** Sends {@code count} requests at once; returns their statuses. */
+    private static List<Integer> concurrently(int count, String path) {
+        List<CompletableFuture<HttpResponse<Void>>> responses = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            responses.add(client.sendAsync(HttpRequest.newBuilder(URI.create("http://" + REVIEWS + ":9080" + path))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()));
+        }
+        return responses.stream().map(response -> response.join().statusCode()).toList();
+    }
+
+    @Test
+    @Order(2)
+    void circuitBreakerOverflowsAreReportedWithResponseFlagUO() throws Exception {
+        mesh.writeConfig("circuit-breaker.yaml", """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews}
+                spec:
+                  host: %s
+                  trafficPolicy:
+                    connectionPool:
+                      tcp: {maxConnections: 1}
+                      http: {http1MaxPendingRequests: 1}
+                """.formatted(REVIEWS));
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() ->
+                concurrently(6, "/delay/300").contains(503));
+
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+                assertThat(query("sum by (reporter, response_code) (istio_requests_total{response_flags=\"UO\"})"))
+                        .containsOnlyKeys("reporter:source,response_code:503")
+                        .allSatisfy((labels, value) -> assertThat(Integer.parseInt(value)).isPositive()));
+    }
+
+    @Test
+    @Order(3)
+    void aMeshWideTelemetryRemovesAndAddsLabelsAndStopsTheClientReporter() throws Exception {
+        mesh.writeConfig("telemetry.yaml", """
+                apiVersion: telemetry.istio.io/v1
+                kind: Telemetry
+                metadata: {name: mesh-default, namespace: istio-system}
+                spec:
+                  metrics:
+                  - providers: [{name: prometheus}]
+                    overrides:
+                    - match: {metric: REQUEST_COUNT, mode: SERVER}
+                      tagOverrides:
+                        source_version: {operation: REMOVE}
+                        mesh: {value: "'e2e'"}
+                    - match: {mode: CLIENT}
+                      disabled: true
+                """);
+        String changed = "sum(istio_requests_total{reporter=\"destination\",mesh=\"e2e\",source_version=\"\"})";
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                .untilAsserted(() -> {
+            assertThat(get("/")).isEqualTo(200);
+            assertThat(query(changed)).isNotEmpty();
+        });
+        String sourceTotal = "sum(istio_requests_total{reporter=\"source\"})";
+        // read after two more scrapes, so that requests the client counted before its listener changed are in
+        String clientCount = await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10))
+                .until(() -> query(sourceTotal).values().stream().findFirst().orElse(null), Objects::nonNull);
+        int serverCount = Integer.parseInt(query(changed).values().iterator().next());
+
+        for (int i = 0; i < 5; i++) {
+            assertThat(get("/")).isEqualTo(200);
+        }
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+                assertThat(Integer.parseInt(query(changed).values().iterator().next()))
+                        .as("polling requests may still arrive").isGreaterThanOrEqualTo(serverCount + 5));
+        assertThat(query(sourceTotal)).as("the client reporter is disabled").containsValue(clientCount);
+        assertThat(query("count(istio_request_bytes_count{reporter=\"destination\",mesh=\"e2e\"})"))
+                .as("only REQUEST_COUNT gets the label").isEmpty();
     }
 }

@@ -7,8 +7,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,16 +21,24 @@ import java.util.HashSet;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The VirtualService route actions besides forwarding, against real processes: a control plane reading a config
  * directory, the client's sidecar and two in-JVM ratings backends (subsets v1 and v2). One VirtualService carries
- * the scenarios, told apart by path: redirects, a direct response, a CORS policy, and per-destination headers.
+ * the scenarios, told apart by path: redirects, a direct response, a CORS policy, per-destination headers, and
+ * mirroring to a backend that answers, one that never answers and an address nobody listens on.
  */
 class RouteActionsEndToEndTest {
     private static final String CLIENT = "127.0.52.1";
     private static final String V1_ADDRESS = "127.0.52.2";
     private static final String V2_ADDRESS = "127.0.52.3";
+    private static final String MIRROR_ADDRESS = "127.0.52.4";
+    private static final String SILENT_ADDRESS = "127.0.52.5";
+    private static final String DEAD_ADDRESS = "127.0.52.6";
+    private static final String MIRROR = "ratings-mirror.default.svc.cluster.local";
+    private static final String SILENT = "ratings-silent.default.svc.cluster.local";
+    private static final String DEAD = "ratings-dead.default.svc.cluster.local";
     private static final String RATINGS = "ratings.default.svc.cluster.local";
     private static final String ALLOWED_ORIGIN = "https://shop.example";
 
@@ -37,6 +47,8 @@ class RouteActionsEndToEndTest {
     static LocalMesh mesh;
     static TestBackend v1;
     static TestBackend v2;
+    static TestBackend mirror;
+    static ServerSocket silent;
     static HttpClient client;
 
     @BeforeAll
@@ -44,6 +56,12 @@ class RouteActionsEndToEndTest {
         mesh = new LocalMesh(work);
         v1 = TestBackend.start("ratings-v1", new InetSocketAddress(V1_ADDRESS, 0));
         v2 = TestBackend.start("ratings-v2", new InetSocketAddress(V2_ADDRESS, 0));
+        mirror = TestBackend.start("ratings-mirror", new InetSocketAddress(MIRROR_ADDRESS, 0));
+        silent = new ServerSocket(0, 50, InetAddress.getByName(SILENT_ADDRESS));
+        int deadPort;
+        try (ServerSocket closed = new ServerSocket(0, 1, InetAddress.getByName(DEAD_ADDRESS))) {
+            deadPort = closed.getLocalPort();
+        }
         mesh.writeConfig("services.yaml", """
                 apiVersion: networking.istio.io/v1
                 kind: ServiceEntry
@@ -88,7 +106,10 @@ class RouteActionsEndToEndTest {
                   subsets:
                   - {name: v1, labels: {version: v1}}
                   - {name: v2, labels: {version: v2}}
-                """.formatted(RATINGS, CLIENT, V1_ADDRESS, v1.port(), V2_ADDRESS, v2.port()));
+                """.formatted(RATINGS, CLIENT, V1_ADDRESS, v1.port(), V2_ADDRESS, v2.port())
+                + mirrorService("mirror", MIRROR, MIRROR_ADDRESS, mirror.port())
+                + mirrorService("silent", SILENT, SILENT_ADDRESS, silent.getLocalPort())
+                + mirrorService("dead", DEAD, DEAD_ADDRESS, deadPort));
         mesh.writeConfig("ratings-vs.yaml", """
                 apiVersion: networking.istio.io/v1
                 kind: VirtualService
@@ -147,10 +168,26 @@ class RouteActionsEndToEndTest {
                           set: {x-destination: v2}
                         response:
                           set: {x-picked: v2}
+                  - name: mirrored
+                    match:
+                    - uri: {prefix: /mirrored/}
+                    route:
+                    - destination: {host: %1$s, subset: v1}
+                    mirror: {host: %3$s}
+                    mirrorPercentage: {value: 100}
+                  - name: mirrored-nowhere
+                    match:
+                    - uri: {prefix: /mirrored-nowhere/}
+                    route:
+                    - destination: {host: %1$s, subset: v1}
+                    mirrors:
+                    - destination: {host: %4$s}
+                    - destination: {host: %5$s}
+                      percentage: {value: 100}
                   - name: default
                     route:
                     - destination: {host: %1$s, subset: v1}
-                """.formatted(RATINGS, ALLOWED_ORIGIN));
+                """.formatted(RATINGS, ALLOWED_ORIGIN, MIRROR, SILENT, DEAD));
         mesh.startControlPlane();
         mesh.startProxy("client.default", CLIENT);
         client = HttpClient.newBuilder()
@@ -159,15 +196,35 @@ class RouteActionsEndToEndTest {
                 .build();
     }
 
+    private static String mirrorService(String name, String host, String address, int port) {
+        return """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: %s}
+                spec:
+                  hosts: [%s]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports:
+                  - {number: 9080, name: http, protocol: HTTP}
+                  endpoints:
+                  - {address: %s, ports: {http: %d}}
+                """.formatted(name, host, address, port);
+    }
+
     @AfterAll
-    static void stop() {
+    static void stop() throws IOException {
         if (client != null) {
             client.close();
         }
-        for (TestBackend backend : new TestBackend[] {v1, v2}) {
+        for (TestBackend backend : new TestBackend[] {v1, v2, mirror}) {
             if (backend != null) {
                 backend.close();
             }
+        }
+        if (silent != null) {
+            silent.close();
         }
         if (mesh != null) {
             mesh.close();
@@ -273,5 +330,26 @@ class RouteActionsEndToEndTest {
             seen.add(version);
         }
         assertThat(seen).containsExactlyInAnyOrder("v1", "v2");
+    }
+
+    @Test
+    void theMirrorSeesACopyWithAShadowHostAndTheCallerTheRealAnswer() throws Exception {
+        HttpResponse<String> response = send(request("/mirrored/ratings/7")
+                .POST(HttpRequest.BodyPublishers.ofString("five stars")));
+
+        assertThat(response.statusCode()).as(mesh.logs()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("ratings-v1\n");
+        await().atMost(Duration.ofSeconds(10)).until(() -> !mirror.seen().isEmpty());
+        assertThat(mirror.seen()).containsExactly("POST /mirrored/ratings/7 " + RATINGS + "-shadow:9080");
+        assertThat(v1.seen()).contains("POST /mirrored/ratings/7 " + RATINGS + ":9080");
+    }
+
+    @Test
+    void aMirrorThatNeverAnswersOrCannotBeReachedNeverHoldsUpTheCaller() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            HttpResponse<String> response = send(request("/mirrored-nowhere/" + i));
+            assertThat(response.statusCode()).as(mesh.logs()).isEqualTo(200);
+            assertThat(response.body()).isEqualTo("ratings-v1\n");
+        }
     }
 }

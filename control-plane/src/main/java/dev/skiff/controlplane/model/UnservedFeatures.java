@@ -19,9 +19,10 @@ import java.util.Set;
  */
 final class UnservedFeatures {
     private static final Set<String> HTTP_ROUTE_SERVED = Set.of("name", "match", "route", "redirect",
-            "direct_response", "timeout", "retries", "fault", "rewrite", "headers", "cors_policy");
+            "direct_response", "timeout", "retries", "fault", "rewrite", "headers", "cors_policy", "mirror",
+            "mirror_percent", "mirror_percentage", "mirrors");
     private static final String SERVED_ROUTE_FIELDS = "match, route, redirect, directResponse, timeout, retries, "
-            + "fault, rewrite, headers and corsPolicy";
+            + "fault, rewrite, headers, corsPolicy and mirrors";
     private static final Set<String> ROUTE_LESS = Set.of("delegate");
     private static final Set<String> DESTINATION_SERVED = Set.of("destination", "weight", "headers");
     private static final Set<String> POLICY_SERVED = Set.of("load_balancer", "port_level_settings",

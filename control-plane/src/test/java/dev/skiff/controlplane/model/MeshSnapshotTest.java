@@ -17,6 +17,7 @@ import dev.skiff.api.networking.v1alpha3.OutboundTrafficPolicy;
 import dev.skiff.api.networking.v1alpha3.ServiceEntry;
 import dev.skiff.api.networking.v1alpha3.Sidecar;
 import dev.skiff.api.networking.v1alpha3.SidecarPort;
+import dev.skiff.api.networking.v1alpha3.TLSRoute;
 import dev.skiff.api.networking.v1alpha3.TrafficPolicy;
 import dev.skiff.api.networking.v1alpha3.VirtualService;
 import dev.skiff.api.networking.v1alpha3.WorkloadEntry;
@@ -221,8 +222,8 @@ class MeshSnapshotTest {
         MeshSnapshot mesh = build(reviewsEntry(),
                 virtualService("default", "reviews", VirtualService.newBuilder()
                         .addHosts("reviews")
+                        .addTls(TLSRoute.getDefaultInstance())
                         .addHttp(HTTPRoute.newBuilder()
-                                .setMirror(Destination.newBuilder().setHost("shadow"))
                                 .addRoute(HTTPRouteDestination.newBuilder()
                                         .setDestination(Destination.newBuilder().setHost("reviews"))))
                         .addHttp(HTTPRoute.newBuilder().setDelegate(Delegate.newBuilder().setName("reviews-v2")))),
@@ -242,8 +243,7 @@ class MeshSnapshotTest {
 
         assertThat(mesh.virtualService(REVIEWS, "default")).isPresent();
         assertThat(mesh.problems()).containsExactly(
-                "VirtualService default/reviews: http[0].mirror: ignored (Skiff serves match, route, redirect, "
-                        + "directResponse, timeout, retries, fault, rewrite, headers and corsPolicy)",
+                "VirtualService default/reviews: tls: ignored (Skiff serves http and tcp routes)",
                 "VirtualService default/reviews: http[1].delegate: this route is left out (Skiff serves routes to "
                         + "destinations)",
                 "DestinationRule default/reviews: trafficPolicy.tunnel: ignored",

@@ -16,9 +16,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Queue;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
@@ -50,6 +52,7 @@ public final class TestBackend implements AutoCloseable {
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final AtomicLong requests = new AtomicLong();
     private final Set<String> flakySeen = ConcurrentHashMap.newKeySet();
+    private final Queue<String> seen = new ConcurrentLinkedQueue<>();
     private volatile int failPercent;
     private volatile int failStatus = 503;
     private volatile HttpClient outbound;
@@ -88,6 +91,11 @@ public final class TestBackend implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
+    /** Every request received so far as {@code METHOD path Host}, in order. */
+    public List<String> seen() {
+        return List.copyOf(seen);
+    }
+
     /** Requests answered so far. */
     public long requests() {
         return requests.get();
@@ -98,6 +106,7 @@ public final class TestBackend implements AutoCloseable {
             body.transferTo(OutputStream.nullOutputStream());
             long n = requests.getAndIncrement();
             String path = exchange.getRequestURI().getPath();
+            seen.add(exchange.getRequestMethod() + " " + path + " " + exchange.getRequestHeaders().getFirst("Host"));
             int status = 200;
             String extra = "";
             if (path.startsWith("/status/")) {

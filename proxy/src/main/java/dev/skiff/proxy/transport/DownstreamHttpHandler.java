@@ -262,6 +262,9 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
                 decision.route(), worker.router(), decision.host(), head, upgrade);
         exchange.admitThrough(decision.cluster());
         exchange.destination(decision.destination());
+        if (!decision.route().action().mirrors().isEmpty()) {
+            exchange.mirrorThrough(connection.live().get().clusters());
+        }
         int timeout = (int) Math.min(Integer.MAX_VALUE, decision.cluster().spec().connectTimeout().toMillis());
         exchange.start(worker.pools(), upstreamHttp2, timeout,
                 decision.cluster().spec().transport().tlsFor(decision.host().endpoint()));

@@ -11,15 +11,18 @@ import dev.skiff.proxy.filter.UpstreamOutcomes;
 import dev.skiff.proxy.model.UpstreamTlsSpec;
 import dev.skiff.proxy.model.ConnectionPoolSpec;
 import dev.skiff.proxy.model.RetryPolicy;
+import dev.skiff.proxy.model.MirrorPolicy;
 import dev.skiff.proxy.model.Route;
 import dev.skiff.proxy.model.WeightedCluster;
 import dev.skiff.proxy.policy.Mutations;
+import dev.skiff.proxy.route.ShadowRequest;
 import dev.skiff.proxy.policy.ReplayBuffer;
 import dev.skiff.proxy.policy.RetryState;
 import dev.skiff.proxy.upstream.AdmissionCallback;
 import dev.skiff.proxy.upstream.ClusterRuntime;
 import dev.skiff.proxy.upstream.ConnectCallback;
 import dev.skiff.proxy.upstream.OutlierResult;
+import dev.skiff.proxy.upstream.UpstreamClusters;
 import dev.skiff.proxy.upstream.UpstreamHost;
 import dev.skiff.proxy.upstream.UpstreamListener;
 import dev.skiff.proxy.upstream.UpstreamOverflowException;
@@ -40,6 +43,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 
@@ -74,6 +78,8 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
     private final RandomGenerator random;
     private UpstreamHost host;
     private WeightedCluster destination;
+    private UpstreamClusters mirrorClusters;
+    private ShadowRequest[] shadows;
     private final boolean headRequest;
     private final boolean upgradeRequested;
     private ArrayDeque<HttpContent> pending;
@@ -181,6 +187,9 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
                 Mutations.applyHeaders(destination.requestHeaders(), head.headers());
             }
             Mutations.applyToRequest(route.action().mutations(), route.match().path(), head);
+            if (mirrorClusters != null) {
+                startShadows();
+            }
             connect();
         }
     }
@@ -387,8 +396,18 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
         }
     }
 
-    /** Stops every timer and lets go of the replay buffer; called once the exchange is over. */
+    /**
+     * Stops every timer and lets go of the replay buffer; called once the exchange is over. Copies for mirrors
+     * whose request will not be completed are given up.
+     */
     private void releasePolicies() {
+        if (shadows != null && !requestComplete) {
+            for (ShadowRequest shadow : shadows) {
+                if (shadow != null) {
+                    shadow.requestAbandoned();
+                }
+            }
+        }
         cancelTryTimer();
         if (routeTimer != null) {
             routeTimer.cancel(false);
@@ -406,6 +425,34 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
             replay.release();
             replay = null;
         }
+    }
+
+    /**
+     * Sends the copies the route's mirrors pick, with the body received so far; the rest follows in
+     * {@link #onRequestContent}.
+     */
+    private void startShadows() {
+        List<MirrorPolicy> mirrors = route.action().mirrors();
+        for (int i = 0; i < mirrors.size(); i++) {
+            ShadowRequest shadow = ShadowRequest.start(mirrors.get(i), this, mirrorClusters, router, pools,
+                    upstreamHttp2);
+            if (shadow != null) {
+                if (shadows == null) {
+                    shadows = new ShadowRequest[mirrors.size()];
+                }
+                shadows[i] = shadow;
+                if (pending != null) {
+                    for (HttpContent content : pending) {
+                        shadow.onRequestContent(content);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The request's mirrors copy it to clusters of {@code clusters}; set before start when the route has any. */
+    void mirrorThrough(UpstreamClusters clusters) {
+        this.mirrorClusters = upgradeRequested ? null : clusters;
     }
 
     /** The picked destination's header changes (before the route's), then the route's. */
@@ -525,6 +572,13 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
         context.countRequestMessages(content.content());
         if (content instanceof LastHttpContent) {
             requestComplete = true;
+        }
+        if (shadows != null) {
+            for (ShadowRequest shadow : shadows) {
+                if (shadow != null) {
+                    shadow.onRequestContent(content);
+                }
+            }
         }
         if (done) {
             content.release();

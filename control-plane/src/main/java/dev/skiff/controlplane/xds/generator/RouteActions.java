@@ -3,7 +3,9 @@ package dev.skiff.controlplane.xds.generator;
 import com.google.protobuf.Any;
 import com.google.protobuf.BoolValue;
 import dev.skiff.api.networking.v1alpha3.CorsPolicy;
+import dev.skiff.api.networking.v1alpha3.Destination;
 import dev.skiff.api.networking.v1alpha3.HTTPDirectResponse;
+import dev.skiff.api.networking.v1alpha3.HTTPMirrorPolicy;
 import dev.skiff.api.networking.v1alpha3.HTTPRedirect;
 import dev.skiff.api.networking.v1alpha3.HTTPRoute;
 import dev.skiff.api.networking.v1alpha3.HTTPRouteDestination;
@@ -14,6 +16,7 @@ import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
 import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
 import io.envoyproxy.envoy.config.route.v3.RedirectAction;
 import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
@@ -21,11 +24,14 @@ import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
 
+import java.util.function.Function;
+
 /**
  * The route actions of a VirtualService {@code http[]} entry besides forwarding, and the per-destination and CORS
  * settings, written as Istio's route translation writes them: {@code redirect} as a {@code RedirectAction},
  * {@code directResponse} as a {@code DirectResponseAction}, {@code route[].headers} on the weighted cluster (on the
- * route when there is a single destination), and {@code corsPolicy} as the CORS filter's per-route configuration.
+ * route when there is a single destination), {@code corsPolicy} as the CORS filter's per-route configuration, and
+ * {@code mirror}/{@code mirrors} as the action's request mirror policies.
  */
 public final class RouteActions {
 
@@ -142,6 +148,59 @@ public final class RouteActions {
     }
 
     /**
+     * Istio's mirroring: {@code mirror} with {@code mirrorPercentage} (or the deprecated integer
+     * {@code mirrorPercent}; 100% when neither is set, no mirror at 0%), then each of {@code mirrors} with its
+     * {@code percentage} (100% when unset, left out at 0%), as request mirror policies with a runtime fraction and
+     * trace sampling off.
+     *
+     * @param clusterName the outbound cluster a destination stands for
+     */
+    static void applyMirrors(RouteAction.Builder action, HTTPRoute httpRoute,
+                             Function<Destination, String> clusterName) {
+        if (httpRoute.hasMirror()) {
+            FractionalPercent share = null;
+            if (httpRoute.hasMirrorPercentage()) {
+                if (httpRoute.getMirrorPercentage().getValue() > 0) {
+                    share = RoutePolicies.percent(httpRoute.getMirrorPercentage());
+                }
+            } else if (httpRoute.hasMirrorPercent()) {
+                if (httpRoute.getMirrorPercent().getValue() > 0) {
+                    share = hundredths(httpRoute.getMirrorPercent().getValue());
+                }
+            } else {
+                share = hundredths(100);
+            }
+            if (share != null) {
+                action.addRequestMirrorPolicies(mirror(clusterName.apply(httpRoute.getMirror()), share));
+            }
+        }
+        for (HTTPMirrorPolicy mirror : httpRoute.getMirrorsList()) {
+            if (!mirror.hasDestination()) {
+                continue;
+            }
+            if (!mirror.hasPercentage()) {
+                action.addRequestMirrorPolicies(mirror(clusterName.apply(mirror.getDestination()), hundredths(100)));
+            } else if (mirror.getPercentage().getValue() > 0) {
+                action.addRequestMirrorPolicies(mirror(clusterName.apply(mirror.getDestination()),
+                        RoutePolicies.percent(mirror.getPercentage())));
+            }
+        }
+    }
+
+    private static RouteAction.RequestMirrorPolicy mirror(String cluster, FractionalPercent share) {
+        return RouteAction.RequestMirrorPolicy.newBuilder()
+                .setCluster(cluster)
+                .setRuntimeFraction(RuntimeFractionalPercent.newBuilder().setDefaultValue(share))
+                .setTraceSampled(BoolValue.of(false))
+                .build();
+    }
+
+    private static FractionalPercent hundredths(int percent) {
+        return FractionalPercent.newBuilder().setNumerator(percent)
+                .setDenominator(FractionalPercent.DenominatorType.HUNDRED).build();
+    }
+
+    /**
      * Istio's CORS translation: origins as string matchers (the deprecated {@code allowOrigin} as exact ones), lists
      * joined with commas, {@code maxAge} in seconds, the filter enabled for every request, and unmatched preflights
      * forwarded unless {@code unmatchedPreflights: IGNORE}.
@@ -151,9 +210,7 @@ public final class RouteActions {
                 io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.newBuilder()
                         .setForwardNotMatchingPreflights(BoolValue.of(
                                 policy.getUnmatchedPreflights() != CorsPolicy.UnmatchedPreflights.IGNORE))
-                        .setFilterEnabled(RuntimeFractionalPercent.newBuilder().setDefaultValue(
-                                FractionalPercent.newBuilder().setNumerator(100)
-                                        .setDenominator(FractionalPercent.DenominatorType.HUNDRED)));
+                        .setFilterEnabled(RuntimeFractionalPercent.newBuilder().setDefaultValue(hundredths(100)));
         if (policy.getAllowOriginsCount() > 0) {
             for (StringMatch origin : policy.getAllowOriginsList()) {
                 if (origin.getMatchTypeCase() != StringMatch.MatchTypeCase.MATCHTYPE_NOT_SET) {

@@ -244,6 +244,8 @@ public final class RouteGenerator {
             action.setWeightedClusters(weighted);
         }
         RoutePolicies.apply(action, httpRoute);
+        RouteActions.applyMirrors(action, httpRoute,
+                destination -> Destinations.clusterName(mesh, virtualService, destination, target));
         LoadBalancerGenerator.applyHashPolicy(action, mesh, proxy.namespace());
         return action.build();
     }

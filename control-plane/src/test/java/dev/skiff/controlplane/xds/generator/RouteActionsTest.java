@@ -3,19 +3,23 @@ package dev.skiff.controlplane.xds.generator;
 import com.google.protobuf.BoolValue;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Duration;
+import com.google.protobuf.UInt32Value;
 import dev.skiff.api.networking.v1alpha3.CorsPolicy;
 import dev.skiff.api.networking.v1alpha3.Destination;
 import dev.skiff.api.networking.v1alpha3.HTTPBody;
 import dev.skiff.api.networking.v1alpha3.HTTPDirectResponse;
+import dev.skiff.api.networking.v1alpha3.HTTPMirrorPolicy;
 import dev.skiff.api.networking.v1alpha3.HTTPRedirect;
 import dev.skiff.api.networking.v1alpha3.HTTPRoute;
 import dev.skiff.api.networking.v1alpha3.HTTPRouteDestination;
 import dev.skiff.api.networking.v1alpha3.Headers;
+import dev.skiff.api.networking.v1alpha3.Percent;
 import dev.skiff.api.networking.v1alpha3.StringMatch;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
 import io.envoyproxy.envoy.config.route.v3.RedirectAction;
 import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import org.junit.jupiter.api.Test;
@@ -127,5 +131,43 @@ class RouteActionsTest {
         assertThat(cluster.getRequestHeadersToAddList()).isEqualTo(route.getRequestHeadersToAddList());
         assertThat(cluster.getResponseHeadersToAddList()).isEqualTo(route.getResponseHeadersToAddList());
         assertThat(cluster.getRequestHeadersToRemoveList()).containsExactly("x-debug");
+    }
+
+    private static RouteAction mirrors(HTTPRoute.Builder route) {
+        RouteAction.Builder action = RouteAction.newBuilder().setCluster("outbound|9080||reviews");
+        RouteActions.applyMirrors(action, route.build(), destination -> "outbound|9080||" + destination.getHost());
+        return action.build();
+    }
+
+    @Test
+    void mirrorsAreRequestMirrorPoliciesWithIstiosPercentages() {
+        Destination shadow = Destination.newBuilder().setHost("shadow").build();
+
+        RouteAction whole = mirrors(HTTPRoute.newBuilder().setMirror(shadow));
+        RouteAction share = mirrors(HTTPRoute.newBuilder().setMirror(shadow)
+                .setMirrorPercentage(Percent.newBuilder().setValue(12.5)));
+        RouteAction legacy = mirrors(HTTPRoute.newBuilder().setMirror(shadow).setMirrorPercent(UInt32Value.of(30)));
+        RouteAction off = mirrors(HTTPRoute.newBuilder().setMirror(shadow)
+                .setMirrorPercentage(Percent.getDefaultInstance()));
+        RouteAction several = mirrors(HTTPRoute.newBuilder()
+                .addMirrors(HTTPMirrorPolicy.newBuilder().setDestination(shadow))
+                .addMirrors(HTTPMirrorPolicy.newBuilder().setDestination(Destination.newBuilder().setHost("audit"))
+                        .setPercentage(Percent.newBuilder().setValue(50)))
+                .addMirrors(HTTPMirrorPolicy.newBuilder().setDestination(Destination.newBuilder().setHost("none"))
+                        .setPercentage(Percent.getDefaultInstance())));
+
+        assertThat(whole.getRequestMirrorPolicies(0).getCluster()).isEqualTo("outbound|9080||shadow");
+        assertThat(whole.getRequestMirrorPolicies(0).getRuntimeFraction().getDefaultValue())
+                .isEqualTo(FractionalPercent.newBuilder().setNumerator(100)
+                        .setDenominator(FractionalPercent.DenominatorType.HUNDRED).build());
+        assertThat(whole.getRequestMirrorPolicies(0).getTraceSampled().getValue()).isFalse();
+        assertThat(share.getRequestMirrorPolicies(0).getRuntimeFraction().getDefaultValue())
+                .isEqualTo(FractionalPercent.newBuilder().setNumerator(125_000)
+                        .setDenominator(FractionalPercent.DenominatorType.MILLION).build());
+        assertThat(legacy.getRequestMirrorPolicies(0).getRuntimeFraction().getDefaultValue().getNumerator())
+                .isEqualTo(30);
+        assertThat(off.getRequestMirrorPoliciesCount()).isZero();
+        assertThat(several.getRequestMirrorPoliciesList()).extracting(RouteAction.RequestMirrorPolicy::getCluster)
+                .containsExactly("outbound|9080||shadow", "outbound|9080||audit");
     }
 }

@@ -38,7 +38,8 @@ public final class RouteTranslator {
     private static final Set<String> ROUTE_IGNORED = Set.of("metadata", "decorator", "stat_prefix");
     private static final Set<String> MATCH_FIELDS = Set.of("prefix", "path", "safe_regex", "path_separated_prefix",
             "case_sensitive", "headers", "query_parameters", "grpc");
-    private static final Set<String> ACTION_FIELDS = union(Set.of("cluster", "weighted_clusters", "hash_policy"),
+    private static final Set<String> ACTION_FIELDS = union(Set.of("cluster", "weighted_clusters", "hash_policy",
+            MirrorTranslator.FIELD),
             union(RoutePolicyTranslator.ACTION_FIELDS, RouteMutationsTranslator.ACTION_FIELDS));
     private static final Set<String> WEIGHTED_FIELDS = Set.of("clusters", "total_weight");
     private static final Set<String> CLUSTER_WEIGHT_FIELDS = union(Set.of("name", "weight"),
@@ -149,6 +150,10 @@ public final class RouteTranslator {
             throws TranslationException {
         Messages.requireOnly(action, where, ACTION_FIELDS, Set.of());
         RouteAction translated = RoutePolicyTranslator.apply(action, destinations(action, where), where);
+        if (action.getRequestMirrorPoliciesCount() > 0) {
+            translated = translated.withMirrors(MirrorTranslator.translate(action.getRequestMirrorPoliciesList(),
+                    where));
+        }
         return action.getHashPolicyCount() == 0 ? translated
                 : translated.withHashPolicies(HashPolicyTranslator.translate(action.getHashPolicyList(), where));
     }

@@ -6,6 +6,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.UInt32Value;
 import dev.skiff.proxy.model.DirectResponseSpec;
 import dev.skiff.proxy.model.HeaderMutations;
+import dev.skiff.proxy.model.MirrorPolicy;
 import dev.skiff.proxy.model.RedirectSpec;
 import dev.skiff.proxy.model.Route;
 import dev.skiff.proxy.model.WeightedCluster;
@@ -139,5 +140,28 @@ class RouteActionsTranslatorTest {
                 .isInstanceOf(TranslationException.class)
                 .hasMessageStartingWith(WHERE + ": route r: typed_per_filter_config envoy.filters.http.cors:"
                         + " shadow_enabled: unsupported");
+    }
+
+    @Test
+    void requestMirrorPoliciesBecomeTheActionsMirrors() throws TranslationException {
+        List<Route> routes = routes(config("9080", prefixRoute("/", V1).setRoute(
+                io.envoyproxy.envoy.config.route.v3.RouteAction.newBuilder().setCluster(V1)
+                        .addRequestMirrorPolicies(io.envoyproxy.envoy.config.route.v3.RouteAction.RequestMirrorPolicy
+                                .newBuilder().setCluster(V2).setTraceSampled(BoolValue.of(false))
+                                .setRuntimeFraction(RuntimeFractionalPercent.newBuilder().setDefaultValue(
+                                        FractionalPercent.newBuilder().setNumerator(25)
+                                                .setDenominator(FractionalPercent.DenominatorType.HUNDRED))))
+                        .addRequestMirrorPolicies(io.envoyproxy.envoy.config.route.v3.RouteAction.RequestMirrorPolicy
+                                .newBuilder().setCluster(V1).setDisableShadowHostSuffixAppend(true)))));
+
+        assertThat(routes.getFirst().action().mirrors()).containsExactly(new MirrorPolicy(V2, 250_000, true),
+                new MirrorPolicy(V1, MirrorPolicy.MILLION, false));
+        assertThatThrownBy(() -> translator.translate(config("9080", prefixRoute("/", V1).setName("r").setRoute(
+                io.envoyproxy.envoy.config.route.v3.RouteAction.newBuilder().setCluster(V1)
+                        .addRequestMirrorPolicies(io.envoyproxy.envoy.config.route.v3.RouteAction.RequestMirrorPolicy
+                                .newBuilder().setClusterHeader("x-mirror"))))))
+                .isInstanceOf(TranslationException.class)
+                .hasMessageStartingWith(WHERE + ": route r: route: request_mirror_policies[0]: cluster_header:"
+                        + " unsupported");
     }
 }

@@ -217,7 +217,8 @@ class RouteTranslatorTest {
                         .setRoute(toCluster(REVIEWS).setIdleTimeout(Duration.newBuilder().setSeconds(3)))),
                 "route_configuration 9080: virtual_host reviews.default.svc.cluster.local:9080: route r: route:"
                         + " idle_timeout: unsupported (expected only: cluster, hash_policy, host_rewrite_literal,"
-                        + " prefix_rewrite, regex_rewrite, retry_policy, timeout, weighted_clusters)");
+                        + " prefix_rewrite, regex_rewrite, request_mirror_policies, retry_policy, timeout,"
+                        + " weighted_clusters)");
     }
 
     @Test

@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -33,9 +34,10 @@ import static org.awaitility.Awaitility.await;
  * Skiff's Fallback seen from a client: a service without any endpoint answers with its fallback (200 and a JSON
  * body) instead of 503 "no healthy upstream", and the client sidecar's istio_requests_total still records the flag
  * UH; a service whose only endpoint refuses connections answers with its fallback once the retries are exhausted
- * (URX), and so does one whose endpoint answers 503 to every try; a service limited to one connection and one pending request answers the requests that overflow with its
- * fallback (UO) while the admitted ones reach the backend. In the same mesh, a TCP service split 80/20 across two
- * echo backends by a VirtualService tcp route spreads 200 connections within 8 points of the weights.
+ * (URX), and so does one whose endpoint answers 503 to every try; a service limited to one connection and one
+ * pending request answers the requests that overflow with its fallback (UO) while the admitted ones reach the
+ * backend. In the same mesh, a TCP service split 80/20 across two echo backends by a VirtualService tcp route
+ * spreads 200 connections within 8 points of the weights.
  */
 class FallbackEndToEndTest {
     private static final String CLIENT = "127.0.53.1";
@@ -86,41 +88,11 @@ class FallbackEndToEndTest {
                   workloadSelector:
                     labels: {app: gone}
                 ---
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: down}
-                spec:
-                  hosts: [%s]
-                  location: MESH_INTERNAL
-                  resolution: STATIC
-                  ports:
-                  - {number: 8000, name: http, protocol: HTTP}
-                  endpoints:
-                  - {address: %s, ports: {http: %d}}
+                %s
                 ---
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: slow}
-                spec:
-                  hosts: [%s]
-                  location: MESH_INTERNAL
-                  resolution: STATIC
-                  ports:
-                  - {number: 8000, name: http, protocol: HTTP}
-                  endpoints:
-                  - {address: %s, ports: {http: %d}}
+                %s
                 ---
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: failing}
-                spec:
-                  hosts: [%s]
-                  location: MESH_INTERNAL
-                  resolution: STATIC
-                  ports:
-                  - {number: 8000, name: http, protocol: HTTP}
-                  endpoints:
-                  - {address: %s, ports: {http: %d}}
+                %s
                 ---
                 apiVersion: policy.skiff.dev/v1alpha1
                 kind: Fallback
@@ -218,9 +190,11 @@ class FallbackEndToEndTest {
                       weight: 80
                     - destination: {host: echo-b.default.svc.cluster.local}
                       weight: 20
-                """.formatted(CLIENT, GONE, DOWN, DOWN_ADDRESS, refusing, SLOW, SLOW_ADDRESS, slow.port(), FAILING,
-                SLOW_ADDRESS, slow.port(), FAILING, SLOW, SLOW, SLOW, SLOW, GONE, DOWN, SLOW, ECHO,
-                echoBackend("echo-a", 9001, echoA), echoBackend("echo-b", 9002, echoB), ECHO));
+                """.formatted(CLIENT, GONE, serviceEntry("down", 8000, "HTTP", DOWN_ADDRESS, refusing),
+                serviceEntry("slow", 8000, "HTTP", SLOW_ADDRESS, slow.port()),
+                serviceEntry("failing", 8000, "HTTP", SLOW_ADDRESS, slow.port()), FAILING, SLOW, SLOW, SLOW, SLOW,
+                GONE, DOWN, SLOW, ECHO, serviceEntry("echo-a", 9001, "TCP", ECHO_A_ADDRESS, echoA.getLocalPort()),
+                serviceEntry("echo-b", 9002, "TCP", ECHO_B_ADDRESS, echoB.getLocalPort()), ECHO));
         mesh.startControlPlane();
         mesh.startProxy("client.default", CLIENT);
         client = HttpClient.newBuilder()
@@ -252,8 +226,8 @@ class FallbackEndToEndTest {
         }
     }
 
-    /** The ServiceEntry of one echo backend: its own TCP port, its one endpoint. */
-    private static String echoBackend(String name, int port, ServerSocket backend) {
+    /** A ServiceEntry {@code <name>.default.svc.cluster.local} with one port and one endpoint. */
+    private static String serviceEntry(String name, int number, String protocol, String address, int port) {
         return """
                 apiVersion: networking.istio.io/v1
                 kind: ServiceEntry
@@ -263,10 +237,10 @@ class FallbackEndToEndTest {
                   location: MESH_INTERNAL
                   resolution: STATIC
                   ports:
-                  - {number: %d, name: tcp, protocol: TCP}
+                  - {number: %d, name: %s, protocol: %s}
                   endpoints:
-                  - {address: %s, ports: {tcp: %d}}""".formatted(name, name, port,
-                backend.getInetAddress().getHostAddress(), backend.getLocalPort()).strip();
+                  - {address: %s, ports: {%s: %d}}""".formatted(name, name, number, protocol.toLowerCase(Locale.ROOT),
+                protocol, address, protocol.toLowerCase(Locale.ROOT), port).strip();
     }
 
     /** A TCP backend that answers each connection with its name, a colon and what it read, then closes. */

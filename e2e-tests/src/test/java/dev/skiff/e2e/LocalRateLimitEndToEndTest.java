@@ -229,6 +229,7 @@ class LocalRateLimitEndToEndTest {
         int passed = 0;
         int limited = 0;
         HttpResponse<String> aLimitedOne = null;
+        List<String> others = new ArrayList<>();
         for (CompletableFuture<HttpResponse<String>> future : responses) {
             HttpResponse<String> response = future.get(10, TimeUnit.SECONDS);
             if (response.statusCode() == 200) {
@@ -236,10 +237,13 @@ class LocalRateLimitEndToEndTest {
             } else if (response.statusCode() == 429) {
                 limited++;
                 aLimitedOne = response;
+            } else {
+                others.add(response.statusCode() + " " + response.body());
             }
         }
 
-        assertThat(passed + limited).as("every response is 200 or 429").isEqualTo(150);
+        assertThat(passed + limited).as("every response is 200 or 429, not %s%s", others, mesh.logs())
+                .isEqualTo(150);
         assertThat(passed).as("requests admitted in 3 s at 10/s with a burst of 10").isBetween(25, 45);
         assertThat(backend.requests() - seenBefore).as("limited requests never reach the backend")
                 .isEqualTo(passed);

@@ -48,6 +48,8 @@ final class ConfigDumpRenderer {
             .add(io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication.getDescriptor())
             .add(io.envoyproxy.envoy.config.route.v3.FilterConfig.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.LocalReplyConfig
                     .getDescriptor())

@@ -6,7 +6,10 @@ import dev.skiff.e2e.backend.TestBackend;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -23,6 +26,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -33,7 +38,10 @@ import static org.awaitility.Awaitility.await;
  * a child of the application's span and the server sidecar's SERVER span a child of that; an unsampled request
  * leaves no trace. With a second hop (reviews calls ratings through its own sidecar, passing the headers on) the
  * trace has four spans in one chain. Both sidecars write the request to their access log as one JSON line.
+ * Last, Telemetry resources pushed to the running mesh sample every new trace with custom tags (mesh-wide) and
+ * turn the server sidecar's access log off (workload selector).
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TracingAndAccessLogEndToEndTest {
     private static final String CLIENT = "127.0.46.1";
     private static final String SERVER = "127.0.46.2";
@@ -243,6 +251,58 @@ class TracingAndAccessLogEndToEndTest {
         assertThat(outbound.get("upstream_host").asText()).startsWith(SERVER + ":");
         assertThat(inbound.get("downstream_remote_address").isNull()).isFalse();
         assertThat(inbound.get("upstream_host").asText()).endsWith(":" + backend.port());
+    }
+
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void telemetryResourcesSampleTagSpansAndTurnTheServerAccessLogOff() throws Exception {
+        mesh.writeConfig("telemetry.yaml", """
+                apiVersion: telemetry.istio.io/v1
+                kind: Telemetry
+                metadata: {name: mesh-default, namespace: istio-system}
+                spec:
+                  tracing:
+                  - providers: [{name: zipkin}]
+                    randomSamplingPercentage: 100
+                    customTags:
+                      env: {literal: {value: e2e}}
+                      tenant: {header: {name: x-tenant, defaultValue: none}}
+                ---
+                apiVersion: telemetry.istio.io/v1alpha1
+                kind: Telemetry
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  selector:
+                    matchLabels: {app: reviews}
+                  accessLogging:
+                  - match: {mode: SERVER}
+                    disabled: true
+                """);
+        List<String> sent = new ArrayList<>();
+        JsonNode spans = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                .ignoreExceptions().until(() -> {
+                    String traceId = "%016x%016x".formatted(ThreadLocalRandom.current().nextLong(),
+                            ThreadLocalRandom.current().nextLong());
+                    sent.add(traceId);
+                    get("/sampled-by-telemetry", "e2e-telemetry-" + traceId, Map.of("x-b3-traceid", traceId,
+                            "x-b3-spanid", "00f067aa0ba902b7", "x-tenant", "acme"));
+                    for (String id : sent) {
+                        HttpResponse<String> response = zipkinTrace(id);
+                        if (response.statusCode() == 200 && JSON.readTree(response.body()).size() == 2) {
+                            return JSON.readTree(response.body());
+                        }
+                    }
+                    return null;
+                }, Objects::nonNull);
+        for (JsonNode span : spans) {
+            assertThat(span.get("tags").get("env").asText()).as("span %s", span).isEqualTo("e2e");
+            assertThat(span.get("tags").get("tenant").asText()).as("span %s", span).isEqualTo("acme");
+        }
+        String requestId = spans.get(0).get("tags").get("guid:x-request-id").asText();
+        List<JsonNode> lines = await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+                .until(() -> accessLogLines(requestId), found -> !found.isEmpty());
+        assertThat(lines).as("only the client sidecar logs").singleElement()
+                .satisfies(line -> assertThat(line.get("upstream_cluster").asText()).startsWith("outbound|9080||"));
     }
 
     private static List<JsonNode> accessLogLines(String requestId) throws IOException {

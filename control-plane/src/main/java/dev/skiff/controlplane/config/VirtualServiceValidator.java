@@ -139,6 +139,11 @@ final class VirtualServiceValidator {
                     destination.getDestination());
             weight(problems, destinationPath + ".weight", destination.getWeight());
             weightSum += destination.getWeight();
+            if (destination.hasHeaders()) {
+                headerOperations(problems, destinationPath + ".headers.request", destination.getHeaders().getRequest());
+                headerOperations(problems, destinationPath + ".headers.response",
+                        destination.getHeaders().getResponse());
+            }
         }
         weights(problems, path + ".route", route.getRouteCount(), weightSum);
         if (route.hasRedirect()) {

@@ -291,6 +291,25 @@ class ValidationTest {
     }
 
     @Test
+    void aDestinationsHeaderOperationsNeedValidNames() {
+        assertThat(Yaml.virtualServiceErrors("""
+                hosts: [reviews]
+                http:
+                - route:
+                  - destination: {host: reviews, subset: v1}
+                    weight: 50
+                    headers:
+                      response: {set: {"x:served": v1}}
+                  - destination: {host: reviews, subset: v2}
+                    weight: 50
+                    headers:
+                      request: {add: {x-version: v2}}
+                """)).containsExactly(
+                VS + "spec.http[0].route[0].headers.response.set[x:served]: \"x:served\" is not a valid header name "
+                        + "(expected: letters, digits and !#$%&'*+-.^_`|~)");
+    }
+
+    @Test
     void sniHostsMustBeWithinTheHosts() {
         assertThat(Yaml.virtualServiceErrors("""
                 hosts: ["*.example.com"]

@@ -386,7 +386,10 @@ public final class ProxyMain implements Callable<Integer> {
             return telemetry;
         }
 
-        /** The access log writer (its drop count), when {@code --access-log stdout}. */
+        /**
+         * The access log writer (its drop count); it logs when {@code --access-log stdout} or a Telemetry turns it
+         * on for a listener, so it is always present.
+         */
         public Optional<AccessLog> accessLog() {
             return Optional.ofNullable(accessLogWriter);
         }

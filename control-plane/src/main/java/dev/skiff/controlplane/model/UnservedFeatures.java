@@ -25,6 +25,8 @@ final class UnservedFeatures {
             + "fault, rewrite, headers, corsPolicy and mirrors";
     private static final Set<String> ROUTE_LESS = Set.of("delegate");
     private static final Set<String> DESTINATION_SERVED = Set.of("destination", "weight", "headers");
+    private static final Set<String> L4_MATCH_SERVED = Set.of("port", "gateways", "source_labels",
+            "source_namespace");
     private static final Set<String> POLICY_SERVED = Set.of("load_balancer", "port_level_settings",
             "connection_pool", "outlier_detection", "tls");
     private static final Set<String> PORT_POLICY_SERVED = Set.of("port", "load_balancer", "connection_pool",
@@ -55,6 +57,12 @@ final class UnservedFeatures {
             }
             for (int j = 0; j < route.getRouteCount(); j++) {
                 ignoredFields(route.getRoute(j), path + ".route[" + j + "]", DESTINATION_SERVED, unserved);
+            }
+        }
+        for (int i = 0; i < spec.getTcpCount(); i++) {
+            for (int j = 0; j < spec.getTcp(i).getMatchCount(); j++) {
+                ignoredFields(spec.getTcp(i).getMatch(j), "tcp[" + i + "].match[" + j + "]", L4_MATCH_SERVED,
+                        unserved);
             }
         }
         return unserved;

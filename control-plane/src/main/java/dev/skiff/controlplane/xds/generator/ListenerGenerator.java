@@ -8,6 +8,7 @@ import dev.skiff.api.networking.v1alpha3.RouteDestination;
 import dev.skiff.api.networking.v1alpha3.TCPRoute;
 import dev.skiff.controlplane.authn.JwtAuthnFilterGenerator;
 import dev.skiff.controlplane.authz.RbacFilterGenerator;
+import dev.skiff.controlplane.model.Labels;
 import dev.skiff.controlplane.model.MeshSnapshot;
 import dev.skiff.controlplane.model.VirtualServiceConfig;
 import dev.skiff.controlplane.ratelimit.LocalRateLimitGenerator;
@@ -111,13 +112,14 @@ public final class ListenerGenerator {
 
     /**
      * A TCP proxy to the service's cluster, or to the destinations of the first {@code tcp} route of its
-     * VirtualService that applies to this port (one destination: {@code cluster}, several:
+     * VirtualService that applies to this port and this proxy (gateways, source labels and namespace as for HTTP
+     * matches; one destination: {@code cluster}, several:
      * {@code weighted_clusters}).
      */
     private static TcpProxy tcpProxy(OutboundPort target, MeshSnapshot mesh, ProxyContext proxy) {
         TcpProxy.Builder tcpProxy = TcpProxy.newBuilder().setStatPrefix(target.clusterName());
         Optional<VirtualServiceConfig> virtualService = mesh.virtualService(target.host(), proxy.namespace());
-        List<RouteDestination> destinations = virtualService.map(vs -> tcpDestinations(vs, target.number()))
+        List<RouteDestination> destinations = virtualService.map(vs -> tcpDestinations(vs, target.number(), proxy))
                 .orElse(List.of());
         if (destinations.isEmpty()) {
             return tcpProxy.setCluster(target.clusterName()).build();
@@ -138,14 +140,18 @@ public final class ListenerGenerator {
         return tcpProxy.setWeightedClusters(weighted).build();
     }
 
-    private static List<RouteDestination> tcpDestinations(VirtualServiceConfig virtualService, int port) {
+    private static List<RouteDestination> tcpDestinations(VirtualServiceConfig virtualService, int port,
+                                                          ProxyContext proxy) {
         for (TCPRoute route : virtualService.spec().getTcpList()) {
             if (route.getMatchCount() == 0) {
                 return route.getRouteList();
             }
             for (L4MatchAttributes match : route.getMatchList()) {
                 if ((match.getPort() == 0 || match.getPort() == port) && (match.getGatewaysCount() == 0
-                        || match.getGatewaysList().contains(VirtualServiceConfig.MESH_GATEWAY))) {
+                        || match.getGatewaysList().contains(VirtualServiceConfig.MESH_GATEWAY))
+                        && (match.getSourceNamespace().isEmpty()
+                                || match.getSourceNamespace().equals(proxy.namespace()))
+                        && Labels.matches(match.getSourceLabelsMap(), proxy.labels())) {
                     return route.getRouteList();
                 }
             }

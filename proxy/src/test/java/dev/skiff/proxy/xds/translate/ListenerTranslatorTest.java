@@ -211,7 +211,7 @@ class ListenerTranslatorTest {
 
         assertRejected(listener, "listener virtualOutbound: filter chain 9080: filter "
                 + ListenerTranslator.HTTP_CONNECTION_MANAGER + ": stream_idle_timeout: unsupported (expected only:"
-                + " codec_type, http_filters, rds, route_config)");
+                + " access_log, codec_type, http_filters, rds, route_config, tracing)");
     }
 
     @Test

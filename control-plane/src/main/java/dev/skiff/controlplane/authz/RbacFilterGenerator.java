@@ -40,9 +40,9 @@ import java.util.regex.Pattern;
  * ({@code envoy.filters.http.jwt_authn}, generated from RequestAuthentication) leaves in the dynamic metadata, as
  * Istio matches them ({@link JwtMatchers}).
  *
- * <p>CUSTOM policies need an external authorizer and are not supported: validation rejects them. An attribute the generator cannot map ({@code experimental.envoy.filters.*})
- * leaves an ALLOW or AUDIT rule out (it could never match) and a DENY rule with its other constraints (it denies more,
- * never less); both are reported.
+ * <p>CUSTOM policies need an external authorizer and are not supported: validation rejects them. An attribute the
+ * generator cannot map ({@code experimental.envoy.filters.*}) leaves an ALLOW or AUDIT rule out (it could never
+ * match) and a DENY rule with its other constraints (it denies more, never less); both are reported.
  */
 public final class RbacFilterGenerator {
 
@@ -273,7 +273,7 @@ public final class RbacFilterGenerator {
             }
         }
 
-        /** A condition on a claim of the verified token: one metadata matcher over all values, negated for notValues. */
+        /** A condition on a claim of the verified token: one metadata matcher for all values, negated for notValues. */
         private void jwtClaim(Condition condition, List<String> claims) {
             if (condition.getValuesCount() > 0) {
                 whenPrincipals.add(JwtMatchers.claim(claims, condition.getValuesList()));

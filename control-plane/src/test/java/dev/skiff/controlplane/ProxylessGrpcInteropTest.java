@@ -29,7 +29,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * An unmodified grpc-java client with grpc-xds and a bootstrap pointing at Skiff's control plane resolves
  * {@code xds:///reviews.default.svc.cluster.local:9080}, follows the VirtualService (header match and 80/20 split)
- * and calls the endpoints.
+ * and calls the endpoints. The VirtualService also has entries grpc-java cannot serve (a direct response and a
+ * redirect, which its routes leave out) and settings it ignores (a mirror, a CORS policy that proxyless routes do
+ * not carry, per-destination headers), none of which makes it reject the route configuration.
  */
 class ProxylessGrpcInteropTest {
     @TempDir
@@ -90,7 +92,18 @@ class ProxylessGrpcInteropTest {
                   http:
                   - match:
                     - headers:
+                        end-user: {exact: mallory}
+                    directResponse: {status: 403}
+                  - match:
+                    - headers:
+                        end-user: {exact: eve}
+                    redirect: {authority: elsewhere}
+                  - match:
+                    - headers:
                         end-user: {exact: jason}
+                    corsPolicy:
+                      allowOrigins: [{exact: "https://a.example"}]
+                    mirror: {host: reviews.default.svc.cluster.local, subset: v1}
                     route:
                     - destination: {host: reviews.default.svc.cluster.local, subset: v2}
                   - route:
@@ -98,6 +111,8 @@ class ProxylessGrpcInteropTest {
                       weight: 80
                     - destination: {host: reviews.default.svc.cluster.local, subset: v2}
                       weight: 20
+                      headers:
+                        request: {set: {x-v: v2}}
                 """.formatted(v1.getPort(), v2.getPort()));
         controlPlane = new ControlPlane(new DirectoryConfigSource(config),
                 new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0),

@@ -121,14 +121,15 @@ public final class RouteGenerator {
 
     /**
      * One route per applicable match of {@code httpRoute} (one catch-all route when it has no match). Redirects and
-     * direct responses are answered by the proxy ({@link RouteActions}); delegation is not served, the snapshot
-     * reports it.
+     * direct responses are answered by sidecars ({@link RouteActions}); proxyless gRPC clients reject such routes,
+     * so theirs leave them out. Delegation is not served, the snapshot reports it.
      */
     private static void addRoutes(VirtualHost.Builder virtualHost, HTTPRoute httpRoute,
                                   VirtualServiceConfig virtualService, OutboundPort target, MeshSnapshot mesh,
                                   ProxyContext proxy) {
+        boolean sidecar = proxy.kind() == ProxyView.Kind.SIDECAR;
         boolean local = RouteActions.answersLocally(httpRoute);
-        if (httpRoute.getRouteCount() == 0 && !local) {
+        if (local ? !sidecar : httpRoute.getRouteCount() == 0) {
             return;
         }
         List<RouteMatch> matches = new ArrayList<>();
@@ -154,7 +155,7 @@ public final class RouteGenerator {
             RoutePolicies.applyRouteFields(route, httpRoute);
             route.putAllTypedPerFilterConfig(FallbackGenerator.typedPerFilterConfig(mesh.fallbacks(), target.host(),
                     httpRoute.getName()));
-            RouteActions.applyRouteFields(route, httpRoute, proxy.kind() == ProxyView.Kind.SIDECAR);
+            RouteActions.applyRouteFields(route, httpRoute, sidecar);
             virtualHost.addRoutes(route);
         }
     }

@@ -18,6 +18,7 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The sidecar's access log: one JSON line per finished request or TCP connection ({@link AccessLogFormat}), written
@@ -39,7 +40,10 @@ public final class AccessLog implements RequestListener, AutoCloseable {
     private final OutputStream out;
     private final JsonFactory json = new JsonFactory();
     private final ByteArrayOutputStream line = new ByteArrayOutputStream(512);
-    private final BoundedHandoff<Finished> handoff;
+    /** The writer, started with the first line to write (a sidecar that never logs has no writer thread). */
+    private final AtomicReference<BoundedHandoff<Finished>> handoff = new AtomicReference<>();
+    private final int capacity;
+    private volatile boolean closed;
     private final boolean enabledByDefault;
 
     private record Finished(RequestContext context, long endNanos) {
@@ -62,7 +66,13 @@ public final class AccessLog implements RequestListener, AutoCloseable {
         this.enabledByDefault = enabledByDefault;
         this.next = Objects.requireNonNull(next, "next");
         this.out = Objects.requireNonNull(out, "out");
-        this.handoff = new BoundedHandoff<>("skiff-access-log", capacity, MAX_BATCH, Duration.ZERO, this::write);
+        if (capacity < 1) {
+            throw new IllegalArgumentException("access log capacity " + capacity + " (expected: at least 1)");
+        }
+        this.capacity = capacity;
+        if (enabledByDefault) {
+            handoff();
+        }
     }
 
     @Override
@@ -91,14 +101,29 @@ public final class AccessLog implements RequestListener, AutoCloseable {
             case STDOUT -> true;
             case OFF -> false;
         };
-        if (enabled) {
-            handoff.offer(new Finished(context, System.nanoTime()));
+        if (enabled && !closed) {
+            handoff().offer(new Finished(context, System.nanoTime()));
         }
+    }
+
+    private BoundedHandoff<Finished> handoff() {
+        BoundedHandoff<Finished> writer = handoff.get();
+        if (writer != null) {
+            return writer;
+        }
+        BoundedHandoff<Finished> started = new BoundedHandoff<>("skiff-access-log", capacity, MAX_BATCH,
+                Duration.ZERO, this::write);
+        if (handoff.compareAndSet(null, started)) {
+            return started;
+        }
+        started.close();
+        return handoff.get();
     }
 
     /** Lines dropped because the writer fell behind. */
     public long dropped() {
-        return handoff.dropped();
+        BoundedHandoff<Finished> writer = handoff.get();
+        return writer == null ? 0 : writer.dropped();
     }
 
     private void write(List<Finished> batch) {
@@ -129,6 +154,10 @@ public final class AccessLog implements RequestListener, AutoCloseable {
     /** Writes the lines still queued, then stops the writer thread. */
     @Override
     public void close() {
-        handoff.close();
+        closed = true;
+        BoundedHandoff<Finished> writer = handoff.get();
+        if (writer != null) {
+            writer.close();
+        }
     }
 }

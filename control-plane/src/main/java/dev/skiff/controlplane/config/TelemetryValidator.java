@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
 /**
  * Checks of a Telemetry: Istio's own rules (a selector's labels, sampling 0..100, custom tags with a value, tag
  * overrides with a value for UPSERT and none for REMOVE) and what Skiff's sidecar does not serve, said as such:
- * target references (no waypoints or gateways), providers other than the built-in ones, custom metrics, TCP
- * metric overrides, tag values that are CEL beyond string literals and node metadata, access log filters,
+ * target references (no waypoints or gateways), providers other than the built-in ones, custom metrics, tag
+ * values that are CEL beyond string literals and node metadata, access log filters,
  * reporting intervals and request-id sampling.
  */
 final class TelemetryValidator {
@@ -113,10 +113,6 @@ final class TelemetryValidator {
             if (match.getMetricMatchCase() == MetricSelector.MetricMatchCase.CUSTOM_METRIC) {
                 problems.add(at + ".match.customMetric", "\"" + match.getCustomMetric() + "\" is not served"
                         + " (expected: metric, one of Istio's standard metrics; Skiff defines no custom metrics)");
-            } else if (match.getMetric().getNumber() >= MetricSelector.IstioMetric.TCP_OPENED_CONNECTIONS_VALUE
-                    && match.getMetric().getNumber() <= MetricSelector.IstioMetric.TCP_RECEIVED_BYTES_VALUE) {
-                problems.add(at + ".match.metric", match.getMetric() + " is not served yet (expected: ALL_METRICS"
-                        + " or an HTTP metric; the TCP metrics keep Istio's defaults)");
             } else if (match.getMetric() == MetricSelector.IstioMetric.UNRECOGNIZED) {
                 problems.add(at + ".match.metric", "unknown metric (expected: one of Istio's standard metrics)");
             }

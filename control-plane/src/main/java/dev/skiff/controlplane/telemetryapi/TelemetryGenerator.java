@@ -20,6 +20,7 @@ import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.type.tracing.v3.CustomTag;
 import io.envoyproxy.envoy.type.v3.Percent;
 import java.util.ArrayList;
@@ -34,7 +35,8 @@ import java.util.TreeMap;
  * per field): the outbound listener gets the {@code CLIENT} settings, inbound listeners the {@code SERVER} ones.
  *
  * <ul>
- *   <li>metrics: the {@code istio.stats} filter before the router with a {@code stats.PluginConfig}, one
+ *   <li>metrics: the {@code istio.stats} filter before the router (and as a network filter before each
+ *       {@code tcp_proxy}) with a {@code stats.PluginConfig}, one
  *       {@code metrics} entry per override (drop, {@code tags_to_remove} for REMOVE, {@code dimensions} for UPSERT),
  *       Istio's metric names without the {@code istio_} prefix, empty for ALL_METRICS;</li>
  *   <li>tracing: the HCM's {@code tracing} with {@code random_sampling} (the percentage, when set),
@@ -217,6 +219,12 @@ public final class TelemetryGenerator {
                 if (filter.hasTypedConfig() && filter.getTypedConfig().is(HttpConnectionManager.class)) {
                     filter.setTypedConfig(Any.pack(apply(unpack(filter.getTypedConfig()), settings)));
                 }
+            }
+            boolean tcp = chain.getFiltersCount() == 1 && chain.getFilters(0).hasTypedConfig()
+                    && chain.getFilters(0).getTypedConfig().is(TcpProxy.class);
+            if (tcp && settings.stats() != null) {
+                chain.addFilters(0, Filter.newBuilder().setName(STATS_FILTER)
+                        .setTypedConfig(Any.pack(settings.stats())));
             }
         }
         return builder.build();

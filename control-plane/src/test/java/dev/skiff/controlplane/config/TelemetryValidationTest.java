@@ -111,8 +111,6 @@ class TelemetryValidationTest {
                         + " metrics when a connection closes)",
                 T + "spec.metrics[0].overrides[0].match.customMetric: \"my_metric\" is not served (expected:"
                         + " metric, one of Istio's standard metrics; Skiff defines no custom metrics)",
-                T + "spec.metrics[0].overrides[1].match.metric: TCP_SENT_BYTES is not served yet (expected:"
-                        + " ALL_METRICS or an HTTP metric; the TCP metrics keep Istio's defaults)",
                 T + "spec.metrics[0].overrides[2].tagOverrides[bad-name]: \"bad-name\" is not a label name"
                         + " (expected: [a-zA-Z_][a-zA-Z0-9_]*, not starting with __)",
                 T + "spec.metrics[0].overrides[2].tagOverrides[empty].value: required for UPSERT (expected: a"

@@ -10,10 +10,17 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jwt.SignedJWT;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.cookie.Cookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
@@ -31,8 +38,8 @@ import java.util.concurrent.CompletableFuture;
  * Envoy's JWT authentication filter ({@value #NAME}), run on a request's head before its RBAC filters: finds each
  * provider's token (headers with their prefix, query parameters, cookies), verifies it (an RS, PS or ES signature by
  * a key of the provider's key set, the issuer, the audiences, {@code exp} and {@code nbf} with the clock skew) and
- * evaluates the requirement. A request that fails it is refused with 401 and Envoy's body, {@value #MISSING_BODY}
- * or {@value #FAILED_BODY}; one that passes gets the outputs of its verified tokens (payload and claim headers, the
+ * evaluates the requirement. A request that fails it is refused with 401, Envoy's body ({@value #MISSING_BODY} or
+ * {@value #FAILED_BODY}) and its {@code www-authenticate} challenge; one that passes gets the outputs of its verified tokens (payload and claim headers, the
  * token removed unless forwarded) and carries their payloads in its dynamic metadata, where RBAC matches
  * {@code request.auth.*}.
  *
@@ -63,6 +70,24 @@ public final class JwtAuthnFilter {
 
     /** The request is refused with 401 and this body. */
     public record Rejected(String body) implements Outcome {
+
+        /**
+         * Envoy's 401: the body as plain text and a {@code www-authenticate} challenge whose realm is the request URL
+         * without its query, with {@code error="invalid_token"} when a token failed.
+         *
+         * @param path the request path, query included
+         */
+        public FullHttpResponse response(String authority, String path, ByteBufAllocator alloc) {
+            int query = path.indexOf('?');
+            String realm = "http://" + authority + (query < 0 ? path : path.substring(0, query));
+            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.UNAUTHORIZED, ByteBufUtil.writeUtf8(alloc, body));
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN)
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes())
+                    .set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"" + realm + "\""
+                            + (body.equals(FAILED_BODY) ? ", error=\"invalid_token\"" : ""));
+            return response;
+        }
     }
 
     /** Keys are being fetched; authenticate again once {@code ready} completes. */

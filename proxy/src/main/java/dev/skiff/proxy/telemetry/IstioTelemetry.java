@@ -134,7 +134,10 @@ public final class IstioTelemetry implements RequestListener {
 
     @Override
     public void onConnectionOpened(RequestContext context) {
-        tcpSeries(context).opened.increment();
+        Counter opened = tcpSeries(context).opened;
+        if (opened != null) {
+            opened.increment();
+        }
     }
 
     @Override
@@ -142,9 +145,15 @@ public final class IstioTelemetry implements RequestListener {
         if (isTcp(context)) {
             TcpSeries series = tcpSeries(context);
             TcpOutcome outcome = series.outcome(context.flagBits(), context);
-            outcome.closed.increment();
-            outcome.sent.increment(context.bytesSent());
-            outcome.received.increment(context.bytesReceived());
+            if (outcome.closed != null) {
+                outcome.closed.increment();
+            }
+            if (outcome.sent != null) {
+                outcome.sent.increment(context.bytesSent());
+            }
+            if (outcome.received != null) {
+                outcome.received.increment(context.bytesReceived());
+            }
             return;
         }
         if (context.method().equals("CONNECT")) {
@@ -180,7 +189,7 @@ public final class IstioTelemetry implements RequestListener {
     }
 
     private TcpSeries tcpSeries(RequestContext context) {
-        return service(context).tcp();
+        return service(context).tcp(context.telemetry().metrics());
     }
 
     private ServiceSeries service(RequestContext context) {
@@ -235,7 +244,7 @@ public final class IstioTelemetry implements RequestListener {
         private final DestinationService service;
         private final boolean destination;
         private final ConcurrentHashMap<Peer, PeerSeries> byPeer = new ConcurrentHashMap<>();
-        private volatile TcpSeries tcp;
+        private final AtomicReference<TcpSeries[]> tcp = new AtomicReference<>(new TcpSeries[0]);
 
         /**
          * @param destination whether this sidecar serves the service (inbound: reporter destination) rather than
@@ -258,18 +267,29 @@ public final class IstioTelemetry implements RequestListener {
                     : series.requests("", "", context.grpc());
         }
 
-        TcpSeries tcp() {
-            TcpSeries series = tcp;
-            if (series == null) {
-                synchronized (this) {
-                    series = tcp;
-                    if (series == null) {
-                        series = new TcpSeries(baseTags(Peer.UNKNOWN, "tcp", "", ""));
-                        tcp = series;
+        /** The TCP series under {@code policy}, one per policy (compared by identity). */
+        TcpSeries tcp(MetricsPolicy policy) {
+            TcpSeries[] known = tcp.get();
+            for (TcpSeries series : known) {
+                if (series.policy == policy) {
+                    return series;
+                }
+            }
+            TcpSeries created = new TcpSeries(baseTags(Peer.UNKNOWN, "tcp", "", ""), policy);
+            while (known.length < MAX_OUTCOMES) {
+                TcpSeries[] grown = Arrays.copyOf(known, known.length + 1);
+                grown[known.length] = created;
+                if (tcp.compareAndSet(known, grown)) {
+                    return created;
+                }
+                known = tcp.get();
+                for (TcpSeries series : known) {
+                    if (series.policy == policy) {
+                        return series;
                     }
                 }
             }
-            return series;
+            return created;
         }
 
         /**
@@ -429,15 +449,20 @@ public final class IstioTelemetry implements RequestListener {
         return applied == null ? null : metrics.histogram(name, applied);
     }
 
-    /** The TCP series of one reporter and service: connections opened, and per response flags the rest. */
+    /**
+     * The TCP series of one reporter, service and metrics policy: connections opened, and per response flags the
+     * rest; a meter the policy drops is null.
+     */
     private final class TcpSeries {
         private final Tags base;
+        private final MetricsPolicy policy;
         final Counter opened;
         private final AtomicReference<TcpOutcome[]> outcomes = new AtomicReference<>(new TcpOutcome[0]);
 
-        TcpSeries(Tags base) {
+        TcpSeries(Tags base, MetricsPolicy policy) {
             this.base = base;
-            this.opened = metrics.counter(IstioMetrics.TCP_CONNECTIONS_OPENED_TOTAL, base.and("response_flags", "-"));
+            this.policy = policy;
+            this.opened = counter(IstioMetrics.TCP_CONNECTIONS_OPENED_TOTAL, policy, base.and("response_flags", "-"));
         }
 
         TcpOutcome outcome(int flags, RequestContext context) {
@@ -447,7 +472,7 @@ public final class IstioTelemetry implements RequestListener {
                     return outcome;
                 }
             }
-            TcpOutcome created = new TcpOutcome(flags, base.and("response_flags", context.flagsString()));
+            TcpOutcome created = new TcpOutcome(flags, policy, base.and("response_flags", context.flagsString()));
             while (known.length < MAX_OUTCOMES) {
                 TcpOutcome[] grown = Arrays.copyOf(known, known.length + 1);
                 grown[known.length] = created;
@@ -467,11 +492,11 @@ public final class IstioTelemetry implements RequestListener {
         final Counter sent;
         final Counter received;
 
-        TcpOutcome(int flags, Tags tags) {
+        TcpOutcome(int flags, MetricsPolicy policy, Tags tags) {
             this.flags = flags;
-            this.closed = metrics.counter(IstioMetrics.TCP_CONNECTIONS_CLOSED_TOTAL, tags);
-            this.sent = metrics.counter(IstioMetrics.TCP_SENT_BYTES_TOTAL, tags);
-            this.received = metrics.counter(IstioMetrics.TCP_RECEIVED_BYTES_TOTAL, tags);
+            this.closed = counter(IstioMetrics.TCP_CONNECTIONS_CLOSED_TOTAL, policy, tags);
+            this.sent = counter(IstioMetrics.TCP_SENT_BYTES_TOTAL, policy, tags);
+            this.received = counter(IstioMetrics.TCP_RECEIVED_BYTES_TOTAL, policy, tags);
         }
     }
 }

@@ -185,7 +185,13 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
                 return;
             }
             if (outcome instanceof JwtAuthnFilter.Rejected rejected) {
-                localReply(context, 401, rejected.body());
+                if (expectContinue) {
+                    keepAlive = false;
+                }
+                context.responseCode(401);
+                sendFullResponse(rejected.response(view.authority(), view.path(), ctx.alloc()),
+                        request.method().equals(HttpMethod.HEAD));
+                connection.worker().requestListener().onComplete(context);
                 return;
             }
             jwt = ((JwtAuthnFilter.Passed) outcome).metadata();
@@ -305,6 +311,7 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
     }
 
     private void connectTcp(TcpProxySpec spec, RequestContext context) {
+        context.telemetry(spec.telemetry());
         Worker worker = connection.worker();
         WeightedCluster picked = WeightedClusterPicker.pick(spec.clusters(), spec.totalWeight(),
                 worker.router().random());

@@ -115,7 +115,7 @@ final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
         }
         if (chain.action() instanceof TcpProxySpec tcp) {
             RequestContext context = new RequestContext(listenerName, connection.listener().spec().direction(),
-                    System.nanoTime());
+                    System.nanoTime()).telemetry(tcp.telemetry());
             ch.pipeline().addLast(new TcpProxyHandler(worker, tcp, current.clusters(), context));
         } else if (chain.action() instanceof HttpConnectionManagerSpec) {
             addHttp(ch, connection.withChain(chain));

@@ -86,6 +86,26 @@ class ListenerTelemetryTest {
     }
 
     @Test
+    void tcpConnectionsFollowTheirChainsPolicy() {
+        ListenerTelemetry settings = metrics(
+                new MetricOverride("tcp_connections_opened_total", true, Set.of(), Map.of()),
+                new MetricOverride("", false, Set.of("destination_service"), Map.of()));
+        RequestContext tcp = new RequestContext("virtualOutbound", Direction.OUTBOUND, System.nanoTime())
+                .telemetry(settings);
+        tcp.cluster("outbound|3306||mysql.shop.svc.cluster.local");
+        telemetry.onConnectionOpened(tcp);
+        tcp.addBytesSent(10);
+        tcp.addBytesReceived(4);
+        telemetry.onComplete(tcp);
+
+        String scrape = metrics.scrape();
+        assertThat(scrape).doesNotContain("istio_tcp_connections_opened_total");
+        assertThat(IstioTelemetryTest.series(scrape, "istio_tcp_sent_bytes_total{")).singleElement().asString()
+                .contains("destination_service_name=\"mysql\"").doesNotContain("destination_service=")
+                .endsWith(" 10");
+    }
+
+    @Test
     void aChangedPolicyStartsNewSeriesAndEqualPoliciesShareThem() {
         complete(ListenerTelemetry.DEFAULT);
         MetricOverride removeVersion = new MetricOverride("", false, Set.of("source_version"), Map.of());

@@ -169,5 +169,7 @@ class JwtThroughProxyTest {
         HttpResponse<String> garbage = client.send(post("a.b.c", "hi").build(), HttpResponse.BodyHandlers.ofString());
         assertThat(garbage.statusCode()).isEqualTo(401);
         assertThat(garbage.body()).isEqualTo("Jwt verification fails");
+        assertThat(garbage.headers().firstValue("www-authenticate")).hasValue("Bearer realm=\"http://127.0.0.1:"
+                + inbound.getPort() + "/orders\", error=\"invalid_token\"");
     }
 }

@@ -7,6 +7,8 @@ import dev.skiff.api.stats.PluginConfig;
 import dev.skiff.controlplane.xds.ProxyView;
 import dev.skiff.controlplane.xds.TypeUrls;
 import dev.skiff.controlplane.xds.XdsResource;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
@@ -158,6 +160,35 @@ class TelemetryListenerGeneratorTest {
         assertThat(server.getTracing().getOverallSampling().getValue()).isZero();
         assertThat(server.getTracing().getRandomSampling().getValue()).isEqualTo(50);
         assertThat(accessLogPath(server)).as("the workload enables it again").isEqualTo("/dev/stdout");
+    }
+
+    @Test
+    void tcpChainsGetTheStatsFilterAsANetworkFilterBeforeTheTcpProxy() throws Exception {
+        DefaultXdsResourceProvider provider = new DefaultXdsResourceProvider();
+        provider.update(MeshConfigs.parse("mesh.yaml", MESH + """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: mysql, namespace: default}
+                spec:
+                  hosts: [mysql.default.svc.cluster.local]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports: [{number: 3306, name: tcp, protocol: TCP}]
+                  endpoints: [{address: 127.0.0.12}]
+                """));
+        ProxyView reviews = new ProxyView("sidecar~127.0.0.11~reviews-v1.default~default.svc.cluster.local",
+                ProxyView.Kind.SIDECAR, "reviews-v1", "default", Map.of());
+        Listener outbound = provider.resources(reviews, TypeUrls.LISTENER, Set.of()).stream()
+                .filter(r -> r.name().equals("virtualOutbound")).findFirst().orElseThrow().body()
+                .unpack(Listener.class);
+        FilterChain tcp = outbound.getFilterChainsList().stream()
+                .filter(chain -> chain.getName().equals("outbound|3306||mysql.default.svc.cluster.local"))
+                .findFirst().orElseThrow();
+        assertThat(tcp.getFiltersList()).extracting(Filter::getName)
+                .containsExactly("istio.stats", "envoy.filters.network.tcp_proxy");
+        assertThat(tcp.getFilters(0).getTypedConfig().unpack(PluginConfig.class).getMetrics(0).getTagsToRemoveList())
+                .containsExactly("source_version");
     }
 
     @Test

@@ -164,11 +164,13 @@ public final class ListenerTranslator {
         DownstreamTlsSpec tls = chain.hasTransportSocket()
                 ? TransportSocketTranslator.downstream(chain.getTransportSocket(), where + ": transport_socket")
                 : null;
-        if (chain.getFiltersCount() != 1) {
+        TelemetryTranslator.NetworkFilters network = TelemetryTranslator.networkFilters(chain.getFiltersList(),
+                where);
+        if (network.filters().size() != 1) {
             throw new TranslationException(where + ": " + chain.getFiltersCount() + " network filters"
                     + " (expected: exactly one, " + HTTP_CONNECTION_MANAGER + " or " + TCP_PROXY + ")");
         }
-        ChainAction action = filter(chain.getFilters(0), where);
+        ChainAction action = network.apply(filter(network.filters().getFirst(), where), where);
         int chainPort = port;
         Set<String> chainServerNames = serverNames;
         String chainTransport = transportProtocol;

@@ -2,11 +2,14 @@ package dev.skiff.proxy.xds.translate;
 
 import dev.skiff.api.stats.MetricConfig;
 import dev.skiff.api.stats.PluginConfig;
+import dev.skiff.proxy.model.ChainAction;
+import dev.skiff.proxy.model.TcpProxySpec;
 import dev.skiff.proxy.telemetry.ListenerTelemetry;
 import dev.skiff.proxy.telemetry.ListenerTelemetry.AccessLogMode;
 import dev.skiff.proxy.telemetry.MetricsPolicy;
 import dev.skiff.proxy.telemetry.TracingPolicy;
 import io.envoyproxy.envoy.config.accesslog.v3.AccessLog;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
@@ -24,7 +27,8 @@ import java.util.Set;
  * The telemetry parts of an HTTP connection manager, as the control plane generates them from Istio's Telemetry:
  * the {@code istio.stats} filter's {@code stats.PluginConfig} (metrics dropped, labels removed or upserted), the
  * HCM's {@code tracing} (random sampling, span reporting through {@code overall_sampling}, custom tags) and its
- * {@code access_log} (Envoy's file access logger to {@code /dev/stdout}, or {@code /dev/null} for off).
+ * {@code access_log} (Envoy's file access logger to {@code /dev/stdout}, or {@code /dev/null} for off). On a TCP
+ * chain the stats filter is a network filter just before the {@code tcp_proxy}.
  */
 final class TelemetryTranslator {
     /** The name Istio gives the stats filter. */
@@ -53,6 +57,37 @@ final class TelemetryTranslator {
     /** Whether {@code filter} is the stats filter, which the HCM may list before the router. */
     static boolean isStatsFilter(HttpFilter filter) {
         return filter.hasTypedConfig() && filter.getTypedConfig().is(PluginConfig.class);
+    }
+
+    /**
+     * A chain's network filters without a leading network stats filter, and that filter's metric changes (null
+     * without one).
+     */
+    record NetworkFilters(List<Filter> filters, MetricsPolicy metrics) {
+        /** The chain's action with the stats filter's settings; only a TCP proxy takes them. */
+        ChainAction apply(ChainAction action, String where) throws TranslationException {
+            if (metrics == null) {
+                return action;
+            }
+            if (!(action instanceof TcpProxySpec tcp)) {
+                throw new TranslationException(where + ": network filter " + STATS_FILTER + " before an HTTP"
+                        + " connection manager (expected: the stats filter among its http_filters; as a network"
+                        + " filter only before a tcp_proxy)");
+            }
+            return tcp.withTelemetry(new ListenerTelemetry(metrics, TracingPolicy.DEFAULT, AccessLogMode.DEFAULT));
+        }
+    }
+
+    static NetworkFilters networkFilters(List<Filter> filters, String where) throws TranslationException {
+        if (filters.size() != 2 || !filters.getFirst().hasTypedConfig()
+                || !filters.getFirst().getTypedConfig().is(PluginConfig.class)) {
+            return new NetworkFilters(filters, null);
+        }
+        Filter stats = filters.getFirst();
+        String at = where + ": filter " + stats.getName();
+        Messages.requireOnly(stats, at, Set.of("name", "typed_config"), Set.of());
+        return new NetworkFilters(List.of(filters.get(1)),
+                metrics(Messages.unpack(stats.getTypedConfig(), PluginConfig.class, at), at));
     }
 
     static ListenerTelemetry translate(HttpConnectionManager hcm, String where) throws TranslationException {

@@ -5,6 +5,7 @@ import dev.skiff.api.stats.MetricConfig;
 import dev.skiff.api.stats.PluginConfig;
 import dev.skiff.proxy.model.HttpConnectionManagerSpec;
 import dev.skiff.proxy.model.ListenerSpec;
+import dev.skiff.proxy.model.TcpProxySpec;
 import dev.skiff.proxy.telemetry.ListenerTelemetry;
 import dev.skiff.proxy.telemetry.ListenerTelemetry.AccessLogMode;
 import dev.skiff.proxy.telemetry.MetricsPolicy;
@@ -13,7 +14,10 @@ import dev.skiff.proxy.telemetry.TracingPolicy;
 import io.envoyproxy.envoy.config.accesslog.v3.AccessLog;
 import io.envoyproxy.envoy.config.accesslog.v3.AccessLogFilter;
 import io.envoyproxy.envoy.config.accesslog.v3.NotHealthCheckFilter;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.type.tracing.v3.CustomTag;
@@ -96,6 +100,28 @@ class TelemetryTranslatorTest {
         assertThat(telemetry.tracing()).isEqualTo(new TracingPolicy(TracingPolicy.SIDECAR_SAMPLING, false,
                 List.of()));
         assertThat(telemetry.accessLog()).isEqualTo(AccessLogMode.OFF);
+    }
+
+    @Test
+    void aNetworkStatsFilterBeforeTheTcpProxyGivesTheChainItsMetrics() throws Exception {
+        Filter stats = Filter.newBuilder().setName(TelemetryTranslator.STATS_FILTER).setTypedConfig(Any.pack(
+                PluginConfig.newBuilder().addMetrics(MetricConfig.newBuilder().setDrop(true)).build())).build();
+        FilterChain.Builder tcp = ListenerTranslatorTest.portChain("outbound|3306||mysql", 3306,
+                ListenerTranslatorTest.tcpFilter(TcpProxy.newBuilder().setStatPrefix("mysql").setCluster(
+                        "outbound|3306||mysql")));
+        tcp.addFilters(0, stats);
+
+        ListenerSpec spec = translator.translate(ListenerTranslatorTest.virtualOutbound(tcp).build());
+
+        assertThat(((TcpProxySpec) spec.chains().getFirst().action()).telemetry().metrics()).isSameAs(
+                MetricsPolicy.of(List.of(new MetricsPolicy.MetricOverride("", true, Set.of(), Map.of()))));
+
+        FilterChain.Builder http = ListenerTranslatorTest.portChain("9080", 9080,
+                ListenerTranslatorTest.hcmFilter(hcm()));
+        http.addFilters(0, stats);
+        assertThatThrownBy(() -> translator.translate(ListenerTranslatorTest.virtualOutbound(http).build()))
+                .isInstanceOf(TranslationException.class)
+                .hasMessageContaining("network filter istio.stats before an HTTP connection manager");
     }
 
     @Test

@@ -69,6 +69,7 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
     private ArrayDeque<Object> queued;
     private int pauseReasons;
     private boolean inRequest;
+    private boolean requestBodiless;
     private boolean responding;
     private boolean keepAlive;
     private boolean http10;
@@ -140,6 +141,7 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
 
     private void onRequest(HttpRequest request) {
         inRequest = true;
+        requestBodiless = !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0;
         responding = true;
         http10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
         expectContinue = HttpUtil.is100ContinueExpected(request);
@@ -509,7 +511,10 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
     @Override
     public void exchangeFinished(boolean requestComplete) {
         resume(PAUSE_BACKPRESSURE);
-        if (!requestComplete && !closing) {
+        // An HTTP/1.1 request without a body (a local answer before its end was read) has only its empty end left,
+        // which onContent drops; the connection stays reusable, as Envoy keeps one whose request ended with its
+        // headers. A request with a body still arriving closes the connection.
+        if (!requestComplete && !closing && !(requestBodiless && !http2)) {
             closing = true;
             if (http2) {
                 ctx.close();

@@ -11,9 +11,13 @@ import dev.skiff.api.networking.v1alpha3.TrafficPolicy;
 import dev.skiff.api.networking.v1alpha3.WarmupConfiguration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 /** The checks Istio's validation webhook makes on a DestinationRule (and on the connection pools of a Sidecar). */
 final class DestinationRuleValidator {
+    private static final Set<String> TOPOLOGY_LABELS = Set.of("topology.kubernetes.io/region",
+            "topology.kubernetes.io/zone", "topology.istio.io/subzone");
+
     private DestinationRuleValidator() {
     }
 
@@ -164,9 +168,12 @@ final class DestinationRuleValidator {
             String distributePath = path + ".distribute[" + i + "]";
             if (distribute.getFrom().isEmpty()) {
                 problems.add(distributePath + ".from", "required");
+            } else {
+                localityPattern(problems, distributePath + ".from", distribute.getFrom());
             }
             long sum = 0;
             for (Map.Entry<String, Integer> to : distribute.getToMap().entrySet()) {
+                localityPattern(problems, distributePath + ".to[" + to.getKey() + "]", to.getKey());
                 long weight = Integer.toUnsignedLong(to.getValue());
                 if (weight == 0 || weight > 100) {
                     problems.add(distributePath + ".to[" + to.getKey() + "]", weight
@@ -191,6 +198,37 @@ final class DestinationRuleValidator {
                 problems.add(failoverPath, "from and to are both \"" + failover.getFrom()
                         + "\" (expected: different regions)");
             }
+            failoverRegion(problems, failoverPath + ".from", failover.getFrom());
+            failoverRegion(problems, failoverPath + ".to", failover.getTo());
+        }
+        if (locality.getFailoverCount() > 0) {
+            for (int i = 0; i < locality.getFailoverPriorityCount(); i++) {
+                String label = locality.getFailoverPriority(i);
+                if (TOPOLOGY_LABELS.contains(label)) {
+                    problems.add(path + ".failoverPriority[" + i + "]", "topology label \"" + label
+                            + "\" together with failover (expected: failover or the topology labels, not both)");
+                }
+            }
+        }
+    }
+
+    /** {@code region}, {@code region/zone} or {@code region/zone/subzone}, each part non-empty, one final *. */
+    private static void localityPattern(FieldProblems problems, String path, String locality) {
+        String[] parts = locality.split("/", -1);
+        int wildcards = locality.length() - locality.replace("*", "").length();
+        boolean emptyPart = false;
+        for (String part : parts) {
+            emptyPart |= part.isEmpty();
+        }
+        if (parts.length > 3 || emptyPart || wildcards > 1 || (wildcards == 1 && !locality.endsWith("*"))) {
+            problems.add(path, "\"" + locality + "\" is not a locality (expected: region, region/zone or"
+                    + " region/zone/subzone, with at most one * as the last character)");
+        }
+    }
+
+    private static void failoverRegion(FieldProblems problems, String path, String region) {
+        if (region.contains("/") || region.contains("*")) {
+            problems.add(path, "\"" + region + "\" (expected: a region, without / or *)");
         }
     }
 

@@ -31,7 +31,8 @@ final class UnservedFeatures {
             "connection_pool", "outlier_detection", "tls");
     private static final Set<String> PORT_POLICY_SERVED = Set.of("port", "load_balancer", "connection_pool",
             "outlier_detection", "tls");
-    private static final Set<String> BALANCER_SERVED = Set.of("simple", "consistent_hash");
+    private static final Set<String> BALANCER_SERVED = Set.of("simple", "consistent_hash",
+            "locality_lb_setting");
     private static final Set<String> SIDECAR_SERVED = Set.of("workload_selector", "ingress", "egress");
     private static final Set<String> INGRESS_SERVED = Set.of("port", "default_endpoint");
     private static final Set<String> EGRESS_SERVED = Set.of("port", "hosts");
@@ -111,6 +112,10 @@ final class UnservedFeatures {
 
     private static void loadBalancer(LoadBalancerSettings settings, String path, List<String> unserved) {
         ignoredFields(settings, path, BALANCER_SERVED, unserved);
+        if (settings.getLocalityLbSetting().getFailoverPriorityCount() > 0) {
+            unserved.add(path + ".localityLbSetting.failoverPriority: ignored (Skiff serves distribute, failover"
+                    + " and enabled)");
+        }
         if (settings.getLbPolicyCase() == LoadBalancerSettings.LbPolicyCase.SIMPLE) {
             switch (settings.getSimple()) {
                 case PASSTHROUGH -> unserved.add(path + ".simple: " + settings.getSimple()

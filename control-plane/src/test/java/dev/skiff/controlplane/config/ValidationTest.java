@@ -405,6 +405,40 @@ class ValidationTest {
     }
 
     @Test
+    void localityPatternsAndFailoverRegions() {
+        assertThat(Yaml.specErrors("DestinationRule", """
+                host: reviews
+                trafficPolicy:
+                  loadBalancer:
+                    localityLbSetting:
+                      failover: [{from: us-west/zone1, to: "us-*"}]
+                      failoverPriority: [topology.kubernetes.io/zone]
+                """)).containsExactly(
+                DR + "spec.trafficPolicy.loadBalancer.localityLbSetting.failover[0].from: \"us-west/zone1\" "
+                        + "(expected: a region, without / or *)",
+                DR + "spec.trafficPolicy.loadBalancer.localityLbSetting.failover[0].to: \"us-*\" "
+                        + "(expected: a region, without / or *)",
+                DR + "spec.trafficPolicy.loadBalancer.localityLbSetting.failoverPriority[0]: topology label "
+                        + "\"topology.kubernetes.io/zone\" together with failover (expected: failover or the "
+                        + "topology labels, not both)");
+        assertThat(Yaml.specErrors("DestinationRule", """
+                host: reviews
+                trafficPolicy:
+                  loadBalancer:
+                    localityLbSetting:
+                      distribute:
+                      - from: "us-west/*/a"
+                        to: {"us-west//b": 100}
+                """)).containsExactly(
+                DR + "spec.trafficPolicy.loadBalancer.localityLbSetting.distribute[0].from: \"us-west/*/a\" is "
+                        + "not a locality (expected: region, region/zone or region/zone/subzone, with at most one * "
+                        + "as the last character)",
+                DR + "spec.trafficPolicy.loadBalancer.localityLbSetting.distribute[0].to[us-west//b]: "
+                        + "\"us-west//b\" is not a locality (expected: region, region/zone or region/zone/subzone, "
+                        + "with at most one * as the last character)");
+    }
+
+    @Test
     void hostIsRequired() {
         assertThat(Yaml.specErrors("DestinationRule", "subsets: [{name: v1, labels: {version: v1}}]\n"))
                 .containsExactly(DR + "spec.host: required");

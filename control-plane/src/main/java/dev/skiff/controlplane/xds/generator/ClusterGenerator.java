@@ -3,6 +3,7 @@ package dev.skiff.controlplane.xds.generator;
 import dev.skiff.api.networking.v1alpha3.Subset;
 import dev.skiff.api.networking.v1alpha3.TrafficPolicy;
 import dev.skiff.controlplane.model.DestinationRuleConfig;
+import dev.skiff.controlplane.xds.locality.LocalityLoadBalancing;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
@@ -55,6 +56,7 @@ public final class ClusterGenerator {
             cluster.putAllTypedExtensionProtocolOptions(EnvoyProtos.http2ProtocolOptions());
         }
         ClusterPolicyGenerator.apply(cluster, trafficPolicy);
+        LocalityLoadBalancing.applyToCluster(cluster, trafficPolicy);
         return cluster.build();
     }
 

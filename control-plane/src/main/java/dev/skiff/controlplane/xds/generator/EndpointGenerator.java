@@ -2,10 +2,12 @@ package dev.skiff.controlplane.xds.generator;
 
 import com.google.protobuf.UInt32Value;
 import dev.skiff.api.networking.v1alpha3.Subset;
+import dev.skiff.api.networking.v1alpha3.TrafficPolicy;
 import dev.skiff.controlplane.model.DestinationRuleConfig;
 import dev.skiff.controlplane.model.Labels;
 import dev.skiff.controlplane.model.Locality;
 import dev.skiff.controlplane.model.WorkloadInstance;
+import dev.skiff.controlplane.xds.locality.LocalityLoadBalancing;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
@@ -27,8 +29,20 @@ public final class EndpointGenerator {
      */
     public List<ClusterLoadAssignment> outbound(OutboundPort target, Optional<DestinationRuleConfig> destinationRule,
                                                 List<WorkloadInstance> instances) {
+        return outbound(target, destinationRule, instances, Locality.NONE);
+    }
+
+    /**
+     * The assignments as a client in locality {@code client} receives them: with the priorities or locality
+     * weights of each cluster's locality load balancing ({@link LocalityLoadBalancing}).
+     */
+    public List<ClusterLoadAssignment> outbound(OutboundPort target, Optional<DestinationRuleConfig> destinationRule,
+                                                List<WorkloadInstance> instances, Locality client) {
         List<ClusterLoadAssignment> assignments = new ArrayList<>();
-        assignments.add(assignment(target.clusterName(), instances));
+        TrafficPolicy policy = destinationRule.map(rule -> rule.spec().getTrafficPolicy())
+                .orElse(TrafficPolicy.getDefaultInstance());
+        assignments.add(LocalityLoadBalancing.apply(assignment(target.clusterName(), instances), client,
+                ClusterPolicyGenerator.effective(policy, null, target.number())));
         if (destinationRule.isPresent()) {
             for (Subset subset : destinationRule.get().spec().getSubsetsList()) {
                 List<WorkloadInstance> matching = new ArrayList<>();
@@ -37,8 +51,10 @@ public final class EndpointGenerator {
                         matching.add(instance);
                     }
                 }
-                assignments.add(assignment(
-                        XdsNames.outboundCluster(target.number(), subset.getName(), target.host()), matching));
+                assignments.add(LocalityLoadBalancing.apply(assignment(
+                        XdsNames.outboundCluster(target.number(), subset.getName(), target.host()), matching),
+                        client, ClusterPolicyGenerator.effective(policy, subset.getTrafficPolicy(),
+                                target.number())));
             }
         }
         return assignments;

@@ -9,10 +9,12 @@ import dev.skiff.api.networking.v1alpha3.HTTPRoute;
 import dev.skiff.controlplane.model.DestinationRuleConfig;
 import dev.skiff.controlplane.model.Hostnames;
 import dev.skiff.controlplane.model.Labels;
+import dev.skiff.controlplane.model.Locality;
 import dev.skiff.controlplane.model.MeshSnapshot;
 import dev.skiff.controlplane.xds.ProxyView;
 import dev.skiff.controlplane.xds.TypeUrls;
 import dev.skiff.controlplane.xds.XdsResource;
+import dev.skiff.controlplane.xds.locality.ProxyLocality;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
@@ -39,9 +41,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Each type's resource list is cached by exactly what that type depends on, so proxies share one list per
  * snapshot wherever their inputs agree: clusters by the proxy's {@link ProxyContext.Scope} and inbound ports,
- * endpoints by scope, route configurations by scope and the VirtualService source-label selectors the proxy's
- * labels match, listeners by the whole {@link ProxyContext} (they bind the workload's address). Outbound clusters
- * and endpoints are further shared per service port and DestinationRule. Below that, every generated message is
+ * endpoints by scope and the proxy's locality (locality load balancing gives each locality its own priorities and
+ * weights), route configurations by scope and the VirtualService source-label selectors the proxy's labels match,
+ * listeners by the whole {@link ProxyContext} (they bind the workload's address). Outbound clusters and endpoints
+ * are further shared per service port and DestinationRule. Below that, every generated message is
  * interned by type, name and serialized bytes, so identical content is one {@link XdsResource} instance whichever
  * path produced it, and stays the instance of the previous snapshot when an update did not change it.
  */
@@ -58,11 +61,11 @@ final class GeneratedResources {
     private final ConcurrentHashMap<ProxyContext, ProxyResources> byContext = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<ProxyContext.Scope, ScopeResources> byScope = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<ClusterKey, Map<String, XdsResource>> clusterLists = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<ProxyContext.Scope, Map<String, XdsResource>> endpointLists =
+    private final ConcurrentHashMap<EndpointListKey, Map<String, XdsResource>> endpointLists =
             new ConcurrentHashMap<>();
     private final ConcurrentHashMap<RouteKey, Map<String, XdsResource>> routeLists = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<OutboundKey, List<XdsResource>> outboundClusters = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<OutboundKey, List<XdsResource>> outboundEndpoints = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<EndpointKey, List<XdsResource>> outboundEndpoints = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<ContentKey, XdsResource> interned = new ConcurrentHashMap<>();
     private final Map<ContentKey, XdsResource> previouslyInterned;
 
@@ -142,7 +145,9 @@ final class GeneratedResources {
                     yield clusterLists.computeIfAbsent(new ClusterKey(scope.scope, inbound),
                             key -> scope.clusters(key.inbound()));
                 }
-                case TypeUrls.ENDPOINT -> endpointLists.computeIfAbsent(scope.scope, key -> scope.endpoints());
+                case TypeUrls.ENDPOINT -> endpointLists.computeIfAbsent(
+                        new EndpointListKey(scope.scope, ProxyLocality.of(context)),
+                        key -> scope.endpoints(key.locality()));
                 case TypeUrls.LISTENER -> listeners();
                 default -> {
                     RouteKey key = new RouteKey(scope.scope, scope.matchingSourceSelectors(context.labels()));
@@ -280,12 +285,14 @@ final class GeneratedResources {
             return byName(resources);
         }
 
-        Map<String, XdsResource> endpoints() {
+        /** The endpoints as proxies of this scope in locality {@code client} receive them. */
+        Map<String, XdsResource> endpoints(Locality client) {
             List<XdsResource> resources = new ArrayList<>();
             for (OutboundPort target : reachable) {
-                resources.addAll(outboundEndpoints.computeIfAbsent(outboundKey(target),
-                        key -> internAll(TypeUrls.ENDPOINT, endpointGenerator.outbound(key.target(),
-                                key.destinationRule(), mesh.instances(target.host(), target.number())))));
+                resources.addAll(outboundEndpoints.computeIfAbsent(new EndpointKey(outboundKey(target), client),
+                        key -> internAll(TypeUrls.ENDPOINT, endpointGenerator.outbound(target,
+                                key.outbound().destinationRule(), mesh.instances(target.host(), target.number()),
+                                key.client()))));
             }
             return byName(resources);
         }
@@ -396,6 +403,14 @@ final class GeneratedResources {
 
     /** @param sidecar whether the clusters are a sidecar's, which carry transport sockets */
     private record OutboundKey(OutboundPort target, Optional<DestinationRuleConfig> destinationRule, boolean sidecar) {
+    }
+
+    /** @param locality the proxies' locality, which decides locality priorities and weights */
+    private record EndpointListKey(ProxyContext.Scope scope, Locality locality) {
+    }
+
+    /** @param client the locality of the proxies that receive the endpoints */
+    private record EndpointKey(OutboundKey outbound, Locality client) {
     }
 
     private record ContentKey(String typeUrl, String name, ByteString bytes) {

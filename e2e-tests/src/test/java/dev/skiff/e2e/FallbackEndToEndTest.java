@@ -33,11 +33,12 @@ import static org.awaitility.Awaitility.await;
 /**
  * Skiff's Fallback seen from a client: a service without any endpoint answers with its fallback (200 and a JSON
  * body) instead of 503 "no healthy upstream", and the client sidecar's istio_requests_total still records the flag
- * UH; a service whose only endpoint refuses connections answers with its fallback once the retries are exhausted
- * (URX), and so does one whose endpoint answers 503 to every try; a service limited to one connection and one
- * pending request answers the requests that overflow with its fallback (UO) while the admitted ones reach the
- * backend. In the same mesh, a TCP service split 80/20 across two echo backends by a VirtualService tcp route
- * spreads 200 connections within 8 points of the weights.
+ * UH, as does a service whose only endpoint is down and ejected by outlier detection; a service whose only
+ * endpoint refuses connections answers with its fallback once the retries are exhausted (URX), and so does one
+ * whose endpoint answers 503 to every try; a service limited to one connection and one pending request answers the
+ * requests that overflow with its fallback (UO) while the admitted ones reach the backend. In the same mesh, a TCP
+ * service split 80/20 across two echo backends by a VirtualService tcp route spreads 200 connections within 8
+ * points of the weights.
  */
 class FallbackEndToEndTest {
     private static final String CLIENT = "127.0.53.1";
@@ -49,6 +50,8 @@ class FallbackEndToEndTest {
     private static final String DOWN = "down.default.svc.cluster.local";
     private static final String SLOW = "slow.default.svc.cluster.local";
     private static final String FAILING = "failing.default.svc.cluster.local";
+    private static final String EJECTED = "ejected.default.svc.cluster.local";
+    private static final String EJECTED_ADDRESS = "127.0.53.6";
     private static final String ECHO = "echo.default.svc.cluster.local";
 
     @TempDir
@@ -93,6 +96,30 @@ class FallbackEndToEndTest {
                 %s
                 ---
                 %s
+                ---
+                %s
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: ejected}
+                spec:
+                  host: %s
+                  trafficPolicy:
+                    outlierDetection:
+                      consecutive5xxErrors: 1
+                      interval: 1s
+                      baseEjectionTime: 3m
+                      maxEjectionPercent: 100
+                ---
+                apiVersion: policy.skiff.dev/v1alpha1
+                kind: Fallback
+                metadata: {name: ejected}
+                spec:
+                  host: %s
+                  responseFlags: [UH]
+                  response:
+                    status: 503
+                    body: every ejected endpoint is down
                 ---
                 apiVersion: policy.skiff.dev/v1alpha1
                 kind: Fallback
@@ -192,8 +219,10 @@ class FallbackEndToEndTest {
                       weight: 20
                 """.formatted(CLIENT, GONE, serviceEntry("down", 8000, "HTTP", DOWN_ADDRESS, refusing),
                 serviceEntry("slow", 8000, "HTTP", SLOW_ADDRESS, slow.port()),
-                serviceEntry("failing", 8000, "HTTP", SLOW_ADDRESS, slow.port()), FAILING, SLOW, SLOW, SLOW, SLOW,
-                GONE, DOWN, SLOW, ECHO, serviceEntry("echo-a", 9001, "TCP", ECHO_A_ADDRESS, echoA.getLocalPort()),
+                serviceEntry("failing", 8000, "HTTP", SLOW_ADDRESS, slow.port()),
+                serviceEntry("ejected", 8000, "HTTP", EJECTED_ADDRESS, refusing), EJECTED, EJECTED, FAILING,
+                SLOW, SLOW, SLOW, SLOW, GONE, DOWN, SLOW, ECHO,
+                serviceEntry("echo-a", 9001, "TCP", ECHO_A_ADDRESS, echoA.getLocalPort()),
                 serviceEntry("echo-b", 9002, "TCP", ECHO_B_ADDRESS, echoB.getLocalPort()), ECHO));
         mesh.startControlPlane();
         mesh.startProxy("client.default", CLIENT);
@@ -303,6 +332,17 @@ class FallbackEndToEndTest {
         assertThat(response.headers().firstValue("content-type")).hasValue("application/json");
         assertThat(response.headers().firstValue("x-fallback")).hasValue("gone");
         await().atMost(Duration.ofSeconds(10)).until(() -> requests(GONE, 200, "UH") >= 1);
+    }
+
+    @Test
+    void whenEveryEndpointIsDownAndEjectedTheFallbackAnswersWithUh() throws Exception {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> get(EJECTED, "/").body().equals("every ejected endpoint is down"));
+        HttpResponse<String> response = get(EJECTED, "/");
+
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(response.body()).isEqualTo("every ejected endpoint is down");
+        await().atMost(Duration.ofSeconds(10)).until(() -> requests(EJECTED, 503, "UH") >= 2);
     }
 
     @Test

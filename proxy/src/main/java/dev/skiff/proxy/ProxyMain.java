@@ -2,6 +2,7 @@ package dev.skiff.proxy;
 
 import dev.skiff.proxy.admin.AdminServer;
 import dev.skiff.proxy.admin.HealthServer;
+import dev.skiff.proxy.authz.RbacStats;
 import dev.skiff.proxy.filter.RequestListener;
 import dev.skiff.proxy.model.ListenerSpec;
 import dev.skiff.proxy.model.ProxyConfigSnapshot;
@@ -342,7 +343,8 @@ public final class ProxyMain implements Callable<Integer> {
         private void serveOn(String workloadAddress) {
             InetAddress ip = InetAddress.ofLiteral(workloadAddress);
             admin = new AdminServer(new InetSocketAddress(ip, adminPort), runtime, assembler::configDumpJson,
-                    assembler::hasFullConfig, telemetry.metrics()::humanReadable);
+                    assembler::hasFullConfig,
+                    () -> telemetry.metrics().humanReadable() + RbacStats.global().humanReadable());
             stats = new PrometheusEndpoint(new InetSocketAddress(ip, statsPort), telemetry.metrics());
             health = new HealthServer(new InetSocketAddress(ip, healthPort), runtime.eventLoopGroup(),
                     () -> security.ready() && assembler.hasFullConfig());

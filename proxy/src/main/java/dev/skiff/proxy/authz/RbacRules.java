@@ -42,14 +42,28 @@ public record RbacRules(Action action, List<Policy> policies) {
         policies = List.copyOf(policies);
     }
 
-    /** Whether every one of the filters, in order, lets the request through. */
-    public static boolean permitsAll(List<RbacRules> filters, RbacAttributes request) {
+    /** A bit of {@link #decide}'s result: a filter denied the request. */
+    public static final int DENIED = 1;
+    /** A bit of {@link #decide}'s result: a LOG filter ran (Envoy then sets {@code access_log_hint}). */
+    public static final int LOG_EVALUATED = 2;
+    /** A bit of {@link #decide}'s result: a LOG filter's policy matched ({@code access_log_hint: true}). */
+    public static final int LOGGED = 4;
+
+    /**
+     * Runs the filters in order, as Envoy runs its RBAC filters, until one denies: returns the {@link #DENIED},
+     * {@link #LOG_EVALUATED} and {@link #LOGGED} bits of what happened, without allocating.
+     */
+    public static int decide(List<RbacRules> filters, RbacAttributes request) {
+        int result = 0;
         for (int i = 0; i < filters.size(); i++) {
-            if (!filters.get(i).permits(request)) {
-                return false;
+            RbacRules filter = filters.get(i);
+            if (filter.action == Action.LOG) {
+                result |= filter.firstMatch(request) != null ? LOG_EVALUATED | LOGGED : LOG_EVALUATED;
+            } else if (!filter.permits(request)) {
+                return result | DENIED;
             }
         }
-        return true;
+        return result;
     }
 
     /** The first policy the request matches, or null. */

@@ -51,6 +51,7 @@ public final class RequestContext {
     private long upstreamResponseNanos;
     private Object traceSpan;
     private ListenerTelemetry telemetry = ListenerTelemetry.DEFAULT;
+    private Boolean accessLogHint;
 
     public RequestContext(String listenerName, Direction direction, long startNanos) {
         this.listenerName = listenerName;
@@ -329,6 +330,18 @@ public final class RequestContext {
 
     public boolean hasFlag(ResponseFlag flag) {
         return (flags & flag.bit()) != 0;
+    }
+
+    /**
+     * Envoy's {@code envoy.common} {@code access_log_hint} dynamic metadata: whether an RBAC LOG filter (Istio's
+     * AUDIT policies) matched the request; null when no LOG filter ran.
+     */
+    public Boolean accessLogHint() {
+        return accessLogHint;
+    }
+
+    public void accessLogHint(boolean hint) {
+        this.accessLogHint = hint ? Boolean.TRUE : Boolean.FALSE;
     }
 
     /** The flags as a bit set, one bit per {@link ResponseFlag} ordinal. */

@@ -4,6 +4,7 @@ import dev.skiff.proxy.authn.JwtAuthnFilter;
 import dev.skiff.proxy.authz.ConnectionAttributes;
 import dev.skiff.proxy.fallback.FallbackPolicy;
 import dev.skiff.proxy.authz.RbacRules;
+import dev.skiff.proxy.authz.RbacStats;
 import dev.skiff.proxy.filter.HttpFilterChain;
 import dev.skiff.proxy.filter.RequestContext;
 import dev.skiff.proxy.filter.ResponseFlag;
@@ -77,6 +78,7 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
     private boolean closing;
     private boolean tunnelled;
     private ConnectionAttributes rbacAttributes;
+    private RbacStats.Counters rbacCounters;
     private boolean awaitingKeys;
 
     /**
@@ -163,7 +165,8 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
             localReply(context, 400, "bad request: " + request.decoderResult().cause().getMessage());
             return;
         }
-        if (request.method().equals(HttpMethod.CONNECT)) {
+        boolean connect = request.method().equals(HttpMethod.CONNECT);
+        if (connect && connection.fixedChain() == null) {
             onConnect(view, context);
             return;
         }
@@ -198,9 +201,13 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
             }
             jwt = ((JwtAuthnFilter.Passed) outcome).metadata();
         }
-        if (!hcm.rbac().isEmpty() && !RbacRules.permitsAll(hcm.rbac(),
-                rbacAttributes().request(view, JwtAuthnFilter.NAME, jwt))) {
+        if (!hcm.rbac().isEmpty() && !authorized(hcm, view, jwt, context)) {
             localReply(context, 403, "RBAC: access denied");
+            return;
+        }
+        if (connect) {
+            context.addFlag(ResponseFlag.NO_ROUTE_FOUND);
+            localReply(context, 404, "");
             return;
         }
         RuntimeState live = connection.live().get();
@@ -281,7 +288,7 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
     private void onConnect(Http1RequestView view, RequestContext context) {
         String authority = view.authority();
         int port = Http1RequestView.port(authority, -1);
-        if (port <= 0 || connection.fixedChain() != null || http2) {
+        if (port <= 0 || http2) {
             context.addFlag(ResponseFlag.NO_ROUTE_FOUND);
             localReply(context, port <= 0 ? 400 : 404, port <= 0
                     ? "CONNECT target '" + authority + "' (expected: host:port)" : "");
@@ -389,6 +396,23 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
                 resume(PAUSE_PIPELINING);
             }
         }));
+    }
+
+    /**
+     * Runs the connection manager's RBAC filters on the request; records what a LOG filter decided (Envoy's
+     * {@code access_log_hint}) in the context and counts the outcome for the listener.
+     */
+    private boolean authorized(HttpConnectionManagerSpec hcm, Http1RequestView view, Map<String, Object> jwt,
+                               RequestContext context) {
+        int decision = RbacRules.decide(hcm.rbac(), rbacAttributes().request(view, JwtAuthnFilter.NAME, jwt));
+        if ((decision & RbacRules.LOG_EVALUATED) != 0) {
+            context.accessLogHint((decision & RbacRules.LOGGED) != 0);
+        }
+        if (rbacCounters == null) {
+            rbacCounters = RbacStats.global().listener(connection.listener().spec().name());
+        }
+        rbacCounters.record(decision);
+        return (decision & RbacRules.DENIED) == 0;
     }
 
     /** The RBAC attributes of this handler's connection, made on the first request that needs them. */

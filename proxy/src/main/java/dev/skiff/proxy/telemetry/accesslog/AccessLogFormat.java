@@ -13,7 +13,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Envoy's default JSON access log format, the fields Istio's {@code accessLogEncoding: JSON} prints, in Envoy's
- * order. A value the proxy does not know is {@code null}, as Envoy writes it.
+ * order. A value the proxy does not know is {@code null}, as Envoy writes it. When an RBAC LOG filter (Istio's
+ * AUDIT policies) ran on the request, {@code access_log_hint} follows: what
+ * {@code %DYNAMIC_METADATA(envoy.common:access_log_hint)%} shows in Envoy, whether one of its policies matched.
  */
 public final class AccessLogFormat {
 
@@ -63,6 +65,9 @@ public final class AccessLogFormat {
         address(out, "downstream_remote_address", context.downstreamRemoteAddress());
         out.writeNullField("requested_server_name");
         stringOrNull(out, "route_name", context.routeName());
+        if (context.accessLogHint() != null) {
+            out.writeBooleanField("access_log_hint", context.accessLogHint());
+        }
         out.writeEndObject();
     }
 

@@ -96,6 +96,26 @@ class AccessLogTest {
     }
 
     @Test
+    void carriesTheRbacLogHintWhenALogFilterRan() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (AccessLog log = new AccessLog(RequestListener.NONE, out, 16)) {
+            RequestContext audited = request("/audited/1", "curl/8.5");
+            audited.accessLogHint(true);
+            log.onComplete(audited);
+            RequestContext notAudited = request("/reviews", "curl/8.5");
+            notAudited.accessLogHint(false);
+            log.onComplete(notAudited);
+            log.onComplete(request("/other", "curl/8.5"));
+        }
+        List<JsonNode> lines = lines(out.toString(StandardCharsets.UTF_8));
+        assertThat(lines).hasSize(3);
+        assertThat(lines.get(0).get("access_log_hint").isBoolean()).isTrue();
+        assertThat(lines.get(0).get("access_log_hint").asBoolean()).isTrue();
+        assertThat(lines.get(1).get("access_log_hint").asBoolean()).isFalse();
+        assertThat(lines.get(2).has("access_log_hint")).isFalse();
+    }
+
+    @Test
     void escapesQuotesControlCharactersAndUnicode() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         String path = "/p\"a\\th\u0001\n\t/caf\u00e9/\u65e5\u672c/\ud83d\ude80";

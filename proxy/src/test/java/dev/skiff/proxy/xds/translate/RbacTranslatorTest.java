@@ -171,6 +171,27 @@ class RbacTranslatorTest {
     }
 
     @Test
+    void aLogFilterMarksTheRequestsItMatchesAndRunsBeforeTheDenyAfterIt() throws Exception {
+        Principal anyone = Principal.newBuilder().setAny(true).build();
+        Policy audited = Policy.newBuilder().addPermissions(path(StringMatcher.newBuilder().setPrefix("/audited")
+                .build())).addPrincipals(anyone).build();
+        Policy secret = Policy.newBuilder().addPermissions(path(StringMatcher.newBuilder().setPrefix(
+                "/audited/secret").build())).addPrincipals(anyone).build();
+        java.util.List<RbacRules> filters = java.util.List.of(
+                RbacTranslator.translate(filter(RBAC.Action.LOG, Map.of("ns[default]-policy[audit]-rule[0]",
+                        audited)), "rbac"),
+                RbacTranslator.translate(filter(RBAC.Action.DENY, Map.of("secret", secret)), "rbac"));
+
+        assertThat(filters.getFirst().action()).isEqualTo(RbacRules.Action.LOG);
+        assertThat(RbacRules.decide(filters, get("/audited/x")))
+                .isEqualTo(RbacRules.LOG_EVALUATED | RbacRules.LOGGED);
+        assertThat(RbacRules.decide(filters, get("/reviews"))).isEqualTo(RbacRules.LOG_EVALUATED);
+        assertThat(RbacRules.decide(filters, get("/audited/secret")))
+                .isEqualTo(RbacRules.LOG_EVALUATED | RbacRules.LOGGED | RbacRules.DENIED);
+        assertThat(RbacRules.decide(filters.subList(1, 2), get("/reviews"))).isZero();
+    }
+
+    @Test
     void whatIstioDoesNotGenerateForSidecarsIsRejected() {
         Policy metadata = Policy.newBuilder().addPermissions(Permission.newBuilder().setAny(true))
                 .addPrincipals(Principal.newBuilder().setMetadata(

@@ -8,15 +8,17 @@ package dev.skiff.proxy.model;
  * @param outlierDetection      how failing hosts are ejected, or null for no outlier detection
  * @param healthyPanicThreshold percent of available hosts below which ejections are ignored (panic), 0..100
  * @param hashLb                ring and table sizes of consistent-hash balancers
+ * @param localityWeighted      whether each priority level spreads its load over localities by locality weight
  */
 public record ClusterPolicy(CircuitBreakerSpec circuitBreakers, ConnectionPoolSpec connectionPool,
-                            OutlierDetectionSpec outlierDetection, double healthyPanicThreshold, HashLbSpec hashLb) {
+                            OutlierDetectionSpec outlierDetection, double healthyPanicThreshold, HashLbSpec hashLb,
+                            boolean localityWeighted) {
 
     /** Envoy's default panic threshold. */
     public static final double DEFAULT_HEALTHY_PANIC_THRESHOLD = 50;
 
     public static final ClusterPolicy DEFAULT = new ClusterPolicy(CircuitBreakerSpec.ENVOY_DEFAULTS,
-            ConnectionPoolSpec.DEFAULT, null, DEFAULT_HEALTHY_PANIC_THRESHOLD, HashLbSpec.DEFAULT);
+            ConnectionPoolSpec.DEFAULT, null, DEFAULT_HEALTHY_PANIC_THRESHOLD, HashLbSpec.DEFAULT, false);
 
     public ClusterPolicy {
         Validation.notNull(circuitBreakers, "circuit breakers");
@@ -26,6 +28,12 @@ public record ClusterPolicy(CircuitBreakerSpec circuitBreakers, ConnectionPoolSp
             throw new IllegalArgumentException("healthy panic threshold: " + healthyPanicThreshold
                     + " (expected: 0..100)");
         }
+    }
+
+    /** A policy that balances without locality weights. */
+    public ClusterPolicy(CircuitBreakerSpec circuitBreakers, ConnectionPoolSpec connectionPool,
+                         OutlierDetectionSpec outlierDetection, double healthyPanicThreshold, HashLbSpec hashLb) {
+        this(circuitBreakers, connectionPool, outlierDetection, healthyPanicThreshold, hashLb, false);
     }
 
     /** A policy with the default consistent-hash sizes. */

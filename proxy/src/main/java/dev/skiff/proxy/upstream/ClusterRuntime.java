@@ -71,7 +71,9 @@ public final class ClusterRuntime {
         LoadBalancer balancer = balancers[eventLoopIndex];
         if (balancer == null) {
             OutlierDetector detector = traffic.outlierDetector();
-            balancer = detector == null ? newBalancer(hosts)
+            balancer = PriorityBalancer.needed(hosts, spec.policy())
+                    ? new PriorityBalancer(hosts, this::newBalancer, detector, spec.policy())
+                    : detector == null ? newBalancer(hosts)
                     : new OutlierAwareBalancer(hosts, this::newBalancer, detector,
                     spec.policy().healthyPanicThreshold());
             balancers[eventLoopIndex] = balancer;

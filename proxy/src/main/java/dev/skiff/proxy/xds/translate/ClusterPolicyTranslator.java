@@ -21,7 +21,8 @@ import java.util.Set;
 /**
  * The traffic policy fields of a {@code Cluster} as Istio sets them for a DestinationRule's {@code connectionPool}
  * and {@code outlierDetection}: {@code circuit_breakers}, {@code upstream_connection_options},
- * {@code outlier_detection}, {@code common_lb_config.healthy_panic_threshold} and the
+ * {@code outlier_detection}, {@code common_lb_config.healthy_panic_threshold} and
+ * {@code locality_weighted_lb_config} (for a DestinationRule's locality {@code distribute}), and the
  * {@code common_http_protocol_options} of the cluster's HTTP protocol options. Envoy's defaults apply to what is
  * absent; success-rate detection is not supported and must be disabled (enforcing 0), as Istio always does.
  */
@@ -42,7 +43,8 @@ final class ClusterPolicyTranslator {
     private static final Set<String> CONNECTION_OPTIONS_FIELDS = Set.of("tcp_keepalive");
     private static final Set<String> KEEPALIVE_FIELDS = Set.of("keepalive_probes", "keepalive_time",
             "keepalive_interval");
-    private static final Set<String> COMMON_LB_FIELDS = Set.of("healthy_panic_threshold");
+    private static final Set<String> COMMON_LB_FIELDS = Set.of("healthy_panic_threshold",
+            "locality_weighted_lb_config");
     private static final Set<String> OUTLIER_FIELDS = Set.of("consecutive_5xx", "interval", "base_ejection_time",
             "max_ejection_percent", "enforcing_consecutive_5xx", "enforcing_success_rate",
             "consecutive_gateway_failure", "enforcing_consecutive_gateway_failure",
@@ -69,9 +71,13 @@ final class ClusterPolicyTranslator {
                 ? outlierDetection(cluster.getOutlierDetection(), where + ": outlier_detection")
                 : null;
         double panic = ClusterPolicy.DEFAULT_HEALTHY_PANIC_THRESHOLD;
+        boolean localityWeighted = false;
         if (cluster.hasCommonLbConfig()) {
             Cluster.CommonLbConfig common = cluster.getCommonLbConfig();
             Messages.requireOnly(common, where + ": common_lb_config", COMMON_LB_FIELDS, Set.of());
+            localityWeighted = common.hasLocalityWeightedLbConfig();
+            Messages.requireOnly(common.getLocalityWeightedLbConfig(),
+                    where + ": common_lb_config.locality_weighted_lb_config", Set.of(), Set.of());
             if (common.hasHealthyPanicThreshold()) {
                 panic = common.getHealthyPanicThreshold().getValue();
                 if (!(panic >= 0 && panic <= 100)) {
@@ -81,8 +87,10 @@ final class ClusterPolicyTranslator {
             }
         }
         double threshold = panic;
+        boolean byLocality = localityWeighted;
         HashLbSpec hashLb = hashLb(cluster, where);
-        return Messages.build(where, () -> new ClusterPolicy(breakers, pool, outlier, threshold, hashLb));
+        return Messages.build(where, () -> new ClusterPolicy(breakers, pool, outlier, threshold, hashLb,
+                byLocality));
     }
 
     private static HashLbSpec hashLb(Cluster cluster, String where) throws TranslationException {

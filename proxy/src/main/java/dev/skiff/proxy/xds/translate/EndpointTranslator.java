@@ -10,14 +10,16 @@ import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * {@code ClusterLoadAssignment} to {@link EndpointSet}. Localities are flattened into each endpoint's
- * {@code region/zone/subzone}; endpoints whose health status is UNHEALTHY, DRAINING or TIMEOUT are left out, as Envoy
- * never sends requests to them; weights default to 1.
+ * {@code region/zone/subzone}, priority (levels from 0 without gaps) and locality weight; endpoints whose health
+ * status is UNHEALTHY, DRAINING or TIMEOUT are left out, as Envoy never sends requests to them; weights default
+ * to 1.
  */
 public final class EndpointTranslator {
     private static final Set<String> ASSIGNMENT_FIELDS = Set.of("cluster_name", "endpoints", "policy");
@@ -28,6 +30,8 @@ public final class EndpointTranslator {
     private static final Set<String> ENDPOINT_FIELDS = Set.of("address");
     private static final Set<String> METADATA = Set.of("metadata");
     private static final Set<String> ENDPOINT_IGNORED = Set.of("hostname", "health_check_config");
+    /** The deepest level accepted: one this deep needs as many localities before it (levels have no gaps). */
+    private static final int MAX_PRIORITY = 127;
 
     /**
      * Translates the endpoints a cluster gets from this assignment.
@@ -42,25 +46,50 @@ public final class EndpointTranslator {
             Messages.requireOnly(assignment.getPolicy(), where + ": policy", Set.of(), POLICY_FIELDS);
         }
         List<Endpoint> endpoints = new ArrayList<>();
+        BitSet priorities = new BitSet();
         for (LocalityLbEndpoints group : assignment.getEndpointsList()) {
             String locality = locality(group.getLocality());
             String groupWhere = where + ": locality '" + locality + "'";
             Messages.requireOnly(group, groupWhere, LOCALITY_FIELDS, METADATA);
-            if (group.getPriority() != 0) {
-                throw new TranslationException(groupWhere + ": priority " + group.getPriority()
-                        + " unsupported (expected: 0, priority failover is not implemented)");
-            }
+            int priority = priority(group, groupWhere);
+            priorities.set(priority);
+            int localityWeight = localityWeight(group, groupWhere);
             for (LbEndpoint lbEndpoint : group.getLbEndpointsList()) {
-                Endpoint endpoint = endpoint(lbEndpoint, locality, groupWhere);
+                Endpoint endpoint = endpoint(lbEndpoint, locality, priority, localityWeight, groupWhere);
                 if (endpoint != null) {
                     endpoints.add(endpoint);
                 }
             }
         }
+        if (priorities.nextClearBit(0) != priorities.length()) {
+            throw new TranslationException(where + ": priorities " + priorities + " skip "
+                    + priorities.nextClearBit(0) + " (expected: priorities from 0 without gaps)");
+        }
         return Messages.build(where, () -> new EndpointSet(cluster, endpoints));
     }
 
-    private static Endpoint endpoint(LbEndpoint lbEndpoint, String locality, String where) throws TranslationException {
+    private static int priority(LocalityLbEndpoints group, String where) throws TranslationException {
+        long priority = Integer.toUnsignedLong(group.getPriority());
+        if (priority > MAX_PRIORITY) {
+            throw new TranslationException(where + ": priority " + priority + " (expected: 0.." + MAX_PRIORITY + ")");
+        }
+        return (int) priority;
+    }
+
+    private static int localityWeight(LocalityLbEndpoints group, String where) throws TranslationException {
+        if (!group.hasLoadBalancingWeight()) {
+            return 0;
+        }
+        long weight = Integer.toUnsignedLong(group.getLoadBalancingWeight().getValue());
+        if (weight < 1 || weight > Integer.MAX_VALUE) {
+            throw new TranslationException(where + ": load_balancing_weight " + weight + " (expected: 1.."
+                    + Integer.MAX_VALUE + ")");
+        }
+        return (int) weight;
+    }
+
+    private static Endpoint endpoint(LbEndpoint lbEndpoint, String locality, int priority, int localityWeight,
+                                     String where) throws TranslationException {
         Messages.requireOnly(lbEndpoint, where + ": lb_endpoint", LB_ENDPOINT_FIELDS, METADATA);
         if (!lbEndpoint.hasEndpoint()) {
             throw new TranslationException(where + ": lb_endpoint without endpoint (expected: endpoint with an address)");
@@ -94,7 +123,8 @@ public final class EndpointTranslator {
         int endpointWeight = weight;
         Map<String, String> socketMatch = TransportSocketTranslator.endpointMatchMetadata(lbEndpoint.getMetadata(),
                 endpointWhere);
-        return Messages.build(endpointWhere, () -> new Endpoint(address, endpointWeight, locality, socketMatch));
+        return Messages.build(endpointWhere, () -> new Endpoint(address, endpointWeight, locality, socketMatch,
+                priority, localityWeight));
     }
 
     private static String locality(Locality locality) {

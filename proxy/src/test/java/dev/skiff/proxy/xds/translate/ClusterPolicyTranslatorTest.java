@@ -124,6 +124,17 @@ class ClusterPolicyTranslatorTest {
     }
 
     @Test
+    void localityWeightedLbConfigTurnsOnLocalityWeights() throws Exception {
+        assertThat(translator.translate(cluster().build()).spec().policy().localityWeighted()).isFalse();
+        Cluster cluster = cluster()
+                .setCommonLbConfig(Cluster.CommonLbConfig.newBuilder().setLocalityWeightedLbConfig(
+                        Cluster.CommonLbConfig.LocalityWeightedLbConfig.getDefaultInstance()))
+                .build();
+
+        assertThat(translator.translate(cluster).spec().policy().localityWeighted()).isTrue();
+    }
+
+    @Test
     void splitLocalOriginErrors() throws Exception {
         Cluster cluster = cluster()
                 .setOutlierDetection(OutlierDetection.newBuilder()
@@ -209,7 +220,8 @@ class ClusterPolicyTranslatorTest {
         assertRejected(cluster().setCommonLbConfig(Cluster.CommonLbConfig.newBuilder()
                         .setIgnoreNewHostsUntilFirstHc(true)).build(),
                 "cluster outbound|9080||reviews.default.svc.cluster.local: common_lb_config:"
-                        + " ignore_new_hosts_until_first_hc: unsupported (expected only: healthy_panic_threshold)");
+                        + " ignore_new_hosts_until_first_hc: unsupported (expected only: healthy_panic_threshold,"
+                        + " locality_weighted_lb_config)");
     }
 
     private void assertRejected(Cluster cluster, String reason) {

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -46,8 +47,8 @@ class EndpointTranslatorTest {
         EndpointSet set = translator.translate(assignment, CLUSTER);
 
         assertThat(set).isEqualTo(new EndpointSet(CLUSTER, List.of(
-                new Endpoint(new InetSocketAddress("127.0.0.11", 9080), 3, "eu/eu-1/a"),
-                new Endpoint(new InetSocketAddress("127.0.0.12", 9080), 1, "eu/eu-1/a"),
+                new Endpoint(new InetSocketAddress("127.0.0.11", 9080), 3, "eu/eu-1/a", Map.of(), 0, 4),
+                new Endpoint(new InetSocketAddress("127.0.0.12", 9080), 1, "eu/eu-1/a", Map.of(), 0, 4),
                 new Endpoint(new InetSocketAddress("::1", 9081), 1, ""))));
     }
 
@@ -93,12 +94,38 @@ class EndpointTranslatorTest {
         assertRejected(assignment(lbEndpoint("127.0.0.1", 80).setLoadBalancingWeight(UInt32Value.of(0))),
                 "cluster_load_assignment c: locality '': endpoint 127.0.0.1:80: load_balancing_weight 0"
                         + " (expected: 1..2147483647)");
-        ClusterLoadAssignment withPriority = ClusterLoadAssignment.newBuilder().setClusterName("c")
-                .addEndpoints(LocalityLbEndpoints.newBuilder().setPriority(1)
+        ClusterLoadAssignment withGap = ClusterLoadAssignment.newBuilder().setClusterName("c")
+                .addEndpoints(LocalityLbEndpoints.newBuilder().setPriority(0)
+                        .addLbEndpoints(lbEndpoint("127.0.0.1", 80)))
+                .addEndpoints(LocalityLbEndpoints.newBuilder().setPriority(2)
+                        .addLbEndpoints(lbEndpoint("127.0.0.2", 80)))
+                .build();
+        assertRejected(withGap, "cluster_load_assignment c: priorities {0, 2} skip 1"
+                + " (expected: priorities from 0 without gaps)");
+        ClusterLoadAssignment zeroLocalityWeight = ClusterLoadAssignment.newBuilder().setClusterName("c")
+                .addEndpoints(LocalityLbEndpoints.newBuilder().setLoadBalancingWeight(UInt32Value.of(0))
                         .addLbEndpoints(lbEndpoint("127.0.0.1", 80)))
                 .build();
-        assertRejected(withPriority, "cluster_load_assignment c: locality '': priority 1 unsupported"
-                + " (expected: 0, priority failover is not implemented)");
+        assertRejected(zeroLocalityWeight, "cluster_load_assignment c: locality '': load_balancing_weight 0"
+                + " (expected: 1..2147483647)");
+    }
+
+    @Test
+    void prioritiesAndLocalityWeightsGoWithEachEndpoint() throws Exception {
+        ClusterLoadAssignment assignment = ClusterLoadAssignment.newBuilder().setClusterName("c")
+                .addEndpoints(LocalityLbEndpoints.newBuilder().setPriority(1)
+                        .setLocality(Locality.newBuilder().setRegion("r1").setZone("z2"))
+                        .setLoadBalancingWeight(UInt32Value.of(20))
+                        .addLbEndpoints(lbEndpoint("127.0.0.2", 80)))
+                .addEndpoints(LocalityLbEndpoints.newBuilder()
+                        .setLocality(Locality.newBuilder().setRegion("r1").setZone("z1"))
+                        .setLoadBalancingWeight(UInt32Value.of(80))
+                        .addLbEndpoints(lbEndpoint("127.0.0.1", 80)))
+                .build();
+
+        assertThat(translator.translate(assignment, "c").endpoints()).containsExactly(
+                new Endpoint(new InetSocketAddress("127.0.0.2", 80), 1, "r1/z2/", Map.of(), 1, 20),
+                new Endpoint(new InetSocketAddress("127.0.0.1", 80), 1, "r1/z1/", Map.of(), 0, 80));
     }
 
     @Test

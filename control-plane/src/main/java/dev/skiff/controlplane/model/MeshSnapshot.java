@@ -395,7 +395,8 @@ public final class MeshSnapshot {
 
         /**
          * A sidecar's outbound listener tells services apart by destination port alone: a port carries either the
-         * HTTP services that use it (told apart by Host) or one TCP service, the first by host.
+         * HTTP services that use it (told apart by Host) or one TCP service, the first by host; TLS and HTTPS
+         * services are told apart by SNI.
          */
         private static void reportSharedTcpPorts(List<MeshService> ordered, List<String> problems) {
             Map<Integer, List<MeshService>> byPort = new TreeMap<>();
@@ -411,7 +412,8 @@ public final class MeshSnapshot {
             byPort.forEach((number, services) -> {
                 MeshService owner = firstHttp.get(number);
                 for (MeshService service : services) {
-                    if (service.port(number).orElseThrow().protocol().isHttp()) {
+                    Protocol protocol = service.port(number).orElseThrow().protocol();
+                    if (protocol.isHttp() || protocol.isTls()) {
                         continue;
                     }
                     if (owner == null) {

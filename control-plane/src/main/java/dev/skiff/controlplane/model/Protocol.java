@@ -17,6 +17,11 @@ public enum Protocol {
         return this == HTTP2 || this == GRPC || this == GRPC_WEB;
     }
 
+    /** Carries TLS the sidecar passes through, routed by SNI (TLS, HTTPS). */
+    public boolean isTls() {
+        return this == TLS || this == HTTPS;
+    }
+
     /**
      * The protocol of a port: its {@code protocol} field when set, else Istio's port naming convention
      * ({@code http}, {@code http-web}, {@code grpc-api}, ...), else TCP.

@@ -42,8 +42,13 @@ final class UnservedFeatures {
 
     static List<String> of(VirtualService spec) {
         List<String> unserved = new ArrayList<>();
-        if (spec.getTlsCount() > 0) {
-            unserved.add("tls: ignored (Skiff serves http and tcp routes)");
+        for (int i = 0; i < spec.getTlsCount(); i++) {
+            for (int j = 0; j < spec.getTls(i).getMatchCount(); j++) {
+                if (spec.getTls(i).getMatch(j).getDestinationSubnetsCount() > 0) {
+                    unserved.add("tls[" + i + "].match[" + j + "].destinationSubnets: this match is left out "
+                            + "(sidecars tell outbound destinations apart by port and SNI, not by address)");
+                }
+            }
         }
         for (int i = 0; i < spec.getHttpCount(); i++) {
             HTTPRoute route = spec.getHttp(i);

@@ -17,6 +17,7 @@ import dev.skiff.api.networking.v1alpha3.OutboundTrafficPolicy;
 import dev.skiff.api.networking.v1alpha3.ServiceEntry;
 import dev.skiff.api.networking.v1alpha3.Sidecar;
 import dev.skiff.api.networking.v1alpha3.SidecarPort;
+import dev.skiff.api.networking.v1alpha3.TLSMatchAttributes;
 import dev.skiff.api.networking.v1alpha3.TLSRoute;
 import dev.skiff.api.networking.v1alpha3.TrafficPolicy;
 import dev.skiff.api.networking.v1alpha3.VirtualService;
@@ -222,7 +223,8 @@ class MeshSnapshotTest {
         MeshSnapshot mesh = build(reviewsEntry(),
                 virtualService("default", "reviews", VirtualService.newBuilder()
                         .addHosts("reviews")
-                        .addTls(TLSRoute.getDefaultInstance())
+                        .addTls(TLSRoute.newBuilder().addMatch(TLSMatchAttributes.newBuilder()
+                                .addSniHosts("reviews").addDestinationSubnets("10.0.0.0/8")))
                         .addHttp(HTTPRoute.newBuilder()
                                 .addRoute(HTTPRouteDestination.newBuilder()
                                         .setDestination(Destination.newBuilder().setHost("reviews"))))
@@ -243,7 +245,8 @@ class MeshSnapshotTest {
 
         assertThat(mesh.virtualService(REVIEWS, "default")).isPresent();
         assertThat(mesh.problems()).containsExactly(
-                "VirtualService default/reviews: tls: ignored (Skiff serves http and tcp routes)",
+                "VirtualService default/reviews: tls[0].match[0].destinationSubnets: this match is left out "
+                        + "(sidecars tell outbound destinations apart by port and SNI, not by address)",
                 "VirtualService default/reviews: http[1].delegate: this route is left out (Skiff serves routes to "
                         + "destinations)",
                 "DestinationRule default/reviews: trafficPolicy.tunnel: ignored",

@@ -92,7 +92,7 @@ public final class ListenerGenerator {
                                 EnvoyProtos.rdsConnectionManager("outbound_0.0.0.0_" + port,
                                         XdsNames.portRoutes(port)).toBuilder()
                                         .addHttpFilters(0, RouteActions.corsFilter()).build()))));
-            } else {
+            } else if (!TlsChainGenerator.addChains(listener, port, onPort, mesh, proxy)) {
                 OutboundPort tcp = onPort.getFirst();
                 listener.addFilterChains(FilterChain.newBuilder()
                         .setName(tcp.clusterName())
@@ -100,6 +100,7 @@ public final class ListenerGenerator {
                         .addFilters(filter(EnvoyProtos.TCP_PROXY, Any.pack(tcpProxy(tcp, mesh, proxy)))));
             }
         });
+        TlsChainGenerator.addInspector(listener);
         // Ports no service uses: HTTP requests get 404 NR (Istio's REGISTRY_ONLY answer), and a mesh without
         // services still has a valid listener, so its sidecars become ready.
         listener.setDefaultFilterChain(FilterChain.newBuilder()
@@ -116,22 +117,31 @@ public final class ListenerGenerator {
      * matches; one destination: {@code cluster}, several:
      * {@code weighted_clusters}).
      */
-    private static TcpProxy tcpProxy(OutboundPort target, MeshSnapshot mesh, ProxyContext proxy) {
-        TcpProxy.Builder tcpProxy = TcpProxy.newBuilder().setStatPrefix(target.clusterName());
+    static TcpProxy tcpProxy(OutboundPort target, MeshSnapshot mesh, ProxyContext proxy) {
         Optional<VirtualServiceConfig> virtualService = mesh.virtualService(target.host(), proxy.namespace());
         List<RouteDestination> destinations = virtualService.map(vs -> tcpDestinations(vs, target.number(), proxy))
                 .orElse(List.of());
+        return tcpProxy(target.clusterName(), destinations, virtualService.orElse(null), target, mesh);
+    }
+
+    /**
+     * A TCP proxy named {@code statPrefix} to {@code destinations} of {@code virtualService} (one: {@code cluster},
+     * several: {@code weighted_clusters}), or to the target's own cluster when there are none.
+     */
+    static TcpProxy tcpProxy(String statPrefix, List<RouteDestination> destinations,
+                             VirtualServiceConfig virtualService, OutboundPort target, MeshSnapshot mesh) {
+        TcpProxy.Builder tcpProxy = TcpProxy.newBuilder().setStatPrefix(statPrefix);
         if (destinations.isEmpty()) {
             return tcpProxy.setCluster(target.clusterName()).build();
         }
         if (destinations.size() == 1) {
-            return tcpProxy.setCluster(Destinations.clusterName(mesh, virtualService.get(),
+            return tcpProxy.setCluster(Destinations.clusterName(mesh, virtualService,
                     destinations.getFirst().getDestination(), target)).build();
         }
         long total = destinations.stream().mapToLong(destination -> Math.max(0, destination.getWeight())).sum();
         Map<String, Integer> weights = new LinkedHashMap<>();
         for (RouteDestination destination : destinations) {
-            weights.merge(Destinations.clusterName(mesh, virtualService.get(), destination.getDestination(), target),
+            weights.merge(Destinations.clusterName(mesh, virtualService, destination.getDestination(), target),
                     total == 0 ? 1 : Math.max(0, destination.getWeight()), Integer::sum);
         }
         TcpProxy.WeightedCluster.Builder weighted = TcpProxy.WeightedCluster.newBuilder();
@@ -140,7 +150,7 @@ public final class ListenerGenerator {
         return tcpProxy.setWeightedClusters(weighted).build();
     }
 
-    private static List<RouteDestination> tcpDestinations(VirtualServiceConfig virtualService, int port,
+    static List<RouteDestination> tcpDestinations(VirtualServiceConfig virtualService, int port,
                                                           ProxyContext proxy) {
         for (TCPRoute route : virtualService.spec().getTcpList()) {
             if (route.getMatchCount() == 0) {
@@ -215,7 +225,7 @@ public final class ListenerGenerator {
                 .build();
     }
 
-    private static Filter filter(String name, Any config) {
+    static Filter filter(String name, Any config) {
         return Filter.newBuilder().setName(name).setTypedConfig(config).build();
     }
 }

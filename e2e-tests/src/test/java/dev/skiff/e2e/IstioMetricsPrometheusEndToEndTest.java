@@ -48,7 +48,7 @@ import static org.awaitility.Awaitility.await;
  * policy the server's sidecar would count every retried 503 attempt too). Then, on the same mesh, a
  * DestinationRule's connection pool limits make concurrent requests overflow ({@code response_flags="UO"}), and a
  * mesh-wide Telemetry changes what the sidecars export: the server's requests lose a label and gain one, the
- * client reporter stops.
+ * client reporter stops (HTTP and TCP).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class IstioMetricsPrometheusEndToEndTest {
@@ -397,5 +397,11 @@ class IstioMetricsPrometheusEndToEndTest {
         assertThat(query(sourceTotal)).as("the client reporter is disabled").containsValue(clientCount);
         assertThat(query("count(istio_request_bytes_count{reporter=\"destination\",mesh=\"e2e\"})"))
                 .as("only REQUEST_COUNT gets the label").isEmpty();
+
+        echoThroughConnect("after the change\n");
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+                assertThat(query("sum by (reporter) (istio_tcp_connections_opened_total)"))
+                        .as("the client reporter's TCP metrics stop too")
+                        .containsEntry("reporter:destination", "4").containsEntry("reporter:source", "3"));
     }
 }

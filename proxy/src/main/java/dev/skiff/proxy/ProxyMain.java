@@ -121,6 +121,12 @@ public final class ProxyMain implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}, as Istio's).")
     private double traceSampling;
 
+    @Option(names = "--drain-time-s", defaultValue = "45", paramLabel = "SECONDS",
+            description = "How long connections of a listener whose filter chains changed (a new authorization"
+                    + " policy, say) may keep serving under the old ones before they are closed, as Envoy's"
+                    + " --drain-time-s (default: ${DEFAULT-VALUE}, Istio's drain duration).")
+    private int drainTimeSeconds;
+
     public static void main(String[] args) {
         defaultProperty("org.slf4j.simpleLogger.showDateTime", "true");
         defaultProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
@@ -178,6 +184,10 @@ public final class ProxyMain implements Callable<Integer> {
         if (!(traceSampling >= 0 && traceSampling <= 100)) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--trace-sampling: " + traceSampling + " (expected: a percentage from 0 to 100)");
+        }
+        if (drainTimeSeconds < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--drain-time-s: " + drainTimeSeconds + " (expected: seconds >= 0)");
         }
         if (zipkinAddress != null) {
             HostPort.parse(spec.commandLine(), "--zipkin-address", zipkinAddress);
@@ -289,7 +299,8 @@ public final class ProxyMain implements Callable<Integer> {
             } else {
                 this.zipkin = null;
             }
-            this.runtime = new ProxyRuntime(ProxyRuntimeOptions.defaults().withRequestListener(listener),
+            this.runtime = new ProxyRuntime(ProxyRuntimeOptions.defaults().withRequestListener(listener)
+                    .withDrainTime(Duration.ofSeconds(drainTimeSeconds)),
                     security.contexts(), security.contexts());
             this.assembler = new XdsConfigAssembler(identity.toNode(), Clock.systemUTC(), this::apply);
             this.client = AdsClient.plaintext(target.host(), target.port(), identity.toNode(), assembler,

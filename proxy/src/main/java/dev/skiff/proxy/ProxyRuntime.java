@@ -69,7 +69,7 @@ public final class ProxyRuntime implements AutoCloseable {
         }
         this.workers = Collections.unmodifiableMap(byLoop);
         this.listeners = new ListenerManager(group, state::get, workers, options.originalDestination(),
-                options.drainTimeout(), downstreamTls);
+                options.drainTimeout(), downstreamTls, options.drainTime());
         group.next().scheduleAtFixedRate(() -> state.get().clusters().sweepOutliers(), OUTLIER_SWEEP_TICK_MILLIS,
                 OUTLIER_SWEEP_TICK_MILLIS, TimeUnit.MILLISECONDS);
     }

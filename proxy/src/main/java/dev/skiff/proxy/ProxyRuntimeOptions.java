@@ -18,10 +18,16 @@ import java.util.random.RandomGenerator;
  * @param requestListener     told about every finished request and TCP connection
  * @param originalDestination finds the original destination of redirected connections
  * @param drainTimeout        how long connections of a removed listener may finish their work, {@code >= 0}
+ * @param drainTime           how long connections of a listener whose filter chains were replaced (a new
+ *                            authorization policy, say) may keep serving under the old ones before they are closed,
+ *                            {@code >= 0}: Envoy's {@code --drain-time-s}, 45 s in Istio
  */
 public record ProxyRuntimeOptions(int eventLoopThreads, Supplier<RandomGenerator> randomFactory,
                                   RequestListener requestListener, OriginalDestination originalDestination,
-                                  Duration drainTimeout) {
+                                  Duration drainTimeout, Duration drainTime) {
+
+    /** Istio's drain duration: what {@link #drainTime} is unless set. */
+    public static final Duration DEFAULT_DRAIN_TIME = Duration.ofSeconds(45);
 
     public ProxyRuntimeOptions {
         if (eventLoopThreads < 1) {
@@ -35,31 +41,56 @@ public record ProxyRuntimeOptions(int eventLoopThreads, Supplier<RandomGenerator
         if (drainTimeout.isNegative()) {
             throw new IllegalArgumentException("drainTimeout: " + drainTimeout + " (expected: >= 0)");
         }
+        Objects.requireNonNull(drainTime, "drainTime: null (expected: a duration >= 0)");
+        if (drainTime.isNegative()) {
+            throw new IllegalArgumentException("drainTime: " + drainTime + " (expected: >= 0)");
+        }
     }
 
-    /** One event loop per core, fresh random generators, no request listener, no redirection, 5 s drain. */
+    /** Options with Istio's 45 s {@link #drainTime}. */
+    public ProxyRuntimeOptions(int eventLoopThreads, Supplier<RandomGenerator> randomFactory,
+                               RequestListener requestListener, OriginalDestination originalDestination,
+                               Duration drainTimeout) {
+        this(eventLoopThreads, randomFactory, requestListener, originalDestination, drainTimeout,
+                DEFAULT_DRAIN_TIME);
+    }
+
+    /**
+     * One event loop per core, fresh random generators, no request listener, no redirection, 5 s drain of removed
+     * listeners, 45 s drain of replaced filter chains.
+     */
     public static ProxyRuntimeOptions defaults() {
         return new ProxyRuntimeOptions(Runtime.getRuntime().availableProcessors(), SplittableRandom::new,
                 RequestListener.NONE, OriginalDestination.NONE, Duration.ofSeconds(5));
     }
 
     public ProxyRuntimeOptions withEventLoopThreads(int threads) {
-        return new ProxyRuntimeOptions(threads, randomFactory, requestListener, originalDestination, drainTimeout);
+        return new ProxyRuntimeOptions(threads, randomFactory, requestListener, originalDestination, drainTimeout,
+                drainTime);
     }
 
     public ProxyRuntimeOptions withRandomFactory(Supplier<RandomGenerator> factory) {
-        return new ProxyRuntimeOptions(eventLoopThreads, factory, requestListener, originalDestination, drainTimeout);
+        return new ProxyRuntimeOptions(eventLoopThreads, factory, requestListener, originalDestination, drainTimeout,
+                drainTime);
     }
 
     public ProxyRuntimeOptions withRequestListener(RequestListener listener) {
-        return new ProxyRuntimeOptions(eventLoopThreads, randomFactory, listener, originalDestination, drainTimeout);
+        return new ProxyRuntimeOptions(eventLoopThreads, randomFactory, listener, originalDestination, drainTimeout,
+                drainTime);
     }
 
     public ProxyRuntimeOptions withOriginalDestination(OriginalDestination resolver) {
-        return new ProxyRuntimeOptions(eventLoopThreads, randomFactory, requestListener, resolver, drainTimeout);
+        return new ProxyRuntimeOptions(eventLoopThreads, randomFactory, requestListener, resolver, drainTimeout,
+                drainTime);
     }
 
     public ProxyRuntimeOptions withDrainTimeout(Duration timeout) {
-        return new ProxyRuntimeOptions(eventLoopThreads, randomFactory, requestListener, originalDestination, timeout);
+        return new ProxyRuntimeOptions(eventLoopThreads, randomFactory, requestListener, originalDestination, timeout,
+                drainTime);
+    }
+
+    public ProxyRuntimeOptions withDrainTime(Duration time) {
+        return new ProxyRuntimeOptions(eventLoopThreads, randomFactory, requestListener, originalDestination,
+                drainTimeout, time);
     }
 }

@@ -5,7 +5,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.group.ChannelGroup;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A bound listener socket and the connections it accepted. When the listener goes away the socket closes and its
@@ -43,12 +46,18 @@ public final class ListenerBinding {
     }
 
     /**
-     * Asks each of {@code accepted} to finish its current request and close, as Envoy drains the connections of a
-     * changed filter chain, so that no connection keeps serving a policy (routes, authorization) that was replaced.
+     * Asks each of {@code accepted} to finish its current request and close (an HTTP/1.1 connection after its
+     * response, an HTTP/2 one with a GOAWAY once its streams are done) and closes what is still open after
+     * {@code drainTime} (TCP relays and tunnels, long requests), as Envoy drains the connections of a changed filter
+     * chain, so that no connection keeps serving a policy (routes, authorization) that was replaced.
      */
-    static void drain(List<Channel> accepted) {
+    static void drain(List<Channel> accepted, Duration drainTime) {
         for (Channel connection : accepted) {
             connection.pipeline().fireUserEventTriggered(DrainEvent.INSTANCE);
+            ScheduledFuture<?> close = connection.eventLoop().schedule(() -> {
+                connection.close();
+            }, drainTime.toNanos(), TimeUnit.NANOSECONDS);
+            connection.closeFuture().addListener(closed -> close.cancel(false));
         }
     }
 

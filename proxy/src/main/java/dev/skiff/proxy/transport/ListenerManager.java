@@ -1,5 +1,6 @@
 package dev.skiff.proxy.transport;
 
+import dev.skiff.proxy.ProxyRuntimeOptions;
 import dev.skiff.proxy.model.ListenerSpec;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -36,6 +37,7 @@ public final class ListenerManager {
     private final OriginalDestination originalDestination;
     private final Duration drainTimeout;
     private final DownstreamTlsFactory tlsFactory;
+    private final Duration drainTime;
     private final Map<String, ListenerBinding> bindings = new ConcurrentHashMap<>();
 
     /**
@@ -43,16 +45,20 @@ public final class ListenerManager {
      */
     public ListenerManager(EventLoopGroup group, Supplier<RuntimeState> state, Map<?, Worker> workers,
                            OriginalDestination originalDestination, Duration drainTimeout) {
-        this(group, state, workers, originalDestination, drainTimeout, DownstreamTlsFactory.NONE);
+        this(group, state, workers, originalDestination, drainTimeout, DownstreamTlsFactory.NONE,
+                ProxyRuntimeOptions.DEFAULT_DRAIN_TIME);
     }
 
     /**
      * @param workers    the worker of each event loop, keyed by the loop
      * @param tlsFactory makes the TLS handlers of filter chains that terminate TLS
+     * @param drainTime  how long the connections of a listener whose filter chains were replaced may keep going
+     *                   under the old ones before they are closed
      */
     public ListenerManager(EventLoopGroup group, Supplier<RuntimeState> state, Map<?, Worker> workers,
                            OriginalDestination originalDestination, Duration drainTimeout,
-                           DownstreamTlsFactory tlsFactory) {
+                           DownstreamTlsFactory tlsFactory, Duration drainTime) {
+        this.drainTime = drainTime;
         this.group = group;
         this.state = state;
         this.workers = workers;
@@ -64,7 +70,7 @@ public final class ListenerManager {
     /**
      * Binds what {@code specs} need, then runs {@code publish}, then retires the listeners that are gone or moved
      * and drains the connections of listeners whose filter chains changed (their sockets stay bound; new
-     * connections get the new chains).
+     * connections get the new chains; the old ones are closed after the drain time at the latest).
      *
      * @param next the state the new sockets serve until it is published
      * @throws IllegalStateException when a socket cannot be bound; nothing is published then
@@ -107,7 +113,7 @@ public final class ListenerManager {
         List<List<Channel>> toDrain = new ArrayList<>();
         changed.forEach((binding, spec) -> toDrain.add(binding.respec(spec)));
         publish.run();
-        toDrain.forEach(ListenerBinding::drain);
+        toDrain.forEach(accepted -> ListenerBinding.drain(accepted, drainTime));
         for (ListenerBinding binding : retiring) {
             bindings.remove(binding.name(), binding);
             if (!binding.isDraining()) {

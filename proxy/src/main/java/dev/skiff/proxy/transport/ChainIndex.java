@@ -3,6 +3,7 @@ package dev.skiff.proxy.transport;
 import dev.skiff.proxy.model.FilterChainSpec;
 import dev.skiff.proxy.model.HttpConnectionManagerSpec;
 import dev.skiff.proxy.model.TcpProxySpec;
+import dev.skiff.proxy.sni.ServerNameChains;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,6 +19,8 @@ public final class ChainIndex {
     private final Map<Integer, List<FilterChainSpec>> byPort;
     private final List<FilterChainSpec> anyPort;
     private final Map<Integer, Map<String, FilterChainSpec>> tcpByPortAndName;
+    private final Map<Integer, ServerNameChains> byServerName;
+    private final ServerNameChains anyPortByServerName;
 
     public ChainIndex(List<FilterChainSpec> chains) {
         Map<Integer, List<FilterChainSpec>> ports = new HashMap<>();
@@ -40,6 +43,26 @@ public final class ChainIndex {
         this.byPort = Map.copyOf(frozen);
         this.anyPort = List.copyOf(any);
         this.tcpByPortAndName = Map.copyOf(frozenTcp);
+        Map<Integer, ServerNameChains> named = new HashMap<>();
+        byPort.forEach((port, list) -> named.put(port, new ServerNameChains(list)));
+        this.byServerName = Map.copyOf(named);
+        this.anyPortByServerName = new ServerNameChains(anyPort);
+    }
+
+    /** Whether the chains serving {@code port} tell connections apart by the server name of their ClientHello. */
+    public boolean matchesServerNames(int port) {
+        ServerNameChains chains = byServerName.get(port);
+        return (chains != null ? chains : anyPortByServerName).namesServers();
+    }
+
+    /**
+     * The chain serving a connection to {@code port} over {@code transportProtocol} with {@code serverName} (empty
+     * for none), picked as {@link ServerNameChains} does among the port's chains, else among those of any port.
+     */
+    public FilterChainSpec forServerName(int port, String transportProtocol, String serverName) {
+        ServerNameChains chains = byServerName.get(port);
+        FilterChainSpec chain = chains == null ? null : chains.pick(transportProtocol, serverName);
+        return chain != null ? chain : anyPortByServerName.pick(transportProtocol, serverName);
     }
 
     /** The chain serving a connection to {@code port}, or null. */
@@ -58,8 +81,8 @@ public final class ChainIndex {
      */
     public FilterChainSpec forConnection(int port, String transportProtocol) {
         List<FilterChainSpec> chains = byPort.get(port);
-        FilterChainSpec chain = forTransport(chains != null ? chains : anyPort, transportProtocol);
-        return chain != null || chains == null ? chain : forTransport(anyPort, transportProtocol);
+        FilterChainSpec chain = ServerNameChains.forTransport(chains != null ? chains : anyPort, transportProtocol);
+        return chain != null || chains == null ? chain : ServerNameChains.forTransport(anyPort, transportProtocol);
     }
 
     /** Whether the chains serving {@code port} tell connections apart by transport protocol. */
@@ -71,20 +94,6 @@ public final class ChainIndex {
             }
         }
         return false;
-    }
-
-    private static FilterChainSpec forTransport(List<FilterChainSpec> chains, String transportProtocol) {
-        FilterChainSpec any = null;
-        for (int i = 0, n = chains.size(); i < n; i++) {
-            FilterChainSpec chain = chains.get(i);
-            if (chain.transportProtocol().equals(transportProtocol)) {
-                return chain;
-            }
-            if (any == null && chain.transportProtocol().isEmpty()) {
-                any = chain;
-            }
-        }
-        return any;
     }
 
     /** The HTTP chain serving requests to {@code port}, or null. */

@@ -12,9 +12,11 @@ import dev.skiff.proxy.filter.RouteDecision;
 import dev.skiff.proxy.model.FilterChainSpec;
 import dev.skiff.proxy.model.HttpConnectionManagerSpec;
 import dev.skiff.proxy.model.RouteTable;
+import dev.skiff.proxy.model.ListenerSpec;
 import dev.skiff.proxy.model.TcpProxySpec;
 import dev.skiff.proxy.model.WeightedCluster;
 import dev.skiff.proxy.route.LocalResponses;
+import dev.skiff.proxy.sni.SniInspector;
 import dev.skiff.proxy.telemetry.TlsPrincipals;
 import dev.skiff.proxy.upstream.UpstreamStream;
 import dev.skiff.proxy.upstream.WeightedClusterPicker;
@@ -295,6 +297,10 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
             return;
         }
         ChainIndex chains = connection.listener().chains();
+        if (chains.matchesServerNames(port)) {
+            connectByServerName(chains, port, context);
+            return;
+        }
         String cluster = "outbound|" + port + "||" + Http1RequestView.host(authority);
         FilterChainSpec tcp = chains.tcpChain(port, cluster);
         if (tcp != null) {
@@ -317,6 +323,37 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
         pipeline.remove(CODEC_NAME);
         ctx.channel().config().setAutoRead(true);
         connection.worker().requestListener().onComplete(context);
+    }
+
+    /**
+     * A CONNECT to a port whose chains match server names (TLS passthrough): the tunnel opens at once and the
+     * ClientHello that comes through it picks the TCP chain, which relays it and everything after it untouched.
+     */
+    private void connectByServerName(ChainIndex chains, int port, RequestContext context) {
+        keepAlive = false;
+        tunnelled = true;
+        context.responseCode(200);
+        ctx.writeAndFlush(connectEstablished(), ctx.voidPromise());
+        releaseQueued();
+        Worker worker = connection.worker();
+        ListenerSpec listener = connection.listener().spec();
+        ChannelPipeline pipeline = ctx.pipeline();
+        pipeline.replace(this, SniInspector.NAME, new SniInspector(SniInspector.DEFAULT_TIMEOUT,
+                (inspector, transport, serverName) -> {
+                    FilterChainSpec chain = chains.forServerName(port, transport, serverName);
+                    if (chain == null || chain.tls() != null || !(chain.action() instanceof TcpProxySpec tcp)) {
+                        return false;
+                    }
+                    RequestContext tunnel = new RequestContext(listener.name(), listener.direction(),
+                            System.nanoTime()).telemetry(tcp.telemetry());
+                    inspector.pipeline().addAfter(inspector.name(), null,
+                            new TcpProxyHandler(worker, tcp, connection.live().get().clusters(), tunnel));
+                    inspector.fireChannelActive();
+                    return true;
+                }));
+        pipeline.remove(CODEC_NAME);
+        ctx.channel().config().setAutoRead(true);
+        worker.requestListener().onComplete(context);
     }
 
     private void connectTcp(TcpProxySpec spec, RequestContext context) {

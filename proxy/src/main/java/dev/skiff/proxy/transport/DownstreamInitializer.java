@@ -6,6 +6,8 @@ import dev.skiff.proxy.model.FilterChainSpec;
 import dev.skiff.proxy.model.HttpConnectionManagerSpec;
 import dev.skiff.proxy.model.ListenerSpec;
 import dev.skiff.proxy.model.TcpProxySpec;
+import dev.skiff.proxy.sni.SniInspector;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -25,7 +27,8 @@ import java.util.function.Supplier;
  * redirection works as an explicit HTTP proxy where each request picks its chain by its authority's port. HTTP
  * connections speak HTTP/1.1 or HTTP/2 (prior knowledge), told apart by their first bytes. When the port's chains
  * name transport protocols or terminate TLS, the first bytes also tell TLS from plaintext and pick the chain; a
- * TLS chain's handshake comes before its HTTP or TCP handlers.
+ * TLS chain's handshake comes before its HTTP or TCP handlers. When they name server names, the ClientHello's SNI
+ * picks the chain ({@link SniInspector}).
  */
 final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
 
@@ -80,24 +83,34 @@ final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
             return;
         }
         int port = original != null ? original.getPort() : ch.localAddress().getPort();
+        if (listener.chains().matchesServerNames(port)) {
+            ch.pipeline().addLast(SniInspector.NAME, new SniInspector(SniInspector.DEFAULT_TIMEOUT,
+                    (ctx, transport, serverName) -> selected(ctx, listener.chains().forServerName(port, transport,
+                            serverName), connection, current, worker)));
+            return;
+        }
         if (listener.chains().detectsTransport(port)) {
-            ch.pipeline().addLast(TransportProtocolDetector.NAME, new TransportProtocolDetector((ctx, tls) -> {
-                FilterChainSpec chain = listener.chains().forConnection(port,
-                        tls ? FilterChainSpec.TLS : FilterChainSpec.RAW_BUFFER);
-                if (chain == null || !serve(ch, chain, connection, current, worker)) {
-                    return false;
-                }
-                if (chain.action() instanceof TcpProxySpec) {
-                    ctx.fireChannelActive();
-                }
-                return true;
-            }));
+            ch.pipeline().addLast(TransportProtocolDetector.NAME, new TransportProtocolDetector((ctx, tls) ->
+                    selected(ctx, listener.chains().forConnection(port,
+                            tls ? FilterChainSpec.TLS : FilterChainSpec.RAW_BUFFER), connection, current, worker)));
             return;
         }
         FilterChainSpec chain = listener.chains().forConnection(port);
         if (chain == null || !serve(ch, chain, connection, current, worker)) {
             ch.close();
         }
+    }
+
+    /** Serves the connection by the chain its first bytes picked (null: none fits, the connection is closed). */
+    private boolean selected(ChannelHandlerContext ctx, FilterChainSpec chain, ConnectionContext connection,
+                             RuntimeState current, Worker worker) {
+        if (chain == null || !serve((SocketChannel) ctx.channel(), chain, connection, current, worker)) {
+            return false;
+        }
+        if (chain.action() instanceof TcpProxySpec) {
+            ctx.fireChannelActive();
+        }
+        return true;
     }
 
     private boolean serve(SocketChannel ch, FilterChainSpec chain, ConnectionContext connection,

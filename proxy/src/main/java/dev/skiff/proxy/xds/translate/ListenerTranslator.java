@@ -39,7 +39,7 @@ public final class ListenerTranslator {
     public static final String ROUTER = "envoy.filters.http.router";
 
     private static final Set<String> LISTENER_FIELDS = Set.of("name", "address", "filter_chains",
-            "default_filter_chain", "use_original_dst", "traffic_direction", "bind_to_port");
+            "default_filter_chain", "use_original_dst", "traffic_direction", "bind_to_port", "listener_filters");
     private static final Set<String> LISTENER_IGNORED = Set.of("stat_prefix", "metadata");
     private static final Set<String> CHAIN_FIELDS = Set.of("filter_chain_match", "filters", "name",
             "transport_socket");
@@ -86,6 +86,7 @@ public final class ListenerTranslator {
                     + " (expected: INBOUND or OUTBOUND)");
         };
         boolean useOriginalDst = listener.hasUseOriginalDst() && listener.getUseOriginalDst().getValue();
+        ListenerFilterTranslator.translate(listener.getListenerFiltersList(), where);
         List<FilterChainSpec> chains = new ArrayList<>(listener.getFilterChainsCount() + 1);
         Set<String> chainKeys = new LinkedHashSet<>();
         for (int i = 0; i < listener.getFilterChainsCount(); i++) {

@@ -191,7 +191,8 @@ public final class TelemetryGenerator {
             case HEADER -> envoy.setRequestHeader(CustomTag.Header.newBuilder()
                     .setName(tag.getHeader().getName())
                     .setDefaultValue(tag.getHeader().getDefaultValue()));
-            case TYPE_NOT_SET -> envoy.setLiteral(CustomTag.Literal.getDefaultInstance());
+            default -> throw new IllegalArgumentException("custom tag " + name + " has no value (validation"
+                    + " requires literal, environment or header)");
         }
         return envoy.build();
     }

@@ -23,7 +23,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * Istio's AuthorizationPolicy enforced by the server's sidecar over mutual TLS: two meshed workloads with their own
  * service accounts, a mesh-wide STRICT PeerAuthentication and a DENY policy on the client's principal for GET /admin*,
- * which the server's sidecar answers itself while every other request reaches the backend.
+ * which the server's sidecar answers itself while every other request reaches the backend. An AUDIT policy on
+ * {@code /audited*} denies nothing; the server sidecar's access log marks what it matched.
  */
 class AuthorizationEndToEndTest {
     private static final String CLIENT = "127.0.47.1";
@@ -46,6 +47,18 @@ class AuthorizationEndToEndTest {
                 - operation:
                     methods: ["GET"]
                     paths: ["/admin*"]
+            ---
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: audit-audited, namespace: default}
+            spec:
+              selector:
+                matchLabels: {app: server}
+              action: AUDIT
+              rules:
+              - to:
+                - operation:
+                    paths: ["/audited*"]
             """;
     @TempDir
     static Path work;
@@ -96,7 +109,7 @@ class AuthorizationEndToEndTest {
         mesh.writeConfig("authorization.yaml", DENY_ADMIN);
         mesh.startControlPlane(List.of());
         mesh.startMeshedProxy("client.default", CLIENT, "client");
-        mesh.startMeshedProxy("server.default", SERVER, "server");
+        mesh.startMeshedProxy("server.default", SERVER, "server", List.of("--access-log", "stdout"));
         viaSidecar = HttpClient.newBuilder()
                 .proxy(ProxySelector.of(new InetSocketAddress(CLIENT, 15001)))
                 .connectTimeout(Duration.ofSeconds(2))
@@ -144,6 +157,23 @@ class AuthorizationEndToEndTest {
 
         assertThat(send("POST", "/admin/x").statusCode()).as("only GET is denied").isEqualTo(200);
         assertThat(backend.requests()).isEqualTo(seenBefore + 2);
+    }
+
+    @Test
+    void auditPolicyServesTheRequestAndMarksItsAccessLogLine() throws Exception {
+        HttpResponse<String> audited = get("/audited/report");
+        assertThat(audited.statusCode()).as(mesh::logs).isEqualTo(200);
+        assertThat(audited.body()).isEqualTo("server\n");
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(mesh.logs().lines()
+                .filter(line -> line.startsWith("{\"start_time\"") && line.contains("/audited/report"))
+                .toList()).as("the server sidecar's access log line").singleElement().satisfies(line ->
+                        assertThat(line).contains("\"response_code\":200").contains("\"access_log_hint\":true")));
+        try (HttpClient plain = HttpClient.newHttpClient()) {
+            HttpResponse<String> stats = plain.send(HttpRequest.newBuilder(
+                    URI.create("http://" + SERVER + ":15000/stats")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(stats.body()).containsPattern("http\\.\\S+\\.rbac\\.logged: [1-9]");
+        }
     }
 
     @Test

@@ -106,9 +106,17 @@ final class LocalMesh implements AutoCloseable {
      */
     void startMeshedProxy(String workload, String address, String serviceAccount)
             throws IOException, InterruptedException {
+        startMeshedProxy(workload, address, serviceAccount, List.of());
+    }
+
+    /** Like {@link #startMeshedProxy(String, String, String)}, with more options. */
+    void startMeshedProxy(String workload, String address, String serviceAccount, List<String> extraArgs)
+            throws IOException, InterruptedException {
         Path token = createToken(workload, serviceAccount);
-        startProxy(workload, address, Map.of(), List.of("--token-file", token.toString(),
+        List<String> args = new ArrayList<>(List.of("--token-file", token.toString(),
                 "--ca-address", "127.0.0.1:" + caPort, "--ca-root", stateDir().resolve("trust-bundle.pem").toString()));
+        args.addAll(extraArgs);
+        startProxy(workload, address, Map.of(), args);
     }
 
     /** Starts the sidecar of WorkloadEntry {@code workload} (NAME.NAMESPACE) whose address is {@code address}. */

@@ -1,0 +1,214 @@
+package dev.skiff.e2e;
+
+import dev.skiff.e2e.backend.TestBackend;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ProxySelector;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Locality load balancing as Istio's tasks show it, through a real control plane and a client sidecar in
+ * {@code region1/zone1}: with outlier detection, every request goes to the endpoint in the client's zone until that
+ * endpoint fails and is ejected, then to the other zone (failover); with {@code distribute}, the zones share the
+ * requests 80/20.
+ */
+class LocalityLoadBalancingEndToEndTest {
+    private static final String CLIENT = "127.0.56.1";
+    private static final String FAILOVER = "failover.default.svc.cluster.local";
+    private static final String SPLIT = "split.default.svc.cluster.local";
+
+    @TempDir
+    static Path work;
+    static LocalMesh mesh;
+    static HttpClient client;
+    static TestBackend near;
+    static TestBackend far;
+    static TestBackend splitNear;
+    static TestBackend splitFar;
+
+    @BeforeAll
+    static void startMesh() throws IOException {
+        mesh = new LocalMesh(work);
+        near = TestBackend.start("failover-zone1", new InetSocketAddress("127.0.56.2", 0));
+        far = TestBackend.start("failover-zone2", new InetSocketAddress("127.0.56.3", 0));
+        splitNear = TestBackend.start("split-zone1", new InetSocketAddress("127.0.56.4", 0));
+        splitFar = TestBackend.start("split-zone2", new InetSocketAddress("127.0.56.5", 0));
+        mesh.writeConfig("services.yaml", """
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: client}
+                spec:
+                  address: %s
+                  labels: {app: client}
+                  locality: region1/zone1
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: failover}
+                spec:
+                  hosts: [%s]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports:
+                  - {number: 8000, name: http, protocol: HTTP}
+                  workloadSelector:
+                    labels: {app: failover}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: failover-zone1}
+                spec:
+                  address: 127.0.56.2
+                  labels: {app: failover}
+                  locality: region1/zone1
+                  ports: {http: %d}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: failover-zone2}
+                spec:
+                  address: 127.0.56.3
+                  labels: {app: failover}
+                  locality: region1/zone2
+                  ports: {http: %d}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: failover}
+                spec:
+                  host: %s
+                  trafficPolicy:
+                    loadBalancer:
+                      simple: ROUND_ROBIN
+                      localityLbSetting: {enabled: true}
+                    outlierDetection:
+                      consecutive5xxErrors: 1
+                      interval: 1s
+                      baseEjectionTime: 3m
+                      maxEjectionPercent: 100
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: split}
+                spec:
+                  hosts: [%s]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports:
+                  - {number: 8000, name: http, protocol: HTTP}
+                  workloadSelector:
+                    labels: {app: split}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: split-zone1}
+                spec:
+                  address: 127.0.56.4
+                  labels: {app: split}
+                  locality: region1/zone1
+                  ports: {http: %d}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: split-zone2}
+                spec:
+                  address: 127.0.56.5
+                  labels: {app: split}
+                  locality: region1/zone2
+                  ports: {http: %d}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: split}
+                spec:
+                  host: %s
+                  trafficPolicy:
+                    loadBalancer:
+                      localityLbSetting:
+                        distribute:
+                        - from: region1/zone1/*
+                          to: {"region1/zone1/*": 80, "region1/zone2/*": 20}
+                """.formatted(CLIENT, FAILOVER, near.port(), far.port(), FAILOVER, SPLIT, splitNear.port(),
+                splitFar.port(), SPLIT));
+        mesh.startControlPlane();
+        mesh.startProxy("client.default", CLIENT);
+        client = HttpClient.newBuilder()
+                .proxy(ProxySelector.of(new InetSocketAddress(CLIENT, 15001)))
+                .connectTimeout(Duration.ofSeconds(2))
+                .build();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (client != null) {
+            client.close();
+        }
+        for (TestBackend backend : new TestBackend[]{near, far, splitNear, splitFar}) {
+            if (backend != null) {
+                backend.close();
+            }
+        }
+        if (mesh != null) {
+            mesh.close();
+        }
+    }
+
+    private static HttpResponse<String> get(String host) throws IOException, InterruptedException {
+        return client.send(HttpRequest.newBuilder(URI.create("http://" + host + ":8000/"))
+                .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String backend(HttpResponse<String> response) {
+        return response.headers().firstValue("x-backend").orElse("none");
+    }
+
+    @Test
+    void requestsStayInTheClientsZoneUntilItsEndpointIsEjectedThenFailOverToTheNextZone() throws Exception {
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> get(FAILOVER).statusCode() == 200);
+        for (int i = 0; i < 20; i++) {
+            HttpResponse<String> response = get(FAILOVER);
+            assertThat(response.statusCode()).as("%s%s", response.body(), mesh.logs()).isEqualTo(200);
+            assertThat(backend(response)).as("request %d before the failure", i).isEqualTo("failover-zone1");
+        }
+        long farBefore = far.requests();
+        assertThat(farBefore).as("requests the other zone got while the client's zone was healthy").isZero();
+
+        near.failPercent(100, 500);
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> backend(get(FAILOVER)).equals("failover-zone2"));
+        long nearAfterEjection = near.requests();
+        for (int i = 0; i < 20; i++) {
+            HttpResponse<String> response = get(FAILOVER);
+            assertThat(response.statusCode()).as("%s%s", response.body(), mesh.logs()).isEqualTo(200);
+            assertThat(backend(response)).as("request %d after the ejection", i).isEqualTo("failover-zone2");
+        }
+        assertThat(near.requests()).as("requests the ejected endpoint got").isEqualTo(nearAfterEjection);
+    }
+
+    @Test
+    void distributeSendsEightyPercentToTheClientsZoneAndTwentyToTheOther() throws Exception {
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> get(SPLIT).statusCode() == 200);
+        Map<String, Integer> counts = new HashMap<>();
+        for (int i = 0; i < 400; i++) {
+            HttpResponse<String> response = get(SPLIT);
+            assertThat(response.statusCode()).as("%s%s", response.body(), mesh.logs()).isEqualTo(200);
+            counts.merge(backend(response), 1, Integer::sum);
+        }
+        assertThat(counts).containsOnlyKeys("split-zone1", "split-zone2");
+        assertThat(counts.get("split-zone1") * 100 / 400).as("percent in zone1 of %s", counts).isBetween(72, 88);
+    }
+}

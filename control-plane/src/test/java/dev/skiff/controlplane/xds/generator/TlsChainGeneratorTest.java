@@ -205,7 +205,8 @@ class TlsChainGeneratorTest {
         assertThat(listener.getFilterChainsList().stream()
                 .filter(c -> c.getFilterChainMatch().getDestinationPort().getValue() == 5432))
                 .extracting(FilterChain::getName)
-                .containsExactly("sni|5432|db.default.svc.cluster.local", "outbound|5432||db.default.svc.cluster.local");
+                .containsExactly("sni|5432|db.default.svc.cluster.local",
+                        "outbound|5432||db.default.svc.cluster.local");
         assertThat(tcpProxy(chain(listener, "sni|5432|db.default.svc.cluster.local")).getCluster())
                 .isEqualTo("outbound|6432||db-tls.default.svc.cluster.local");
     }

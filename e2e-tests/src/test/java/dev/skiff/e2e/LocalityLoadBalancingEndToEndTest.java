@@ -57,36 +57,8 @@ class LocalityLoadBalancingEndToEndTest {
                   labels: {app: client}
                   locality: region1/zone1
                 ---
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: failover}
-                spec:
-                  hosts: [%s]
-                  location: MESH_INTERNAL
-                  resolution: STATIC
-                  ports:
-                  - {number: 8000, name: http, protocol: HTTP}
-                  workloadSelector:
-                    labels: {app: failover}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: WorkloadEntry
-                metadata: {name: failover-zone1}
-                spec:
-                  address: 127.0.56.2
-                  labels: {app: failover}
-                  locality: region1/zone1
-                  ports: {http: %d}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: WorkloadEntry
-                metadata: {name: failover-zone2}
-                spec:
-                  address: 127.0.56.3
-                  labels: {app: failover}
-                  locality: region1/zone2
-                  ports: {http: %d}
-                ---
+                """.formatted(CLIENT) + service("failover", FAILOVER, near, far) + service("split", SPLIT, splitNear,
+                splitFar) + """
                 apiVersion: networking.istio.io/v1
                 kind: DestinationRule
                 metadata: {name: failover}
@@ -103,36 +75,6 @@ class LocalityLoadBalancingEndToEndTest {
                       maxEjectionPercent: 100
                 ---
                 apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: split}
-                spec:
-                  hosts: [%s]
-                  location: MESH_INTERNAL
-                  resolution: STATIC
-                  ports:
-                  - {number: 8000, name: http, protocol: HTTP}
-                  workloadSelector:
-                    labels: {app: split}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: WorkloadEntry
-                metadata: {name: split-zone1}
-                spec:
-                  address: 127.0.56.4
-                  labels: {app: split}
-                  locality: region1/zone1
-                  ports: {http: %d}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: WorkloadEntry
-                metadata: {name: split-zone2}
-                spec:
-                  address: 127.0.56.5
-                  labels: {app: split}
-                  locality: region1/zone2
-                  ports: {http: %d}
-                ---
-                apiVersion: networking.istio.io/v1
                 kind: DestinationRule
                 metadata: {name: split}
                 spec:
@@ -143,14 +85,45 @@ class LocalityLoadBalancingEndToEndTest {
                         distribute:
                         - from: region1/zone1/*
                           to: {"region1/zone1/*": 80, "region1/zone2/*": 20}
-                """.formatted(CLIENT, FAILOVER, near.port(), far.port(), FAILOVER, SPLIT, splitNear.port(),
-                splitFar.port(), SPLIT));
+                """.formatted(FAILOVER, SPLIT));
         mesh.startControlPlane();
         mesh.startProxy("client.default", CLIENT);
         client = HttpClient.newBuilder()
                 .proxy(ProxySelector.of(new InetSocketAddress(CLIENT, 15001)))
                 .connectTimeout(Duration.ofSeconds(2))
                 .build();
+    }
+
+    /** A service with one WorkloadEntry in region1/zone1 and one in region1/zone2, each served by a backend. */
+    private static String service(String name, String host, TestBackend zone1, TestBackend zone2) {
+        return """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: %1$s}
+                spec:
+                  hosts: [%2$s]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports:
+                  - {number: 8000, name: http, protocol: HTTP}
+                  workloadSelector:
+                    labels: {app: %1$s}
+                ---
+                """.formatted(name, host) + workloadEntry(name, zone1, "zone1") + workloadEntry(name, zone2, "zone2");
+    }
+
+    private static String workloadEntry(String app, TestBackend backend, String zone) {
+        return """
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: %1$s-%3$s}
+                spec:
+                  address: %2$s
+                  labels: {app: %1$s}
+                  locality: region1/%3$s
+                  ports: {http: %4$d}
+                ---
+                """.formatted(app, backend.host(), zone, backend.port());
     }
 
     @AfterAll

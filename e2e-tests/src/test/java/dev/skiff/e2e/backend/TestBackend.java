@@ -91,6 +91,11 @@ public final class TestBackend implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
+    /** The IP address the backend listens on, as text. */
+    public String host() {
+        return server.getAddress().getAddress().getHostAddress();
+    }
+
     /** Every request received so far as {@code METHOD path Host}, in order. */
     public List<String> seen() {
         return List.copyOf(seen);

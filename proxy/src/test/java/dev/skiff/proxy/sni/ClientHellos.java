@@ -9,12 +9,12 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 
 /** Real ClientHello records, as the JDK's SSLEngine writes them. */
-final class ClientHellos {
+public final class ClientHellos {
     private ClientHellos() {
     }
 
     /** The first flight of a JDK TLS client asking for {@code serverName} (none when null). */
-    static byte[] jdk(String serverName) throws Exception {
+    public static byte[] jdk(String serverName) throws Exception {
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(null, null, null);
         SSLEngine engine = context.createSSLEngine();

@@ -2,7 +2,6 @@ package dev.skiff.proxy.transport;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -64,19 +63,7 @@ final class ProtocolDetector extends ByteToMessageDecoder {
                                 new DownstreamHttpHandler(connection, true));
                     }
                 }));
-        pipeline.addAfter("h2-streams", "h2-drain", new Http2DrainHandler());
+        pipeline.addAfter("h2-streams", Http2DrainHandler.NAME, new Http2DrainHandler());
         pipeline.remove(this);
-    }
-
-    /** Ends an HTTP/2 connection gracefully (GOAWAY, then close once its streams are done) when draining. */
-    private static final class Http2DrainHandler extends ChannelInboundHandlerAdapter {
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt == DrainEvent.INSTANCE) {
-                ctx.close();
-                return;
-            }
-            ctx.fireUserEventTriggered(evt);
-        }
     }
 }

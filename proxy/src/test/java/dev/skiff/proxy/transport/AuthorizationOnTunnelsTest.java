@@ -20,11 +20,8 @@ import dev.skiff.proxy.model.RouteAction;
 import dev.skiff.proxy.model.RouteMatch;
 import dev.skiff.proxy.model.RouteTable;
 import dev.skiff.proxy.model.VirtualHost;
-import java.io.DataInputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -124,47 +121,25 @@ class AuthorizationOnTunnelsTest {
                 && c.responseCode() == 404 && c.hasFlag(dev.skiff.proxy.filter.ResponseFlag.NO_ROUTE_FOUND)));
     }
 
-    /** The HEADERS frame of a CONNECT to {@code authority} on stream 1 (HPACK literals, no Huffman). */
-    private static byte[] http2Connect(String authority) {
-        java.io.ByteArrayOutputStream block = new java.io.ByteArrayOutputStream();
-        for (String[] header : new String[][] {{":method", "CONNECT"}, {":authority", authority}}) {
-            block.write(0);
-            block.write(header[0].length());
-            block.writeBytes(header[0].getBytes(StandardCharsets.US_ASCII));
-            block.write(header[1].length());
-            block.writeBytes(header[1].getBytes(StandardCharsets.US_ASCII));
-        }
-        byte[] payload = block.toByteArray();
-        java.io.ByteArrayOutputStream frame = new java.io.ByteArrayOutputStream();
-        frame.writeBytes(new byte[] {0, 0, (byte) payload.length, 0x1, 0x4, 0, 0, 0, 1});
-        frame.writeBytes(payload);
-        return frame.toByteArray();
-    }
-
     /** Sends a CONNECT on a prior-knowledge HTTP/2 connection; returns the frames of stream 1 up to its end. */
     private String http2ConnectAnswer(String authority) throws Exception {
         try (Socket socket = new Socket(inbound.getAddress(), inbound.getPort())) {
             socket.setSoTimeout(10_000);
-            OutputStream out = socket.getOutputStream();
-            out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.write(new byte[] {0, 0, 0, 0x4, 0, 0, 0, 0, 0});
-            out.write(http2Connect(authority));
-            out.flush();
-            DataInputStream in = new DataInputStream(socket.getInputStream());
+            RawHttp2 h2 = new RawHttp2(socket);
+            h2.headers(1, true, ":method", "CONNECT", ":authority", authority);
             StringBuilder seen = new StringBuilder();
             while (true) {
-                int length = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
-                int type = in.readUnsignedByte();
-                int flags = in.readUnsignedByte();
-                int stream = in.readInt() & 0x7fffffff;
-                byte[] payload = in.readNBytes(length);
-                if (stream != 1) {
+                RawHttp2.Frame frame = h2.read();
+                if (frame.stream() != 1) {
                     continue;
                 }
-                seen.append(type == 0x1 ? "HEADERS" : "DATA").append('[')
-                        .append(HexFormat.of().formatHex(payload)).append("] ");
-                if ((flags & 0x1) != 0 || type == 0x3) {
-                    return seen + (type == 0x0 ? new String(payload, StandardCharsets.UTF_8) : "");
+                seen.append(frame.type() == RawHttp2.HEADERS ? "HEADERS" : "DATA").append('[')
+                        .append(HexFormat.of().formatHex(frame.payload())).append("] ");
+                if (frame.type() == RawHttp2.DATA) {
+                    seen.append(frame.text()).append(' ');
+                }
+                if (frame.endsStream() || frame.type() == RawHttp2.RST_STREAM) {
+                    return seen.toString();
                 }
             }
         }

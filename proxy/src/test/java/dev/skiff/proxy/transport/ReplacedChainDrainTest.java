@@ -18,11 +18,9 @@ import dev.skiff.proxy.model.RouteMatch;
 import dev.skiff.proxy.model.RouteTable;
 import dev.skiff.proxy.model.TcpProxySpec;
 import dev.skiff.proxy.model.VirtualHost;
-import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -35,8 +33,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Connections accepted under filter chains that a new configuration replaced (an authorization policy added, say)
- * do not keep serving the old chains: an HTTP/2 connection gets a GOAWAY and closes, a TCP relay is closed once
- * the drain time is over, and new connections get the new chains.
+ * do not keep serving the old chains: an HTTP/2 connection gets a GOAWAY, finishes its streams in flight and
+ * closes, a TCP relay is closed once the drain time is over, and new connections get the new chains.
  */
 @ExtendWith(NoLeaks.class)
 class ReplacedChainDrainTest {
@@ -45,9 +43,6 @@ class ReplacedChainDrainTest {
     private static final String HTTP_CLUSTER = "inbound|9080||";
     private static final String TCP = "inbound|7000";
     private static final String TCP_CLUSTER = "inbound|7000||";
-    private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
-    private static final int SETTINGS = 0x4;
-    private static final int GOAWAY = 0x7;
 
     private TestBackend backend;
     private EchoServer echo;
@@ -57,8 +52,10 @@ class ReplacedChainDrainTest {
     void start() {
         backend = new TestBackend("app");
         echo = new EchoServer();
-        runtime = new ProxyRuntime(ProxyRuntimeOptions.defaults().withEventLoopThreads(1)
-                .withDrainTime(Duration.ofMillis(200)));
+    }
+
+    private void startProxy(Duration drainTime) {
+        runtime = new ProxyRuntime(ProxyRuntimeOptions.defaults().withEventLoopThreads(1).withDrainTime(drainTime));
         runtime.apply(mesh(List.of(), "v1").build("1"));
     }
 
@@ -79,7 +76,9 @@ class ReplacedChainDrainTest {
 
     @AfterEach
     void stop() {
-        runtime.close();
+        if (runtime != null) {
+            runtime.close();
+        }
         echo.close();
         backend.close();
     }
@@ -90,39 +89,57 @@ class ReplacedChainDrainTest {
         return socket;
     }
 
-    /** Reads one HTTP/2 frame and returns its type (its payload is skipped). */
-    private static int readFrameType(DataInputStream in) throws IOException {
-        int length = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
-        int type = in.readUnsignedByte();
-        in.skipNBytes(5L + length);
-        return type;
+    private void replaceTheHttpChain() {
+        runtime.apply(mesh(List.of(new RbacRules(RbacRules.Action.ALLOW, List.of())), "v1").build("2"));
     }
 
     @Test
-    void anHttp2ConnectionOnAReplacedChainGetsAGoawayAndCloses() throws Exception {
+    void anIdleHttp2ConnectionOnAReplacedChainGetsAGoawayAndCloses() throws Exception {
+        startProxy(Duration.ofSeconds(30));
         InetSocketAddress http = runtime.boundAddress(HTTP).orElseThrow();
         try (Socket socket = connect(http)) {
-            OutputStream out = socket.getOutputStream();
-            out.write(PREFACE);
-            out.write(new byte[] {0, 0, 0, SETTINGS, 0, 0, 0, 0, 0});
-            out.flush();
-            DataInputStream in = new DataInputStream(socket.getInputStream());
-            assertThat(readFrameType(in)).as("the server's SETTINGS").isEqualTo(SETTINGS);
+            RawHttp2 h2 = new RawHttp2(socket);
+            assertThat(h2.read().type()).as("the server's SETTINGS").isEqualTo(RawHttp2.SETTINGS);
 
-            RbacRules denyAll = new RbacRules(RbacRules.Action.ALLOW, List.of());
-            runtime.apply(mesh(List.of(denyAll), "v1").build("2"));
+            replaceTheHttpChain();
 
-            int type;
-            do {
-                type = readFrameType(in);
-            } while (type != GOAWAY);
-            assertThat(in.read()).as("closed after the GOAWAY").isEqualTo(-1);
+            h2.readUntil(RawHttp2.GOAWAY);
+            assertThat(h2.closedByServer()).as("closed after the GOAWAY").isTrue();
         }
         assertThat(runtime.boundAddress(HTTP)).as("the socket stays bound").contains(http);
     }
 
     @Test
+    void anHttp2StreamInFlightFinishesAfterTheGoawayThenTheConnectionCloses() throws Exception {
+        startProxy(Duration.ofSeconds(30));
+        try (Socket socket = connect(runtime.boundAddress(HTTP).orElseThrow())) {
+            RawHttp2 h2 = new RawHttp2(socket);
+            h2.headers(1, false, ":method", "POST", ":scheme", "http", ":path", "/stream", ":authority", "app");
+            StringBuilder body = new StringBuilder();
+            while (!body.toString().contains("app /stream")) {
+                body.append(h2.readUntil(RawHttp2.DATA).text());
+            }
+
+            replaceTheHttpChain();
+
+            h2.readUntil(RawHttp2.GOAWAY);
+            h2.write(RawHttp2.DATA, RawHttp2.END_STREAM, 1, "the rest".getBytes(StandardCharsets.US_ASCII));
+            RawHttp2.Frame frame;
+            do {
+                frame = h2.read();
+                if (frame.type() == RawHttp2.DATA && frame.stream() == 1) {
+                    body.append(frame.text());
+                }
+            } while (!(frame.stream() == 1 && frame.endsStream()));
+            assertThat(body.toString()).as("the stream served to its end under the old chain")
+                    .endsWith("the rest");
+            assertThat(h2.closedByServer()).as("closed once its stream is done").isTrue();
+        }
+    }
+
+    @Test
     void aTcpRelayOnAReplacedChainIsClosedAfterTheDrainTime() throws Exception {
+        startProxy(Duration.ofMillis(200));
         InetSocketAddress tcp = runtime.boundAddress(TCP).orElseThrow();
         try (Socket socket = connect(tcp)) {
             socket.getOutputStream().write("before\n".getBytes(StandardCharsets.US_ASCII));

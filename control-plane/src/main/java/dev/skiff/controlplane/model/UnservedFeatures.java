@@ -32,7 +32,7 @@ final class UnservedFeatures {
     private static final Set<String> PORT_POLICY_SERVED = Set.of("port", "load_balancer", "connection_pool",
             "outlier_detection", "tls");
     private static final Set<String> BALANCER_SERVED = Set.of("simple", "consistent_hash",
-            "locality_lb_setting");
+            "locality_lb_setting", "warmup_duration_secs", "warmup");
     private static final Set<String> SIDECAR_SERVED = Set.of("workload_selector", "ingress", "egress");
     private static final Set<String> INGRESS_SERVED = Set.of("port", "default_endpoint");
     private static final Set<String> EGRESS_SERVED = Set.of("port", "hosts");
@@ -120,6 +120,15 @@ final class UnservedFeatures {
         if (settings.getLocalityLbSetting().getFailoverPriorityCount() > 0) {
             unserved.add(path + ".localityLbSetting.failoverPriority: ignored (Skiff serves distribute, failover"
                     + " and enabled)");
+        }
+        boolean slowStartBalancer = switch (settings.getLbPolicyCase()) {
+            case SIMPLE -> settings.getSimple() != LoadBalancerSettings.SimpleLB.RANDOM;
+            case CONSISTENT_HASH -> false;
+            case LBPOLICY_NOT_SET -> true;
+        };
+        if ((settings.hasWarmup() || settings.hasWarmupDurationSecs()) && !slowStartBalancer) {
+            unserved.add(path + "." + (settings.hasWarmup() ? "warmup" : "warmupDurationSecs")
+                    + ": ignored (warmup applies to ROUND_ROBIN and LEAST_REQUEST)");
         }
         if (settings.getLbPolicyCase() == LoadBalancerSettings.LbPolicyCase.SIMPLE) {
             switch (settings.getSimple()) {

@@ -9,16 +9,17 @@ package dev.skiff.proxy.model;
  * @param healthyPanicThreshold percent of available hosts below which ejections are ignored (panic), 0..100
  * @param hashLb                ring and table sizes of consistent-hash balancers
  * @param localityWeighted      whether each priority level spreads its load over localities by locality weight
+ * @param slowStart             how new hosts warm up (round robin and least request), or null for no slow start
  */
 public record ClusterPolicy(CircuitBreakerSpec circuitBreakers, ConnectionPoolSpec connectionPool,
                             OutlierDetectionSpec outlierDetection, double healthyPanicThreshold, HashLbSpec hashLb,
-                            boolean localityWeighted) {
+                            boolean localityWeighted, SlowStartSpec slowStart) {
 
     /** Envoy's default panic threshold. */
     public static final double DEFAULT_HEALTHY_PANIC_THRESHOLD = 50;
 
     public static final ClusterPolicy DEFAULT = new ClusterPolicy(CircuitBreakerSpec.ENVOY_DEFAULTS,
-            ConnectionPoolSpec.DEFAULT, null, DEFAULT_HEALTHY_PANIC_THRESHOLD, HashLbSpec.DEFAULT, false);
+            ConnectionPoolSpec.DEFAULT, null, DEFAULT_HEALTHY_PANIC_THRESHOLD, HashLbSpec.DEFAULT, false, null);
 
     public ClusterPolicy {
         Validation.notNull(circuitBreakers, "circuit breakers");
@@ -30,7 +31,15 @@ public record ClusterPolicy(CircuitBreakerSpec circuitBreakers, ConnectionPoolSp
         }
     }
 
-    /** A policy that balances without locality weights. */
+    /** A policy without slow start. */
+    public ClusterPolicy(CircuitBreakerSpec circuitBreakers, ConnectionPoolSpec connectionPool,
+                         OutlierDetectionSpec outlierDetection, double healthyPanicThreshold, HashLbSpec hashLb,
+                         boolean localityWeighted) {
+        this(circuitBreakers, connectionPool, outlierDetection, healthyPanicThreshold, hashLb, localityWeighted,
+                null);
+    }
+
+    /** A policy that balances without locality weights or slow start. */
     public ClusterPolicy(CircuitBreakerSpec circuitBreakers, ConnectionPoolSpec connectionPool,
                          OutlierDetectionSpec outlierDetection, double healthyPanicThreshold, HashLbSpec hashLb) {
         this(circuitBreakers, connectionPool, outlierDetection, healthyPanicThreshold, hashLb, false);

@@ -2,7 +2,9 @@ package dev.skiff.proxy.upstream;
 
 import dev.skiff.proxy.model.ClusterSpec;
 import dev.skiff.proxy.model.HashLbSpec;
+import dev.skiff.proxy.model.LbPolicy;
 import dev.skiff.proxy.model.OutlierDetectionSpec;
+import dev.skiff.proxy.model.SlowStartSpec;
 import dev.skiff.proxy.model.UpstreamProtocol;
 
 import java.util.List;
@@ -19,13 +21,14 @@ public final class ClusterRuntime {
     private final List<UpstreamHost> hosts;
     private final LoadBalancer[] balancers;
     private final ClusterTraffic traffic;
+    private final LongSupplier nanoClock;
 
     ClusterRuntime(ClusterSpec spec, List<UpstreamHost> hosts, int eventLoops) {
         this(spec, hosts, eventLoops, System::nanoTime, null);
     }
 
     /**
-     * @param nanoClock the monotonic clock of the cluster's outlier detection
+     * @param nanoClock the monotonic clock of the cluster's outlier detection and slow start
      * @param previous  the cluster's runtime in the previous snapshot, or null: with unchanged thresholds its
      *                  circuit breaker counters go on, with unchanged outlier detection the state of the hosts it
      *                  shares with this one (ejections, consecutive failures) goes on
@@ -35,6 +38,7 @@ public final class ClusterRuntime {
         this.spec = spec;
         this.hosts = List.copyOf(hosts);
         this.balancers = new LoadBalancer[eventLoops];
+        this.nanoClock = nanoClock;
         ClusterTraffic before = previous == null ? null : previous.traffic;
         OutlierDetectionSpec outlier = spec.policy().outlierDetection();
         OutlierDetector previousDetector = before != null && before.outlierDetector() != null
@@ -83,9 +87,12 @@ public final class ClusterRuntime {
 
     private LoadBalancer newBalancer(List<UpstreamHost> among) {
         HashLbSpec sizes = spec.policy().hashLb();
+        SlowStartSpec slowStart = spec.policy().slowStart();
         return switch (spec.lbPolicy()) {
-            case ROUND_ROBIN -> new RoundRobinBalancer(among);
-            case LEAST_REQUEST -> new LeastRequestBalancer(among);
+            case ROUND_ROBIN -> slowStart == null ? new RoundRobinBalancer(among)
+                    : new SlowStartBalancer(among, LbPolicy.ROUND_ROBIN, slowStart, nanoClock);
+            case LEAST_REQUEST -> slowStart == null ? new LeastRequestBalancer(among)
+                    : new SlowStartBalancer(among, LbPolicy.LEAST_REQUEST, slowStart, nanoClock);
             case RANDOM -> new RandomBalancer(among);
             case RING_HASH -> new RingHashBalancer(among, sizes.minimumRingSize(), sizes.maximumRingSize());
             case MAGLEV -> new MaglevBalancer(among, sizes.tableSize());

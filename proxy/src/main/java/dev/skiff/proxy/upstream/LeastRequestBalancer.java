@@ -31,14 +31,15 @@ public final class LeastRequestBalancer implements LoadBalancer {
         if (n == 1) {
             return hosts[0];
         }
-        UpstreamHost first = hosts[draw(random)];
-        UpstreamHost second = hosts[draw(random)];
+        UpstreamHost first = hosts[draw(cumulativeWeights, random)];
+        UpstreamHost second = hosts[draw(cumulativeWeights, random)];
         long firstLoad = (first.activeRequests() + 1L) * second.weight();
         long secondLoad = (second.activeRequests() + 1L) * first.weight();
         return secondLoad < firstLoad ? second : first;
     }
 
-    private int draw(RandomGenerator random) {
+    /** The index of a host drawn at random in proportion to its weight, given the running sums of the weights. */
+    static int draw(long[] cumulativeWeights, RandomGenerator random) {
         long target = random.nextLong(cumulativeWeights[cumulativeWeights.length - 1]);
         int low = 0;
         int high = cumulativeWeights.length - 1;

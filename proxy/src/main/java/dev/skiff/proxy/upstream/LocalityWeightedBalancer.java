@@ -38,14 +38,6 @@ final class LocalityWeightedBalancer implements LoadBalancer {
     }
 
     private int next() {
-        int best = 0;
-        for (int i = 0; i < localities.length; i++) {
-            scores[i] += weights[i];
-            if (scores[i] > scores[best]) {
-                best = i;
-            }
-        }
-        scores[best] -= totalWeight;
-        return best;
+        return SmoothWeightedRoundRobin.next(weights, scores, totalWeight);
     }
 }

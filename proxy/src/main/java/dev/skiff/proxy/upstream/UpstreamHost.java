@@ -13,13 +13,25 @@ import java.util.concurrent.atomic.LongAdder;
 public final class UpstreamHost {
 
     private final Endpoint endpoint;
+    private final long createdNanos;
     private final AtomicInteger activeRequests = new AtomicInteger();
     private final AtomicInteger activeConnections = new AtomicInteger();
     private final LongAdder totalRequests = new LongAdder();
     private final LongAdder connectFailures = new LongAdder();
 
     public UpstreamHost(Endpoint endpoint) {
+        this(endpoint, System.nanoTime());
+    }
+
+    /** @param createdNanos when the host appeared, on the {@link System#nanoTime()} scale (slow start counts from it) */
+    public UpstreamHost(Endpoint endpoint, long createdNanos) {
         this.endpoint = endpoint;
+        this.createdNanos = createdNanos;
+    }
+
+    /** When the host first appeared in the proxy's configuration, on the {@link System#nanoTime()} scale. */
+    public long createdNanos() {
+        return createdNanos;
     }
 
     public Endpoint endpoint() {

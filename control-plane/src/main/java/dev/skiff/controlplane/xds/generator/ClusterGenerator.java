@@ -4,6 +4,7 @@ import dev.skiff.api.networking.v1alpha3.Subset;
 import dev.skiff.api.networking.v1alpha3.TrafficPolicy;
 import dev.skiff.controlplane.model.DestinationRuleConfig;
 import dev.skiff.controlplane.xds.locality.LocalityLoadBalancing;
+import dev.skiff.controlplane.xds.warmup.WarmupGenerator;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
@@ -52,6 +53,7 @@ public final class ClusterGenerator {
                         .setServiceName(name))
                 .setConnectTimeout(EnvoyProtos.seconds(CONNECT_TIMEOUT_SECONDS));
         LoadBalancerGenerator.apply(cluster, trafficPolicy);
+        WarmupGenerator.apply(cluster, trafficPolicy);
         if (target.port().protocol().isHttp2()) {
             cluster.putAllTypedExtensionProtocolOptions(EnvoyProtos.http2ProtocolOptions());
         }

@@ -6,6 +6,7 @@ import dev.skiff.proxy.model.ClusterPolicy;
 import dev.skiff.proxy.model.ConnectionPoolSpec;
 import dev.skiff.proxy.model.HashLbSpec;
 import dev.skiff.proxy.model.OutlierDetectionSpec;
+import dev.skiff.proxy.model.SlowStartSpec;
 import dev.skiff.proxy.model.TcpKeepaliveSpec;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -22,14 +23,16 @@ import java.util.Set;
  * The traffic policy fields of a {@code Cluster} as Istio sets them for a DestinationRule's {@code connectionPool}
  * and {@code outlierDetection}: {@code circuit_breakers}, {@code upstream_connection_options},
  * {@code outlier_detection}, {@code common_lb_config.healthy_panic_threshold} and
- * {@code locality_weighted_lb_config} (for a DestinationRule's locality {@code distribute}), and the
+ * {@code locality_weighted_lb_config} (for a DestinationRule's locality {@code distribute}), the slow start of
+ * {@code round_robin_lb_config} and {@code least_request_lb_config} ({@link SlowStartTranslator}), and the
  * {@code common_http_protocol_options} of the cluster's HTTP protocol options. Envoy's defaults apply to what is
  * absent; success-rate detection is not supported and must be disabled (enforcing 0), as Istio always does.
  */
 final class ClusterPolicyTranslator {
 
     static final Set<String> CLUSTER_FIELDS = Set.of("circuit_breakers", "upstream_connection_options",
-            "outlier_detection", "common_lb_config", "ring_hash_lb_config", "maglev_lb_config");
+            "outlier_detection", "common_lb_config", "ring_hash_lb_config", "maglev_lb_config",
+            "round_robin_lb_config", "least_request_lb_config");
     private static final Set<String> RING_HASH_FIELDS = Set.of("minimum_ring_size", "maximum_ring_size",
             "hash_function");
     private static final Set<String> MAGLEV_FIELDS = Set.of("table_size");
@@ -89,8 +92,9 @@ final class ClusterPolicyTranslator {
         double threshold = panic;
         boolean byLocality = localityWeighted;
         HashLbSpec hashLb = hashLb(cluster, where);
+        SlowStartSpec slowStart = SlowStartTranslator.translate(cluster, where);
         return Messages.build(where, () -> new ClusterPolicy(breakers, pool, outlier, threshold, hashLb,
-                byLocality));
+                byLocality, slowStart));
     }
 
     private static HashLbSpec hashLb(Cluster cluster, String where) throws TranslationException {

@@ -111,11 +111,14 @@ public final class ClusterTranslator {
         Cluster.LbConfigCase config = cluster.getLbConfigCase();
         boolean fits = config == Cluster.LbConfigCase.LBCONFIG_NOT_SET
                 || (config == Cluster.LbConfigCase.RING_HASH_LB_CONFIG && policy == LbPolicy.RING_HASH)
-                || (config == Cluster.LbConfigCase.MAGLEV_LB_CONFIG && policy == LbPolicy.MAGLEV);
+                || (config == Cluster.LbConfigCase.MAGLEV_LB_CONFIG && policy == LbPolicy.MAGLEV)
+                || (config == Cluster.LbConfigCase.ROUND_ROBIN_LB_CONFIG && policy == LbPolicy.ROUND_ROBIN)
+                || (config == Cluster.LbConfigCase.LEAST_REQUEST_LB_CONFIG && policy == LbPolicy.LEAST_REQUEST);
         if (!fits) {
             throw new TranslationException(where + ": " + Messages.lower(config) + " with lb_policy "
                     + cluster.getLbPolicy() + " unsupported (expected: ring_hash_lb_config with RING_HASH,"
-                    + " maglev_lb_config with MAGLEV, nothing else)");
+                    + " maglev_lb_config with MAGLEV, round_robin_lb_config with ROUND_ROBIN,"
+                    + " least_request_lb_config with LEAST_REQUEST, nothing else)");
         }
         return policy;
     }

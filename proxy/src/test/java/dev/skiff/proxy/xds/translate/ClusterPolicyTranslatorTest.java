@@ -9,10 +9,12 @@ import dev.skiff.proxy.model.ConnectionPoolSpec;
 import dev.skiff.proxy.model.HashLbSpec;
 import dev.skiff.proxy.model.LbPolicy;
 import dev.skiff.proxy.model.OutlierDetectionSpec;
+import dev.skiff.proxy.model.SlowStartSpec;
 import dev.skiff.proxy.model.TcpKeepaliveSpec;
 import dev.skiff.proxy.model.UpstreamProtocol;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.RuntimeDouble;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
 import io.envoyproxy.envoy.config.cluster.v3.UpstreamConnectionOptions;
 import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
@@ -121,6 +123,31 @@ class ClusterPolicyTranslatorTest {
                 java.time.Duration.ofSeconds(1), java.time.Duration.ofMinutes(3), java.time.Duration.ofMinutes(5),
                 100));
         assertThat(policy.healthyPanicThreshold()).isZero();
+    }
+
+    @Test
+    void slowStartOfRoundRobinAndLeastRequestWithEnvoysDefaults() throws Exception {
+        Cluster roundRobin = cluster().setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
+                .setRoundRobinLbConfig(Cluster.RoundRobinLbConfig.newBuilder().setSlowStartConfig(
+                        Cluster.SlowStartConfig.newBuilder().setSlowStartWindow(Duration.newBuilder().setSeconds(30))))
+                .build();
+        assertThat(translator.translate(roundRobin).spec().policy().slowStart())
+                .isEqualTo(new SlowStartSpec(java.time.Duration.ofSeconds(30), 1.0, 10));
+
+        Cluster leastRequest = cluster().setLbPolicy(Cluster.LbPolicy.LEAST_REQUEST)
+                .setLeastRequestLbConfig(Cluster.LeastRequestLbConfig.newBuilder().setSlowStartConfig(
+                        Cluster.SlowStartConfig.newBuilder().setSlowStartWindow(Duration.newBuilder().setSeconds(60))
+                                .setAggression(RuntimeDouble.newBuilder().setDefaultValue(2).setRuntimeKey("("))
+                                .setMinWeightPercent(Percent.newBuilder().setValue(25))))
+                .build();
+        assertThat(translator.translate(leastRequest).spec().policy().slowStart())
+                .isEqualTo(new SlowStartSpec(java.time.Duration.ofSeconds(60), 2.0, 25));
+
+        assertRejected(cluster().setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
+                        .setRoundRobinLbConfig(Cluster.RoundRobinLbConfig.newBuilder().setSlowStartConfig(
+                                Cluster.SlowStartConfig.getDefaultInstance())).build(),
+                "cluster outbound|9080||reviews.default.svc.cluster.local: round_robin_lb_config: slow_start_config:"
+                        + " slow_start_window missing (expected: a window > 0)");
     }
 
     @Test

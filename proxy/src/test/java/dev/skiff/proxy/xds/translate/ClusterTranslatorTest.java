@@ -129,7 +129,8 @@ class ClusterTranslatorTest {
         assertRejected(edsCluster(OUTBOUND).setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
                         .setMaglevLbConfig(Cluster.MaglevLbConfig.getDefaultInstance()).build(),
                 "cluster " + OUTBOUND + ": maglev_lb_config with lb_policy ROUND_ROBIN unsupported (expected:"
-                        + " ring_hash_lb_config with RING_HASH, maglev_lb_config with MAGLEV, nothing else)");
+                        + " ring_hash_lb_config with RING_HASH, maglev_lb_config with MAGLEV, round_robin_lb_config"
+                        + " with ROUND_ROBIN, least_request_lb_config with LEAST_REQUEST, nothing else)");
     }
 
     @Test

@@ -172,4 +172,19 @@ class JwtThroughProxyTest {
         assertThat(garbage.headers().firstValue("www-authenticate")).hasValue("Bearer realm=\"http://127.0.0.1:"
                 + inbound.getPort() + "/orders\", error=\"invalid_token\"");
     }
+
+    @Test
+    void aConnectIsAuthenticatedAndAuthorizedBeforeAnyTunnel() {
+        try (RawHttpClient client = new RawHttpClient(inbound)) {
+            client.send("CONNECT reviews:443 HTTP/1.1\r\nHost: reviews:443\r\n"
+                    + "Authorization: Bearer not-a-jwt\r\n\r\n");
+            assertThat(client.readResponse().status()).as("a token that does not verify").isEqualTo(401);
+        }
+        try (RawHttpClient client = new RawHttpClient(inbound)) {
+            client.send("CONNECT reviews:443 HTTP/1.1\r\nHost: reviews:443\r\n\r\n");
+            RawHttpClient.Response anonymous = client.readResponse();
+            assertThat(anonymous.status()).as("no token: the ALLOW policy wants alice").isEqualTo(403);
+            assertThat(anonymous.body()).isEqualTo("RBAC: access denied");
+        }
+    }
 }

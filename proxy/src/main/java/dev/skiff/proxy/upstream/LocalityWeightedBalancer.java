@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.random.RandomGenerator;
 
 /**
- * Picks a locality by smooth weighted round robin over the localities' effective weights, then a host with that
- * locality's own balancer. Weights 80 and 20 give the first locality four picks in every five, never in bursts.
+ * Picks a locality by smooth weighted round robin over the localities' effective weights (a hashed request: by its
+ * hash, in the same proportions), then a host with that locality's own balancer. Weights 80 and 20 give the first locality four picks in every five, never in bursts.
  */
 final class LocalityWeightedBalancer implements LoadBalancer {
 
@@ -32,9 +32,17 @@ final class LocalityWeightedBalancer implements LoadBalancer {
         return localities[next()].pick(random);
     }
 
+    /** A hashed request's locality follows from its hash too, by weight, so equal hashes reach equal hosts. */
     @Override
     public UpstreamHost pick(long hash, RandomGenerator random) {
-        return localities[next()].pick(hash, random);
+        long position = Math.floorMod(hash, totalWeight);
+        int locality = 0;
+        long end = weights[0];
+        while (position >= end) {
+            locality++;
+            end += weights[locality];
+        }
+        return localities[locality].pick(hash, random);
     }
 
     private int next() {

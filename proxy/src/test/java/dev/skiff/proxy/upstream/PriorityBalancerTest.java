@@ -135,6 +135,23 @@ class PriorityBalancerTest {
     }
 
     @Test
+    void hashedRequestsKeepTheirHostAndLocalitiesKeepTheirShares() {
+        List<UpstreamHost> zone1 = List.of(host(10, "region1/zone1/", 0, 80));
+        List<UpstreamHost> zone2 = List.of(host(20, "region1/zone2/", 0, 20));
+        List<UpstreamHost> all = new ArrayList<>(zone1);
+        all.addAll(zone2);
+        PriorityBalancer balancer = new PriorityBalancer(all, RoundRobinBalancer::new, null, policy(0, true));
+
+        Map<UpstreamHost, Integer> counts = new HashMap<>();
+        for (long hash = 0; hash < 1000; hash++) {
+            UpstreamHost first = balancer.pick(hash * 0x9E3779B97F4A7C15L, random);
+            assertThat(balancer.pick(hash * 0x9E3779B97F4A7C15L, random)).isSameAs(first);
+            counts.merge(first, 1, Integer::sum);
+        }
+        assertThat(counts.get(zone1.getFirst()) / 1000.0).isCloseTo(0.8, within(0.05));
+    }
+
+    @Test
     void onlyClustersWithSeveralLevelsOrLocalityWeightsNeedIt() {
         List<UpstreamHost> flat = List.of(host(10, "a", 0, 5), host(11, "b", 0, 5));
         assertThat(PriorityBalancer.needed(flat, policy(50, false))).isFalse();

@@ -10,12 +10,19 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -191,6 +198,26 @@ class TlsRoutingEndToEndTest {
             for (int i = 0; i < 20; i++) {
                 assertThat(ask(tls, "line " + i)).isEqualTo("backend-b b.example.com line " + i);
             }
+        }
+    }
+
+    @Test
+    void bothConfigDumpsShowTheSniChainsAndTheTlsInspector() throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        String syncz = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + mesh.monitoringPort()
+                + "/debug/syncz")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        Matcher nodeId = Pattern.compile("\"proxyID\"\\s*:\\s*\"(sidecar~[^\"~]*~client\\.default~[^\"]*)\"")
+                .matcher(syncz);
+        assertThat(nodeId.find()).as(syncz).isTrue();
+        for (URI uri : List.of(URI.create("http://" + CLIENT + ":15000/config_dump"),
+                URI.create("http://127.0.0.1:" + mesh.monitoringPort() + "/debug/config_dump?proxyID="
+                        + URLEncoder.encode(nodeId.group(1), StandardCharsets.UTF_8)))) {
+            HttpResponse<String> dump = http.send(HttpRequest.newBuilder(uri).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(dump.statusCode()).as(uri + ": " + dump.body()).isEqualTo(200);
+            assertThat(dump.body()).as(uri.toString())
+                    .contains("envoy.filters.listener.tls_inspector", "sni|443|a.example.com",
+                            "outbound|8443||tls-b.default.svc.cluster.local");
         }
     }
 

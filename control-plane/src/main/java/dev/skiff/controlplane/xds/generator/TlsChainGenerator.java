@@ -2,7 +2,6 @@ package dev.skiff.controlplane.xds.generator;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.UInt32Value;
-import dev.skiff.api.networking.v1alpha3.RouteDestination;
 import dev.skiff.api.networking.v1alpha3.TLSMatchAttributes;
 import dev.skiff.api.networking.v1alpha3.TLSRoute;
 import dev.skiff.controlplane.model.Labels;
@@ -58,7 +57,8 @@ final class TlsChainGenerator {
                         if (applies(match, port, proxy)) {
                             matched = true;
                             addChain(chains, claimed, port, match.getSniHostsList(), ListenerGenerator.tcpProxy(
-                                    target.clusterName(), route.getRouteList(), virtualService.get(), target, mesh));
+                                    statPrefix(route, virtualService.get(), target, mesh), route.getRouteList(),
+                                    virtualService.get(), target, mesh));
                         }
                     }
                 }
@@ -132,6 +132,17 @@ final class TlsChainGenerator {
                         .setTransportProtocol(TLS))
                 .addFilters(ListenerGenerator.filter(EnvoyProtos.TCP_PROXY, Any.pack(tcpProxy)))
                 .build());
+    }
+
+    /**
+     * Istio's stat prefix of a route's {@code tcp_proxy}: the destination's cluster for one destination, the
+     * VirtualService's {@code <name>.<namespace>} for several.
+     */
+    private static String statPrefix(TLSRoute route, VirtualServiceConfig virtualService, OutboundPort target,
+                                     MeshSnapshot mesh) {
+        return route.getRouteCount() == 1
+                ? Destinations.clusterName(mesh, virtualService, route.getRoute(0).getDestination(), target)
+                : virtualService.name() + "." + virtualService.namespace();
     }
 
     /**

@@ -31,6 +31,8 @@ final class EnvoyJson {
                     .add(HttpConnectionManager.getDescriptor())
                     .add(Router.getDescriptor())
                     .add(TcpProxy.getDescriptor())
+                    .add(io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector
+                            .getDescriptor())
                     .add(HttpProtocolOptions.getDescriptor())
                     .add(RoutePolicies.PREVIOUS_HOSTS_DESCRIPTOR)
                     .add(io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.getDescriptor())

@@ -143,6 +143,17 @@ class TlsChainGeneratorTest {
     }
 
     @Test
+    void theOutboundListenerMatchesTheGoldenFile() {
+        DefaultXdsResourceProvider provider = new DefaultXdsResourceProvider();
+        provider.update(MeshConfigs.parse("mesh.yaml", MESH));
+        ProxyView view = new ProxyView("sidecar~127.0.42.1~client.default~default.svc.cluster.local",
+                ProxyView.Kind.SIDECAR, "client", "default", Map.of());
+
+        GoldenFiles.assertMatches("tls-routing/sidecar-client-listeners.json", EnvoyJson.dump(Map.of("listeners",
+                provider.resources(view, TypeUrls.LISTENER, Set.of()))));
+    }
+
+    @Test
     void aClientWithTheSourceLabelsGetsItsRoute() throws Exception {
         ConfigSnapshot config = MeshConfigs.parse("mesh.yaml", MESH + """
                 ---

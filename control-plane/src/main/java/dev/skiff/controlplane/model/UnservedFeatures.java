@@ -117,10 +117,6 @@ final class UnservedFeatures {
 
     private static void loadBalancer(LoadBalancerSettings settings, String path, List<String> unserved) {
         ignoredFields(settings, path, BALANCER_SERVED, unserved);
-        if (settings.getLocalityLbSetting().getFailoverPriorityCount() > 0) {
-            unserved.add(path + ".localityLbSetting.failoverPriority: ignored (Skiff serves distribute, failover"
-                    + " and enabled)");
-        }
         boolean slowStartBalancer = switch (settings.getLbPolicyCase()) {
             case SIMPLE -> settings.getSimple() != LoadBalancerSettings.SimpleLB.RANDOM;
             case CONSISTENT_HASH -> false;

@@ -7,6 +7,7 @@ import dev.skiff.controlplane.model.DestinationRuleConfig;
 import dev.skiff.controlplane.model.Labels;
 import dev.skiff.controlplane.model.Locality;
 import dev.skiff.controlplane.model.WorkloadInstance;
+import dev.skiff.controlplane.xds.locality.ClientPlacement;
 import dev.skiff.controlplane.xds.locality.LocalityLoadBalancing;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
@@ -29,19 +30,19 @@ public final class EndpointGenerator {
      */
     public List<ClusterLoadAssignment> outbound(OutboundPort target, Optional<DestinationRuleConfig> destinationRule,
                                                 List<WorkloadInstance> instances) {
-        return outbound(target, destinationRule, instances, Locality.NONE);
+        return outbound(target, destinationRule, instances, ClientPlacement.NONE);
     }
 
     /**
-     * The assignments as a client in locality {@code client} receives them: with the priorities or locality
-     * weights of each cluster's locality load balancing ({@link LocalityLoadBalancing}).
+     * The assignments as a client placed at {@code client} receives them: with the priorities or locality weights
+     * of each cluster's locality load balancing ({@link LocalityLoadBalancing}).
      */
     public List<ClusterLoadAssignment> outbound(OutboundPort target, Optional<DestinationRuleConfig> destinationRule,
-                                                List<WorkloadInstance> instances, Locality client) {
+                                                List<WorkloadInstance> instances, ClientPlacement client) {
         List<ClusterLoadAssignment> assignments = new ArrayList<>();
         TrafficPolicy policy = destinationRule.map(rule -> rule.spec().getTrafficPolicy())
                 .orElse(TrafficPolicy.getDefaultInstance());
-        assignments.add(LocalityLoadBalancing.apply(assignment(target.clusterName(), instances), client,
+        assignments.add(LocalityLoadBalancing.apply(assignment(target.clusterName(), instances), instances, client,
                 ClusterPolicyGenerator.effective(policy, null, target.number())));
         if (destinationRule.isPresent()) {
             for (Subset subset : destinationRule.get().spec().getSubsetsList()) {
@@ -53,7 +54,7 @@ public final class EndpointGenerator {
                 }
                 assignments.add(LocalityLoadBalancing.apply(assignment(
                         XdsNames.outboundCluster(target.number(), subset.getName(), target.host()), matching),
-                        client, ClusterPolicyGenerator.effective(policy, subset.getTrafficPolicy(),
+                        matching, client, ClusterPolicyGenerator.effective(policy, subset.getTrafficPolicy(),
                                 target.number())));
             }
         }

@@ -9,11 +9,12 @@ import dev.skiff.api.networking.v1alpha3.HTTPRoute;
 import dev.skiff.controlplane.model.DestinationRuleConfig;
 import dev.skiff.controlplane.model.Hostnames;
 import dev.skiff.controlplane.model.Labels;
-import dev.skiff.controlplane.model.Locality;
 import dev.skiff.controlplane.model.MeshSnapshot;
 import dev.skiff.controlplane.xds.ProxyView;
 import dev.skiff.controlplane.xds.TypeUrls;
 import dev.skiff.controlplane.xds.XdsResource;
+import dev.skiff.controlplane.xds.locality.ClientPlacement;
+import dev.skiff.controlplane.xds.locality.LocalityLoadBalancing;
 import dev.skiff.controlplane.xds.locality.ProxyLocality;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
@@ -41,12 +42,13 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Each type's resource list is cached by exactly what that type depends on, so proxies share one list per
  * snapshot wherever their inputs agree: clusters by the proxy's {@link ProxyContext.Scope} and inbound ports,
- * endpoints by scope and the proxy's locality (locality load balancing gives each locality its own priorities and
- * weights), route configurations by scope and the VirtualService source-label selectors the proxy's labels match,
- * listeners by the whole {@link ProxyContext} (they bind the workload's address). Outbound clusters and endpoints
- * are further shared per service port and DestinationRule. Below that, every generated message is
- * interned by type, name and serialized bytes, so identical content is one {@link XdsResource} instance whichever
- * path produced it, and stays the instance of the previous snapshot when an update did not change it.
+ * endpoints by scope and the proxy's locality and failoverPriority labels (locality load balancing gives each
+ * placement its own priorities and weights), route configurations by scope and the VirtualService source-label
+ * selectors the proxy's labels match, listeners by the whole {@link ProxyContext} (they bind the workload's
+ * address). Outbound clusters and endpoints are further shared per service port and DestinationRule. Below that,
+ * every generated message is interned by type, name and serialized bytes, so identical content is one
+ * {@link XdsResource} instance whichever path produced it, and stays the instance of the previous snapshot when an
+ * update did not change it.
  */
 final class GeneratedResources {
     private static final int VERSION_BYTES = 8;
@@ -146,8 +148,9 @@ final class GeneratedResources {
                             key -> scope.clusters(key.inbound()));
                 }
                 case TypeUrls.ENDPOINT -> endpointLists.computeIfAbsent(
-                        new EndpointListKey(scope.scope, ProxyLocality.of(context)),
-                        key -> scope.endpoints(key.locality()));
+                        new EndpointListKey(scope.scope, ClientPlacement.of(ProxyLocality.of(context),
+                                context.labels(), scope.priorityLabelNames)),
+                        key -> scope.endpoints(key.placement()));
                 case TypeUrls.LISTENER -> listeners();
                 default -> {
                     RouteKey key = new RouteKey(scope.scope, scope.matchingSourceSelectors(context.labels()));
@@ -225,11 +228,23 @@ final class GeneratedResources {
         private final ProxyContext.Scope scope;
         private final List<OutboundPort> reachable;
         private final List<Map<String, String>> sourceSelectors;
+        private final Set<String> priorityLabelNames;
 
         ScopeResources(ProxyContext.Scope scope) {
             this.scope = scope;
             this.reachable = List.copyOf(scope.reachable(mesh));
             this.sourceSelectors = sourceSelectors();
+            this.priorityLabelNames = priorityLabelNames();
+        }
+
+        /** The labels the failoverPriority lists of the DestinationRules this scope sees name. */
+        private Set<String> priorityLabelNames() {
+            Set<String> names = new TreeSet<>();
+            for (OutboundPort target : reachable) {
+                mesh.destinationRule(target.host(), scope.namespace())
+                        .ifPresent(rule -> names.addAll(LocalityLoadBalancing.priorityLabelNames(rule.spec())));
+            }
+            return Set.copyOf(names);
         }
 
         /**
@@ -285,11 +300,14 @@ final class GeneratedResources {
             return byName(resources);
         }
 
-        /** The endpoints as proxies of this scope in locality {@code client} receive them. */
-        Map<String, XdsResource> endpoints(Locality client) {
+        /** The endpoints as proxies of this scope placed at {@code client} receive them. */
+        Map<String, XdsResource> endpoints(ClientPlacement client) {
             List<XdsResource> resources = new ArrayList<>();
             for (OutboundPort target : reachable) {
-                resources.addAll(outboundEndpoints.computeIfAbsent(new EndpointKey(outboundKey(target), client),
+                OutboundKey outbound = outboundKey(target);
+                ClientPlacement placement = client.keeping(outbound.destinationRule()
+                        .map(rule -> LocalityLoadBalancing.priorityLabelNames(rule.spec())).orElse(Set.of()));
+                resources.addAll(outboundEndpoints.computeIfAbsent(new EndpointKey(outbound, placement),
                         key -> internAll(TypeUrls.ENDPOINT, endpointGenerator.outbound(target,
                                 key.outbound().destinationRule(), mesh.instances(target.host(), target.number()),
                                 key.client()))));
@@ -405,12 +423,12 @@ final class GeneratedResources {
     private record OutboundKey(OutboundPort target, Optional<DestinationRuleConfig> destinationRule, boolean sidecar) {
     }
 
-    /** @param locality the proxies' locality, which decides locality priorities and weights */
-    private record EndpointListKey(ProxyContext.Scope scope, Locality locality) {
+    /** @param placement the proxies' locality and failoverPriority labels, which decide priorities and weights */
+    private record EndpointListKey(ProxyContext.Scope scope, ClientPlacement placement) {
     }
 
-    /** @param client the locality of the proxies that receive the endpoints */
-    private record EndpointKey(OutboundKey outbound, Locality client) {
+    /** @param client the placement of the proxies that receive the endpoints, as far as the rule looks at it */
+    private record EndpointKey(OutboundKey outbound, ClientPlacement client) {
     }
 
     private record ContentKey(String typeUrl, String name, ByteString bytes) {

@@ -1,9 +1,13 @@
 package dev.skiff.controlplane.xds.locality;
 
 import com.google.protobuf.UInt32Value;
+import dev.skiff.api.networking.v1alpha3.DestinationRule;
+import dev.skiff.api.networking.v1alpha3.LoadBalancerSettings;
 import dev.skiff.api.networking.v1alpha3.LocalityLoadBalancerSetting;
+import dev.skiff.api.networking.v1alpha3.Subset;
 import dev.skiff.api.networking.v1alpha3.TrafficPolicy;
 import dev.skiff.controlplane.model.Locality;
+import dev.skiff.controlplane.model.WorkloadInstance;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
@@ -11,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -25,13 +30,17 @@ import java.util.TreeSet;
  * the cluster has outlier detection (without it a proxy would never leave the first priority), each locality gets
  * a priority by its distance from the client's: 0 for the same region, zone and subzone, 1 for the same zone, 2 for
  * the same region, 3 for another region, and 4 for another region that a {@code failover} rule from the client's
- * region does not name; priorities are then renumbered from 0 without gaps. A client without a locality gets the
- * endpoints unchanged.
+ * region does not name; priorities are then renumbered from 0 without gaps. With {@code failoverPriority}, the
+ * labels decide the priorities instead ({@link FailoverPriority}), and {@code failover} rules, when also given,
+ * order the localities within each of those levels. A client without a locality gets no locality priorities or
+ * weights.
  */
 public final class LocalityLoadBalancing {
     private static final String WILDCARD = "*";
     private static final int OTHER_REGION = 3;
     private static final int NOT_FAILOVER_REGION = 4;
+    /** Locality distances per label priority: failover after failoverPriority keeps the labels' order first. */
+    private static final int LEVELS_PER_PRIORITY = 5;
 
     private LocalityLoadBalancing() {
     }
@@ -57,23 +66,55 @@ public final class LocalityLoadBalancing {
     }
 
     /**
-     * The assignment as a client in {@code client} receives it under {@code policy}.
+     * The assignment as a client placed at {@code client} receives it under {@code policy}.
      *
-     * @param client the client's locality, {@link Locality#NONE} when it has none
+     * @param instances the instances the assignment was made of, whose labels {@code failoverPriority} matches
      */
-    public static ClusterLoadAssignment apply(ClusterLoadAssignment assignment, Locality client,
-                                              TrafficPolicy policy) {
+    public static ClusterLoadAssignment apply(ClusterLoadAssignment assignment, List<WorkloadInstance> instances,
+                                              ClientPlacement client, TrafficPolicy policy) {
         Optional<LocalityLoadBalancerSetting> setting = setting(policy);
-        if (client.equals(Locality.NONE) || setting.isEmpty()) {
+        if (setting.isEmpty()) {
             return assignment;
         }
-        if (setting.get().getDistributeCount() > 0) {
-            return distribute(assignment, client, setting.get().getDistributeList());
+        LocalityLoadBalancerSetting rules = setting.get();
+        if (rules.getDistributeCount() > 0) {
+            return client.locality().equals(Locality.NONE) ? assignment
+                    : distribute(assignment, client.locality(), rules.getDistributeList());
         }
-        if (policy.hasOutlierDetection()) {
-            return failover(assignment, client, setting.get().getFailoverList());
+        if (!policy.hasOutlierDetection()) {
+            return assignment;
         }
-        return assignment;
+        if (rules.getFailoverPriorityCount() > 0) {
+            ClusterLoadAssignment byLabels = FailoverPriority.apply(assignment, instances, client,
+                    rules.getFailoverPriorityList());
+            return rules.getFailoverCount() > 0 && !client.locality().equals(Locality.NONE)
+                    ? failover(byLabels, client.locality(), rules.getFailoverList()) : byLabels;
+        }
+        return client.locality().equals(Locality.NONE) ? assignment
+                : failover(assignment, client.locality(), rules.getFailoverList());
+    }
+
+    /** The label names the {@code failoverPriority} lists of a DestinationRule name, at any level. */
+    public static Set<String> priorityLabelNames(DestinationRule rule) {
+        Set<String> names = new TreeSet<>();
+        priorityLabelNames(rule.getTrafficPolicy(), names);
+        for (Subset subset : rule.getSubsetsList()) {
+            priorityLabelNames(subset.getTrafficPolicy(), names);
+        }
+        return names;
+    }
+
+    private static void priorityLabelNames(TrafficPolicy policy, Set<String> names) {
+        List<LoadBalancerSettings> balancers = new ArrayList<>();
+        balancers.add(policy.getLoadBalancer());
+        for (TrafficPolicy.PortTrafficPolicy port : policy.getPortLevelSettingsList()) {
+            balancers.add(port.getLoadBalancer());
+        }
+        for (LoadBalancerSettings balancer : balancers) {
+            for (String entry : balancer.getLocalityLbSetting().getFailoverPriorityList()) {
+                names.add(FailoverPriority.labelName(entry));
+            }
+        }
     }
 
     private static ClusterLoadAssignment distribute(ClusterLoadAssignment assignment, Locality client,
@@ -137,15 +178,20 @@ public final class LocalityLoadBalancing {
                     }
                 }
             }
-            priorities[i] = priority;
-            used.add(priority);
+            priorities[i] = assignment.getEndpoints(i).getPriority() * LEVELS_PER_PRIORITY + priority;
+            used.add(priorities[i]);
         }
+        return renumbered(assignment.toBuilder(), priorities, used);
+    }
+
+    /** Sets each group's priority to the rank of its level among the levels in use, so levels have no gaps. */
+    static ClusterLoadAssignment renumbered(ClusterLoadAssignment.Builder assignment, int[] priorities,
+                                           TreeSet<Integer> used) {
         List<Integer> order = List.copyOf(used);
-        ClusterLoadAssignment.Builder result = assignment.toBuilder();
-        for (int i = 0; i < groups; i++) {
-            result.getEndpointsBuilder(i).setPriority(order.indexOf(priorities[i]));
+        for (int i = 0; i < priorities.length; i++) {
+            assignment.getEndpointsBuilder(i).setPriority(order.indexOf(priorities[i]));
         }
-        return result.build();
+        return assignment.build();
     }
 
     /** Istio's locality priority: 0 same subzone, 1 same zone, 2 same region, 3 elsewhere. */

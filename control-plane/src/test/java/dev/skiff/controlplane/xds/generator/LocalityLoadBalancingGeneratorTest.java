@@ -30,10 +30,10 @@ class LocalityLoadBalancingGeneratorTest {
               ports:
                 - {number: 8000, name: http, protocol: HTTP}
               endpoints:
-                - {address: 127.0.56.10, locality: region1/zone1/a}
-                - {address: 127.0.56.11, locality: region1/zone1/b}
-                - {address: 127.0.56.12, locality: region1/zone2}
-                - {address: 127.0.56.13, locality: region2/zone1}
+                - {address: 127.0.56.10, locality: region1/zone1/a, labels: {network: n1}}
+                - {address: 127.0.56.11, locality: region1/zone1/b, labels: {network: n2}}
+                - {address: 127.0.56.12, locality: region1/zone2, labels: {network: n1}}
+                - {address: 127.0.56.13, locality: region2/zone1, labels: {network: n1}}
                 - {address: 127.0.56.14, locality: region3/zone1}
             ---
             apiVersion: networking.istio.io/v1
@@ -41,7 +41,7 @@ class LocalityLoadBalancingGeneratorTest {
             metadata: {name: client, namespace: default}
             spec:
               address: 127.0.56.1
-              labels: {app: client}
+              labels: {app: client, network: n1}
               locality: region1/zone1/a
             ---
             apiVersion: networking.istio.io/v1
@@ -168,6 +168,39 @@ class LocalityLoadBalancingGeneratorTest {
         assertThat(priorities(endpoints(provider, sidecar("client", "127.0.56.1", Map.of())))).isEqualTo(Map.of(
                 "region1/zone1/a", 0, "region1/zone1/b", 1, "region1/zone2/", 2, "region2/zone1/", 4,
                 "region3/zone1/", 3));
+    }
+
+    /** The client's priorities under outlier detection and a localityLbSetting with this failoverPriority list. */
+    private static Map<String, Integer> clientPriorities(String failoverPriority) throws Exception {
+        return priorities(endpoints(provider("loadBalancer: {localityLbSetting: {failoverPriority: " + failoverPriority
+                + "}}\n" + OUTLIER), sidecar("client", "127.0.56.1", Map.of())));
+    }
+
+    @Test
+    void failoverPriorityRanksEndpointsByTheLeadingLabelsTheyShareWithTheClient() throws Exception {
+        assertThat(clientPriorities("[network]")).isEqualTo(Map.of(
+                "region1/zone1/a", 0, "region1/zone1/b", 1, "region1/zone2/", 0, "region2/zone1/", 0,
+                "region3/zone1/", 1));
+        assertThat(clientPriorities("[topology.kubernetes.io/region, network]")).isEqualTo(Map.of(
+                "region1/zone1/a", 0, "region1/zone1/b", 1, "region1/zone2/", 0, "region2/zone1/", 2,
+                "region3/zone1/", 2));
+        assertThat(clientPriorities("[network=n2]")).isEqualTo(Map.of(
+                "region1/zone1/a", 1, "region1/zone1/b", 0, "region1/zone2/", 1, "region2/zone1/", 1,
+                "region3/zone1/", 1));
+    }
+
+    @Test
+    void failoverRulesOrderTheLocalitiesWithinEachFailoverPriorityLevel() throws Exception {
+        DefaultXdsResourceProvider provider = provider("""
+                loadBalancer:
+                  localityLbSetting:
+                    failoverPriority: [network]
+                    failover: [{from: region1, to: region3}]
+                """ + OUTLIER);
+
+        assertThat(priorities(endpoints(provider, sidecar("client", "127.0.56.1", Map.of())))).isEqualTo(Map.of(
+                "region1/zone1/a", 0, "region1/zone2/", 1, "region2/zone1/", 2, "region1/zone1/b", 3,
+                "region3/zone1/", 4));
     }
 
     @Test

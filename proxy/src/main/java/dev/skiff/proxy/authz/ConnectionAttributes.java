@@ -66,6 +66,17 @@ public final class ConnectionAttributes implements RbacAttributes {
         return new ConnectionAttributes(principal, remote, local, serverName);
     }
 
+    /**
+     * Makes this the attributes of the connection itself, as an RBAC network filter sees it: no request, so that
+     * header and path matchers never match; returns it.
+     */
+    public ConnectionAttributes connection() {
+        this.view = null;
+        this.metadataFilter = null;
+        this.metadata = null;
+        return this;
+    }
+
     /** Makes this the attributes of the given request, without dynamic metadata, and returns it. */
     public ConnectionAttributes request(RequestHeadersView request) {
         this.view = request;
@@ -120,6 +131,9 @@ public final class ConnectionAttributes implements RbacAttributes {
 
     @Override
     public String path() {
+        if (view == null) {
+            return null;
+        }
         String path = view.path();
         int query = path.indexOf('?');
         return query < 0 ? path : path.substring(0, query);
@@ -127,6 +141,6 @@ public final class ConnectionAttributes implements RbacAttributes {
 
     @Override
     public String header(String lowerCaseName) {
-        return view.header(lowerCaseName);
+        return view == null ? null : view.header(lowerCaseName);
     }
 }

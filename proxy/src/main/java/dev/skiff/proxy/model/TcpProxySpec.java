@@ -1,5 +1,6 @@
 package dev.skiff.proxy.model;
 
+import dev.skiff.proxy.authz.RbacRules;
 import dev.skiff.proxy.telemetry.ListenerTelemetry;
 
 import java.util.List;
@@ -9,21 +10,34 @@ import java.util.List;
  *
  * @param clusters  the destinations, at least one, with a positive total weight
  * @param telemetry the chain's metric settings (Istio's Telemetry, from the network {@code istio.stats} filter)
+ * @param rbac      the RBAC network filters each connection must pass, in order, before it is relayed (Istio's
+ *                  AuthorizationPolicies on a TCP port); empty when none
  */
-public record TcpProxySpec(List<WeightedCluster> clusters, ListenerTelemetry telemetry) implements ChainAction {
+public record TcpProxySpec(List<WeightedCluster> clusters, ListenerTelemetry telemetry, List<RbacRules> rbac)
+        implements ChainAction {
 
     public TcpProxySpec(List<WeightedCluster> clusters) {
         this(clusters, ListenerTelemetry.DEFAULT);
     }
 
+    public TcpProxySpec(List<WeightedCluster> clusters, ListenerTelemetry telemetry) {
+        this(clusters, telemetry, List.of());
+    }
+
     public TcpProxySpec {
         clusters = WeightedClusters.validate(clusters, "tcp proxy");
         Validation.notNull(telemetry, "tcp proxy telemetry");
+        rbac = List.copyOf(rbac);
     }
 
     /** This TCP proxy with the given telemetry settings. */
     public TcpProxySpec withTelemetry(ListenerTelemetry settings) {
-        return new TcpProxySpec(clusters, settings);
+        return new TcpProxySpec(clusters, settings, rbac);
+    }
+
+    /** This TCP proxy behind the given RBAC network filters. */
+    public TcpProxySpec withRbac(List<RbacRules> filters) {
+        return new TcpProxySpec(clusters, telemetry, filters);
     }
 
     /** The sum of the clusters' weights. */

@@ -1,16 +1,20 @@
 package dev.skiff.proxy.transport;
 
+import dev.skiff.proxy.authz.ConnectionAttributes;
+import dev.skiff.proxy.authz.RbacRules;
 import dev.skiff.proxy.filter.RequestContext;
 import dev.skiff.proxy.filter.ResponseFlag;
 import dev.skiff.proxy.filter.RouteDecision;
 import dev.skiff.proxy.model.TcpProxySpec;
 import dev.skiff.proxy.model.WeightedCluster;
+import dev.skiff.proxy.telemetry.TlsPrincipals;
 import dev.skiff.proxy.upstream.CircuitBreaker;
 import dev.skiff.proxy.upstream.UpstreamClusters;
 import dev.skiff.proxy.upstream.WeightedClusterPicker;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 
@@ -38,6 +42,41 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         ctx.channel().config().setAutoRead(false);
+        SslHandler tls = ctx.pipeline().get(SslHandler.class);
+        if (spec.rbac().isEmpty() || tls == null || tls.handshakeFuture().isDone()) {
+            start(ctx);
+            return;
+        }
+        ctx.channel().config().setAutoRead(true);
+        tls.handshakeFuture().addListener(handshake -> {
+            ctx.channel().config().setAutoRead(false);
+            if (handshake.isSuccess() && ctx.channel().isActive()) {
+                start(ctx);
+            } else {
+                releaseEarly();
+                ctx.close();
+            }
+        });
+    }
+
+    /**
+     * Checks the chain's RBAC network filters with what the connection knows (its peer's principal once the TLS
+     * handshake is done, addresses, port, SNI): a denied connection is closed, as Envoy closes it; an allowed one is
+     * relayed.
+     */
+    private void start(ChannelHandlerContext ctx) {
+        if (!spec.rbac().isEmpty()) {
+            int decision = RbacRules.decide(spec.rbac(), ConnectionAttributes.of(ctx.channel(),
+                    TlsPrincipals.of(ctx.channel()).peer()).connection());
+            if ((decision & RbacRules.LOG_EVALUATED) != 0) {
+                context.accessLogHint((decision & RbacRules.LOGGED) != 0);
+            }
+            if ((decision & RbacRules.DENIED) != 0) {
+                worker.requestListener().onConnectionOpened(context);
+                fail(ctx);
+                return;
+            }
+        }
         WeightedCluster picked = WeightedClusterPicker.pick(spec.clusters(), spec.totalWeight(),
                 worker.router().random());
         RouteDecision decision = worker.router().pickHost(null, picked.cluster(), clusters, context);

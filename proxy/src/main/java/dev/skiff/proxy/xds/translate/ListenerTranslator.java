@@ -36,6 +36,8 @@ import java.util.Set;
 public final class ListenerTranslator {
     public static final String HTTP_CONNECTION_MANAGER = "envoy.filters.network.http_connection_manager";
     public static final String TCP_PROXY = "envoy.filters.network.tcp_proxy";
+    /** The Envoy name of the RBAC network filter. */
+    public static final String NETWORK_RBAC = "envoy.filters.network.rbac";
     public static final String ROUTER = "envoy.filters.http.router";
 
     private static final Set<String> LISTENER_FIELDS = Set.of("name", "address", "filter_chains",
@@ -165,18 +167,48 @@ public final class ListenerTranslator {
         DownstreamTlsSpec tls = chain.hasTransportSocket()
                 ? TransportSocketTranslator.downstream(chain.getTransportSocket(), where + ": transport_socket")
                 : null;
-        TelemetryTranslator.NetworkFilters network = TelemetryTranslator.networkFilters(chain.getFiltersList(),
-                where);
+        List<Filter> filters = chain.getFiltersList();
+        List<RbacRules> networkRbac = new ArrayList<>();
+        while (networkRbac.size() < filters.size() - 1 && isNetworkRbac(filters.get(networkRbac.size()))) {
+            Filter rbac = filters.get(networkRbac.size());
+            String at = where + ": filter " + rbac.getName();
+            Messages.requireOnly(rbac, at, FILTER_FIELDS, Set.of());
+            networkRbac.add(RbacTranslator.translateNetwork(Messages.unpack(rbac.getTypedConfig(),
+                    io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC.class, at), at));
+        }
+        TelemetryTranslator.NetworkFilters network = TelemetryTranslator.networkFilters(
+                filters.subList(networkRbac.size(), filters.size()), where);
         if (network.filters().size() != 1) {
             throw new TranslationException(where + ": " + chain.getFiltersCount() + " network filters"
-                    + " (expected: exactly one, " + HTTP_CONNECTION_MANAGER + " or " + TCP_PROXY + ")");
+                    + " (expected: exactly one, " + HTTP_CONNECTION_MANAGER + " or " + TCP_PROXY + ", after "
+                    + NETWORK_RBAC + " and " + TelemetryTranslator.STATS_FILTER + " filters)");
         }
-        ChainAction action = network.apply(filter(network.filters().getFirst(), where), where);
+        ChainAction action = behindNetworkRbac(network.apply(filter(network.filters().getFirst(), where), where),
+                networkRbac, where);
         int chainPort = port;
         Set<String> chainServerNames = serverNames;
         String chainTransport = transportProtocol;
         return Messages.build(where, () -> new FilterChainSpec(chain.getName(), chainPort, chainServerNames, action,
                 chainTransport, tls));
+    }
+
+    /** The chain's action behind its RBAC network filters, which only a TCP proxy takes. */
+    private static ChainAction behindNetworkRbac(ChainAction action, List<RbacRules> networkRbac, String where)
+            throws TranslationException {
+        if (networkRbac.isEmpty()) {
+            return action;
+        }
+        if (!(action instanceof TcpProxySpec tcp)) {
+            throw new TranslationException(where + ": network filter " + NETWORK_RBAC + " before an HTTP"
+                    + " connection manager (expected: envoy.filters.http.rbac among its http_filters; as a"
+                    + " network filter only before a tcp_proxy)");
+        }
+        return tcp.withRbac(networkRbac);
+    }
+
+    private static boolean isNetworkRbac(Filter filter) {
+        return filter.hasTypedConfig()
+                && filter.getTypedConfig().is(io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC.class);
     }
 
     private ChainAction filter(Filter filter, String parent) throws TranslationException {

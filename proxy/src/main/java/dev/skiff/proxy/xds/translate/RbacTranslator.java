@@ -26,7 +26,8 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * Translates the configuration of Envoy's RBAC HTTP filter ({@code envoy.filters.http.rbac}) into
+ * Translates the configuration of Envoy's RBAC HTTP filter ({@code envoy.filters.http.rbac}) and network filter
+ * ({@code envoy.filters.network.rbac}) into
  * {@link RbacRules}: the action and the policies (in name order, as Envoy's map has no order of its own) with the
  * permissions and principals Istio generates. Shadow rules, matcher trees, conditions and the principals and
  * permissions Istio does not generate for sidecars (metadata, filter state, custom matchers) are rejected with the
@@ -36,6 +37,7 @@ public final class RbacTranslator {
     private static final Set<String> FILTER_FIELDS = Set.of("rules");
     private static final Set<String> FILTER_IGNORED = Set.of("rules_stat_prefix", "shadow_rules_stat_prefix",
             "track_per_rule_stats");
+    private static final Set<String> NETWORK_FILTER_IGNORED = Set.of("stat_prefix", "shadow_rules_stat_prefix");
     private static final Set<String> RBAC_FIELDS = Set.of("action", "policies");
     private static final Set<String> POLICY_FIELDS = Set.of("permissions", "principals");
     private static final Set<String> AUTHENTICATED_FIELDS = Set.of("principal_name");
@@ -55,10 +57,23 @@ public final class RbacTranslator {
     public static RbacRules translate(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC filter, String where)
             throws TranslationException {
         Messages.requireOnly(filter, where, FILTER_FIELDS, FILTER_IGNORED);
-        if (!filter.hasRules()) {
+        return rules(filter.hasRules(), filter.getRules(), where);
+    }
+
+    /**
+     * Translates one RBAC network filter configuration ({@code envoy.filters.network.rbac}, which Istio puts before
+     * the {@code tcp_proxy} of an inbound TCP port): its rules, checked once per connection.
+     */
+    public static RbacRules translateNetwork(io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC filter,
+            String where) throws TranslationException {
+        Messages.requireOnly(filter, where, FILTER_FIELDS, NETWORK_FILTER_IGNORED);
+        return rules(filter.hasRules(), filter.getRules(), where);
+    }
+
+    private static RbacRules rules(boolean present, RBAC rules, String where) throws TranslationException {
+        if (!present) {
             throw new TranslationException(where + ": no rules (expected: rules with an action and policies)");
         }
-        RBAC rules = filter.getRules();
         String at = where + ": rules";
         Messages.requireOnly(rules, at, RBAC_FIELDS, Set.of());
         RbacRules.Action action = switch (rules.getAction()) {

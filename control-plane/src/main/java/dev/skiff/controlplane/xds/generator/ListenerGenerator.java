@@ -8,6 +8,7 @@ import dev.skiff.api.networking.v1alpha3.RouteDestination;
 import dev.skiff.api.networking.v1alpha3.TCPRoute;
 import dev.skiff.controlplane.authn.JwtAuthnFilterGenerator;
 import dev.skiff.controlplane.authz.RbacFilterGenerator;
+import dev.skiff.controlplane.model.AuthorizationPolicies;
 import dev.skiff.controlplane.model.Labels;
 import dev.skiff.controlplane.model.MeshSnapshot;
 import dev.skiff.controlplane.model.VirtualServiceConfig;
@@ -45,6 +46,7 @@ public final class ListenerGenerator {
      *
      * <p>{@code virtualOutbound} has one filter chain per outbound port, matched by destination port: an HTTP
      * connection manager using RDS {@code <port>} when any service on the port speaks an HTTP-family protocol,
+     * otherwise SNI chains when a service on it is TLS or has {@code tls} routes ({@link TlsChainGenerator}),
      * otherwise a TCP proxy for the first TCP service on it (by host; the snapshot reports the others).
      */
     public List<Listener> sidecarListeners(String address, List<OutboundPort> targets, List<InboundPort> inbound,
@@ -55,12 +57,14 @@ public final class ListenerGenerator {
         List<HttpFilter> rbac = new ArrayList<>();
         JwtAuthnFilterGenerator.generate(mesh.requestAuthentications(), proxy.namespace(), proxy.labels())
                 .ifPresent(rbac::add);
-        rbac.addAll(RbacFilterGenerator.generate(mesh.authorizationPolicies()
-                .forWorkload(proxy.namespace(), proxy.labels())).filters());
+        List<AuthorizationPolicies.Policy> policies = mesh.authorizationPolicies()
+                .forWorkload(proxy.namespace(), proxy.labels());
+        rbac.addAll(RbacFilterGenerator.generate(policies).filters());
+        List<Filter> tcpRbac = RbacFilterGenerator.generateTcp(policies);
         LocalRateLimitGenerator.InboundLimits rateLimits = LocalRateLimitGenerator.forInbound(
                 mesh.localRateLimits(), proxy.namespace(), proxy.labels());
         for (InboundPort port : inbound) {
-            listeners.add(TransportSocketGenerator.secureInbound(inboundListener(address, port, rbac,
+            listeners.add(TransportSocketGenerator.secureInbound(inboundListener(address, port, rbac, tcpRbac,
                             rateLimits.any() ? LocalRateLimitGenerator.inboundRoutes(rateLimits, mesh,
                                     proxy.workload().orElse(null), port.clusterPort(), port.clusterName(),
                                     RouteGenerator.DEFAULT_ROUTE_NAME, RouteGenerator::routeMatch) : null),
@@ -151,7 +155,7 @@ public final class ListenerGenerator {
     }
 
     static List<RouteDestination> tcpDestinations(VirtualServiceConfig virtualService, int port,
-                                                          ProxyContext proxy) {
+                                                  ProxyContext proxy) {
         for (TCPRoute route : virtualService.spec().getTcpList()) {
             if (route.getMatchCount() == 0) {
                 return route.getRouteList();
@@ -175,8 +179,9 @@ public final class ListenerGenerator {
      * buckets, null when none), configured on the inbound routes, where Istio users insert it with an EnvoyFilter.
      */
     private static Listener inboundListener(String address, InboundPort port, List<HttpFilter> rbac,
-                                            List<Route> rateLimitedRoutes) {
+                                            List<Filter> tcpRbac, List<Route> rateLimitedRoutes) {
         String name = XdsNames.inboundListener(port.listenerPort());
+        FilterChain.Builder chain = FilterChain.newBuilder().setName(name);
         Filter filter;
         if (port.protocol().isHttp()) {
             RouteConfiguration routes = RouteConfiguration.newBuilder()
@@ -200,6 +205,7 @@ public final class ListenerGenerator {
             }
             filter = filter(EnvoyProtos.HTTP_CONNECTION_MANAGER, Any.pack(hcm.build()));
         } else {
+            chain.addAllFilters(tcpRbac);
             filter = filter(EnvoyProtos.TCP_PROXY, Any.pack(TcpProxy.newBuilder()
                     .setStatPrefix(port.clusterName())
                     .setCluster(port.clusterName())
@@ -209,7 +215,7 @@ public final class ListenerGenerator {
                 .setName(name)
                 .setAddress(EnvoyProtos.socketAddress(address, port.listenerPort()))
                 .setTrafficDirection(TrafficDirection.INBOUND)
-                .addFilterChains(FilterChain.newBuilder().setName(name).addFilters(filter))
+                .addFilterChains(chain.addFilters(filter))
                 .build();
     }
 

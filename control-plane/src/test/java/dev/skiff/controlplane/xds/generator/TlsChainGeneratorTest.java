@@ -223,6 +223,39 @@ class TlsChainGeneratorTest {
     }
 
     @Test
+    void matchesForOtherGatewaysOrNamespacesAreLeftOut() throws Exception {
+        Listener listener = outbound(MeshConfigs.parse("mesh.yaml", """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: api, namespace: default}
+                spec:
+                  hosts: [api.example.com, api-v2.example.com]
+                  location: MESH_EXTERNAL
+                  resolution: STATIC
+                  ports: [{number: 443, name: https, protocol: HTTPS}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: api, namespace: default}
+                spec:
+                  hosts: [api.example.com]
+                  tls:
+                  - match:
+                    - sniHosts: [api.example.com]
+                      gateways: [istio-system/ingress]
+                    - sniHosts: [api.example.com]
+                      sourceNamespace: other
+                    route:
+                    - destination: {host: api-v2.example.com}
+                """), "client");
+
+        assertThat(listener.getFilterChainsList()).extracting(FilterChain::getName)
+                .contains("sni|443|api.example.com", "sni|443|api-v2.example.com");
+        assertThat(tcpProxy(chain(listener, "sni|443|api.example.com")).getCluster())
+                .isEqualTo("outbound|443||api.example.com");
+    }
+
+    @Test
     void aMeshWithoutSniChainsHasNoTlsInspector() throws Exception {
         Listener listener = outbound(MeshConfigs.parse("mesh.yaml", DB), "client");
 

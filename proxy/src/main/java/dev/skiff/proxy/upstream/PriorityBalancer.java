@@ -102,6 +102,9 @@ final class PriorityBalancer implements LoadBalancer {
 
     private void plan() {
         int count = levels.size();
+        if (count == 0) {
+            return;
+        }
         List<List<UpstreamHost>> healthy = new ArrayList<>(count);
         int[] health = new int[count];
         int healthSum = 0;

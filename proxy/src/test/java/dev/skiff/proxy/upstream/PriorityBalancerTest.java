@@ -158,5 +158,7 @@ class PriorityBalancerTest {
         assertThat(PriorityBalancer.needed(flat, policy(50, true))).isTrue();
         assertThat(PriorityBalancer.needed(List.of(host(10, "a", 0, 0), host(11, "b", 1, 0)), policy(50, false)))
                 .isTrue();
+        assertThat(new PriorityBalancer(List.of(), RoundRobinBalancer::new, null, policy(50, true)).pick(random))
+                .as("a locality-weighted cluster without endpoints").isNull();
     }
 }

@@ -9,6 +9,7 @@ import dev.skiff.api.security.v1beta1.Rule;
 import dev.skiff.api.security.v1beta1.Source;
 import dev.skiff.controlplane.model.AuthorizationPolicies;
 import io.envoyproxy.envoy.config.core.v3.CidrRange;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.rbac.v3.Permission;
 import io.envoyproxy.envoy.config.rbac.v3.Policy;
 import io.envoyproxy.envoy.config.rbac.v3.Principal;
@@ -48,6 +49,8 @@ public final class RbacFilterGenerator {
 
     /** The Envoy name of the RBAC HTTP filter. */
     public static final String FILTER_NAME = "envoy.filters.http.rbac";
+    /** The Envoy name of the RBAC network filter. */
+    public static final String NETWORK_FILTER_NAME = "envoy.filters.network.rbac";
 
     private static final String SPIFFE = "spiffe://";
 
@@ -66,14 +69,42 @@ public final class RbacFilterGenerator {
     public static Result generate(List<AuthorizationPolicies.Policy> policies) {
         List<String> problems = new ArrayList<>();
         List<HttpFilter> filters = new ArrayList<>();
-        filter(policies, AuthorizationPolicy.Action.AUDIT, RBAC.Action.LOG, problems).ifPresent(filters::add);
-        filter(policies, AuthorizationPolicy.Action.DENY, RBAC.Action.DENY, problems).ifPresent(filters::add);
-        filter(policies, AuthorizationPolicy.Action.ALLOW, RBAC.Action.ALLOW, problems).ifPresent(filters::add);
+        for (RBAC rules : rules(policies, false, problems)) {
+            filters.add(HttpFilter.newBuilder().setName(FILTER_NAME).setTypedConfig(Any.pack(
+                    io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.newBuilder().setRules(rules).build()))
+                    .build());
+        }
         return new Result(filters, problems);
     }
 
-    private static Optional<HttpFilter> filter(List<AuthorizationPolicies.Policy> policies,
-            AuthorizationPolicy.Action action, RBAC.Action rbacAction, List<String> problems) {
+    /**
+     * The RBAC network filters ({@value #NETWORK_FILTER_NAME}, stat prefix {@code tcp.}) for the policies that apply
+     * to one workload, which Istio puts before the {@code tcp_proxy} of each inbound TCP port: the same filters in
+     * the same order, where a rule using an HTTP-only field (hosts, methods, paths, request principals,
+     * {@code request.*} conditions) never matches in an ALLOW or AUDIT policy and is kept without that field in a
+     * DENY policy, as Istio builds them for TCP.
+     */
+    public static List<Filter> generateTcp(List<AuthorizationPolicies.Policy> policies) {
+        List<Filter> filters = new ArrayList<>();
+        for (RBAC rules : rules(policies, true, new ArrayList<>())) {
+            filters.add(Filter.newBuilder().setName(NETWORK_FILTER_NAME).setTypedConfig(Any.pack(
+                    io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC.newBuilder().setStatPrefix("tcp.")
+                            .setRules(rules).build())).build());
+        }
+        return filters;
+    }
+
+    private static List<RBAC> rules(List<AuthorizationPolicies.Policy> policies, boolean tcp,
+            List<String> problems) {
+        List<RBAC> filters = new ArrayList<>();
+        rules(policies, AuthorizationPolicy.Action.AUDIT, RBAC.Action.LOG, tcp, problems).ifPresent(filters::add);
+        rules(policies, AuthorizationPolicy.Action.DENY, RBAC.Action.DENY, tcp, problems).ifPresent(filters::add);
+        rules(policies, AuthorizationPolicy.Action.ALLOW, RBAC.Action.ALLOW, tcp, problems).ifPresent(filters::add);
+        return filters;
+    }
+
+    private static Optional<RBAC> rules(List<AuthorizationPolicies.Policy> policies,
+            AuthorizationPolicy.Action action, RBAC.Action rbacAction, boolean tcp, List<String> problems) {
         RBAC.Builder rules = RBAC.newBuilder().setAction(rbacAction);
         boolean any = false;
         for (AuthorizationPolicies.Policy policy : policies) {
@@ -84,7 +115,7 @@ public final class RbacFilterGenerator {
             for (int i = 0; i < policy.spec().getRulesCount(); i++) {
                 String key = "ns[" + policy.namespace() + "]-policy[" + policy.name() + "]-rule[" + i + "]";
                 RuleBuilder builder = new RuleBuilder(where(policy) + ": rules[" + i + "]",
-                        action == AuthorizationPolicy.Action.DENY);
+                        action == AuthorizationPolicy.Action.DENY, tcp);
                 builder.rule(policy.spec().getRules(i));
                 problems.addAll(builder.problems);
                 if (!builder.dropped) {
@@ -95,10 +126,7 @@ public final class RbacFilterGenerator {
         if (!any || (rbacAction != RBAC.Action.ALLOW && rules.getPoliciesCount() == 0)) {
             return Optional.empty();
         }
-        io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC config =
-                io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.newBuilder().setRules(rules).build();
-        return Optional.of(HttpFilter.newBuilder().setName(FILTER_NAME)
-                .setTypedConfig(Any.pack(config)).build());
+        return Optional.of(rules.build());
     }
 
     private static String where(AuthorizationPolicies.Policy policy) {
@@ -132,11 +160,27 @@ public final class RbacFilterGenerator {
         private final List<Principal> whenPrincipals = new ArrayList<>();
         private final List<Permission> permissions = new ArrayList<>();
         private final List<Principal> principals = new ArrayList<>();
+        private final boolean tcp;
         private boolean dropped;
 
-        RuleBuilder(String where, boolean deny) {
+        RuleBuilder(String where, boolean deny, boolean tcp) {
             this.where = where;
             this.deny = deny;
+            this.tcp = tcp;
+        }
+
+        /**
+         * Whether values of an HTTP-only field can be used: always for HTTP; for TCP never, and an ALLOW or AUDIT
+         * rule using one can never match (a DENY rule is kept without it).
+         */
+        private boolean http(List<String> values) {
+            if (!tcp || values.isEmpty()) {
+                return true;
+            }
+            if (!deny) {
+                dropped = true;
+            }
+            return false;
         }
 
         void rule(Rule rule) {
@@ -177,14 +221,14 @@ public final class RbacFilterGenerator {
 
         private List<Permission> operation(Operation operation) {
             List<Permission> and = new ArrayList<>();
-            addPermission(and, operation.getHostsList(), false, RuleBuilder::host);
-            addPermission(and, operation.getNotHostsList(), true, RuleBuilder::host);
+            addHttpPermission(and, operation.getHostsList(), false, RuleBuilder::host);
+            addHttpPermission(and, operation.getNotHostsList(), true, RuleBuilder::host);
             addPermission(and, operation.getPortsList(), false, RuleBuilder::port);
             addPermission(and, operation.getNotPortsList(), true, RuleBuilder::port);
-            addPermission(and, operation.getMethodsList(), false, RuleBuilder::method);
-            addPermission(and, operation.getNotMethodsList(), true, RuleBuilder::method);
-            addPermission(and, operation.getPathsList(), false, RuleBuilder::path);
-            addPermission(and, operation.getNotPathsList(), true, RuleBuilder::path);
+            addHttpPermission(and, operation.getMethodsList(), false, RuleBuilder::method);
+            addHttpPermission(and, operation.getNotMethodsList(), true, RuleBuilder::method);
+            addHttpPermission(and, operation.getPathsList(), false, RuleBuilder::path);
+            addHttpPermission(and, operation.getNotPathsList(), true, RuleBuilder::path);
             return and;
         }
 
@@ -192,8 +236,12 @@ public final class RbacFilterGenerator {
             List<Principal> and = new ArrayList<>();
             addPrincipal(and, source.getPrincipalsList(), false, RuleBuilder::principalName);
             addPrincipal(and, source.getNotPrincipalsList(), true, RuleBuilder::principalName);
-            addPrincipal(and, source.getRequestPrincipalsList(), false, JwtMatchers::requestPrincipal);
-            addPrincipal(and, source.getNotRequestPrincipalsList(), true, JwtMatchers::requestPrincipal);
+            if (http(source.getRequestPrincipalsList())) {
+                addPrincipal(and, source.getRequestPrincipalsList(), false, JwtMatchers::requestPrincipal);
+            }
+            if (http(source.getNotRequestPrincipalsList())) {
+                addPrincipal(and, source.getNotRequestPrincipalsList(), true, JwtMatchers::requestPrincipal);
+            }
             addPrincipal(and, source.getNamespacesList(), false, RuleBuilder::namespace);
             addPrincipal(and, source.getNotNamespacesList(), true, RuleBuilder::namespace);
             addPrincipal(and, source.getIpBlocksList(), false, v -> Principal.newBuilder().setDirectRemoteIp(
@@ -209,6 +257,9 @@ public final class RbacFilterGenerator {
 
         private void condition(Condition condition, String path) {
             String key = condition.getKey();
+            if (key.startsWith("request.") && !http(List.of(key))) {
+                return;
+            }
             if (key.startsWith("request.headers[") && key.endsWith("]")) {
                 String name = key.substring("request.headers[".length(), key.length() - 1);
                 Function<String, Principal> header = v -> Principal.newBuilder().setHeader(
@@ -281,6 +332,13 @@ public final class RbacFilterGenerator {
             if (condition.getNotValuesCount() > 0) {
                 whenPrincipals.add(Principal.newBuilder().setNotId(JwtMatchers.claim(claims,
                         condition.getNotValuesList())).build());
+            }
+        }
+
+        private void addHttpPermission(List<Permission> and, List<String> values, boolean negate,
+                Function<String, Permission> matcher) {
+            if (http(values)) {
+                addPermission(and, values, negate, matcher);
             }
         }
 

@@ -221,10 +221,11 @@ public final class TelemetryGenerator {
                     filter.setTypedConfig(Any.pack(apply(unpack(filter.getTypedConfig()), settings)));
                 }
             }
-            boolean tcp = chain.getFiltersCount() == 1 && chain.getFilters(0).hasTypedConfig()
-                    && chain.getFilters(0).getTypedConfig().is(TcpProxy.class);
+            int last = chain.getFiltersCount() - 1;
+            boolean tcp = last >= 0 && chain.getFilters(last).hasTypedConfig()
+                    && chain.getFilters(last).getTypedConfig().is(TcpProxy.class);
             if (tcp && settings.stats() != null) {
-                chain.addFilters(0, Filter.newBuilder().setName(STATS_FILTER)
+                chain.addFilters(last, Filter.newBuilder().setName(STATS_FILTER)
                         .setTypedConfig(Any.pack(settings.stats())));
             }
         }

@@ -25,6 +25,7 @@ import io.envoyproxy.envoy.type.matcher.v3.ValueMatcher;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
 import org.junit.jupiter.api.Test;
 
 /** AuthorizationPolicy YAML in, the RBAC HTTP filters Istio generates out. */
@@ -299,5 +300,48 @@ class RbacFilterGeneratorTest {
         assertThat(rules(result.filters().getFirst()).getPoliciesOrThrow("ns[default]-policy[jwt]-rule[0]"))
                 .isEqualTo(Policy.newBuilder().addPermissions(Permission.newBuilder().setAny(true))
                         .addPrincipals(expected).build());
+    }
+
+    @Test
+    void tcpFiltersDropHttpOnlyRulesFromAllowAndHttpOnlyFieldsFromDeny() throws Exception {
+        AuthorizationPolicies policies = policies("""
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: deny-admin, namespace: default}
+                spec:
+                  action: DENY
+                  rules:
+                  - from: [{source: {principals: ["cluster.local/ns/default/sa/client"]}}]
+                    to: [{operation: {methods: ["GET"], paths: ["/admin*"]}}]
+                ---
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: allow, namespace: default}
+                spec:
+                  rules:
+                  - to: [{operation: {paths: ["/public*"]}}]
+                  - from: [{source: {namespaces: ["default"]}}]
+                    to: [{operation: {ports: ["7000"]}}]
+                """);
+
+        List<Filter> filters = RbacFilterGenerator.generateTcp(policies.forWorkload("default", REVIEWS));
+
+        assertThat(filters).extracting(Filter::getName).containsOnly("envoy.filters.network.rbac");
+        List<io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC> configs = new java.util.ArrayList<>();
+        for (Filter filter : filters) {
+            configs.add(filter.getTypedConfig().unpack(
+                    io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC.class));
+        }
+        assertThat(configs).extracting(c -> c.getStatPrefix()).containsOnly("tcp.");
+        RBAC deny = configs.get(0).getRules();
+        assertThat(deny.getAction()).isEqualTo(RBAC.Action.DENY);
+        assertThat(deny.getPoliciesMap().get("ns[default]-policy[deny-admin]-rule[0]")).isEqualTo(Policy.newBuilder()
+                .addPermissions(Permission.newBuilder().setAny(true))
+                .addPrincipals(Principal.newBuilder().setAndIds(Principal.Set.newBuilder().addIds(anyOf(
+                        principalName(exact("spiffe://cluster.local/ns/default/sa/client")))))).build());
+        RBAC allow = configs.get(1).getRules();
+        assertThat(allow.getAction()).isEqualTo(RBAC.Action.ALLOW);
+        assertThat(allow.getPoliciesMap()).as("the paths rule can never match a connection")
+                .containsOnlyKeys("ns[default]-policy[allow]-rule[1]");
     }
 }

@@ -106,6 +106,7 @@ public final class AdminServer implements AutoCloseable {
                 out.append(prefix).append("region::").append(locality.length > 0 ? locality[0] : "").append('\n');
                 out.append(prefix).append("zone::").append(locality.length > 1 ? locality[1] : "").append('\n');
                 out.append(prefix).append("sub_zone::").append(locality.length > 2 ? locality[2] : "").append('\n');
+                out.append(prefix).append("priority::").append(host.endpoint().priority()).append('\n');
                 out.append(prefix).append(outliers != null && outliers.isEjected(host)
                         ? "health_flags::/failed_outlier_check\n" : "health_flags::healthy\n");
             }

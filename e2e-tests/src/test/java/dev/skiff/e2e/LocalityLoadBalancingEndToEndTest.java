@@ -146,6 +146,13 @@ class LocalityLoadBalancingEndToEndTest {
                 .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    private static String clusters() throws IOException, InterruptedException {
+        try (HttpClient direct = HttpClient.newHttpClient()) {
+            return direct.send(HttpRequest.newBuilder(URI.create("http://" + CLIENT + ":15000/clusters")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        }
+    }
+
     private static String backend(HttpResponse<String> response) {
         return response.headers().firstValue("x-backend").orElse("none");
     }
@@ -158,6 +165,9 @@ class LocalityLoadBalancingEndToEndTest {
             assertThat(response.statusCode()).as("%s%s", response.body(), mesh.logs()).isEqualTo(200);
             assertThat(backend(response)).as("request %d before the failure", i).isEqualTo("failover-zone1");
         }
+        assertThat(clusters()).contains(
+                "outbound|8000||" + FAILOVER + "::127.0.56.2:" + near.port() + "::priority::0",
+                "outbound|8000||" + FAILOVER + "::127.0.56.3:" + far.port() + "::priority::1");
         long farBefore = far.requests();
         assertThat(farBefore).as("requests the other zone got while the client's zone was healthy").isZero();
 

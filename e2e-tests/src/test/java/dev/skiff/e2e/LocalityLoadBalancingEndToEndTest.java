@@ -25,7 +25,7 @@ import static org.awaitility.Awaitility.await;
  * Locality load balancing as Istio's tasks show it, through a real control plane and a client sidecar in
  * {@code region1/zone1}: with outlier detection, every request goes to the endpoint in the client's zone until that
  * endpoint fails and is ejected, then to the other zone (failover); with {@code distribute}, the zones share the
- * requests 80/20.
+ * requests 80/20 (on a least-request cluster with warmup, whose slow start the sidecar accepts).
  */
 class LocalityLoadBalancingEndToEndTest {
     private static final String CLIENT = "127.0.56.1";
@@ -81,6 +81,8 @@ class LocalityLoadBalancingEndToEndTest {
                   host: %s
                   trafficPolicy:
                     loadBalancer:
+                      simple: LEAST_REQUEST
+                      warmup: {duration: 60s}
                       localityLbSetting:
                         distribute:
                         - from: region1/zone1/*

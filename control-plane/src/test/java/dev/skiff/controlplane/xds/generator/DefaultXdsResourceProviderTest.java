@@ -1,5 +1,6 @@
 package dev.skiff.controlplane.xds.generator;
 
+import static dev.skiff.controlplane.xds.generator.GeneratorFixtures.named;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -23,7 +24,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 class DefaultXdsResourceProviderTest {
-    private static final String MESH = """
+    private static final String MESH = MeshYaml.documents("""
             apiVersion: networking.istio.io/v1
             kind: ServiceEntry
             metadata: {name: reviews, namespace: default}
@@ -50,22 +51,10 @@ class DefaultXdsResourceProviderTest {
               ports: [{number: 8080, name: grpc, protocol: GRPC}]
               resolution: STATIC
               endpoints: [{address: 127.0.0.41}]
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: WorkloadEntry
-            metadata: {name: reviews-v1, namespace: default}
-            spec: {address: 127.0.0.11, labels: {app: reviews, version: v1}}
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: WorkloadEntry
-            metadata: {name: client, namespace: default}
-            spec: {address: 127.0.0.2, labels: {app: client}}
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: WorkloadEntry
-            metadata: {name: web, namespace: shop}
-            spec: {address: 127.0.0.3, labels: {app: web}}
-            """;
+            """,
+            MeshYaml.workload("reviews-v1", "default", "127.0.0.11", "app: reviews, version: v1"),
+            MeshYaml.workload("client", "default", "127.0.0.2", "app: client"),
+            MeshYaml.workload("web", "shop", "127.0.0.3", "app: web"));
 
     private final DefaultXdsResourceProvider provider = new DefaultXdsResourceProvider();
 
@@ -300,13 +289,6 @@ class DefaultXdsResourceProviderTest {
     }
 
     private static ProxyView sidecar(String workload, String namespace) {
-        return new ProxyView("sidecar~127.0.0.99~" + workload + "." + namespace + "~" + namespace
-                + ".svc.cluster.local", ProxyView.Kind.SIDECAR, workload, namespace, Map.of());
-    }
-
-    private static XdsResource named(Collection<XdsResource> resources, String name) {
-        return resources.stream().filter(resource -> resource.name().equals(name)).findFirst()
-                .orElseThrow(() -> new AssertionError("no resource " + name + " in "
-                        + resources.stream().map(XdsResource::name).toList()));
+        return GeneratorFixtures.sidecar("127.0.0.99", workload, namespace);
     }
 }

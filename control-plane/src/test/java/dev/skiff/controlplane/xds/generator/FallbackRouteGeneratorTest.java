@@ -2,9 +2,7 @@ package dev.skiff.controlplane.xds.generator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.skiff.controlplane.xds.ProxyView;
 import dev.skiff.controlplane.xds.TypeUrls;
-import dev.skiff.controlplane.xds.XdsResource;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.route.v3.FilterConfig;
 import io.envoyproxy.envoy.config.route.v3.Route;
@@ -12,32 +10,15 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.LocalReplyConfig;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.ResponseMapper;
-import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** A Fallback becomes a local reply mapper in the typed_per_filter_config of the routes it selects. */
 class FallbackRouteGeneratorTest {
     private static final String FILTER = "skiff.filters.http.fallback";
-    private static final String MESH = """
-            apiVersion: networking.istio.io/v1
-            kind: ServiceEntry
-            metadata: {name: reviews, namespace: default}
-            spec:
-              hosts: [reviews.default.svc.cluster.local]
-              location: MESH_INTERNAL
-              resolution: STATIC
-              ports: [{number: 9080, name: http, protocol: HTTP}]
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: ServiceEntry
-            metadata: {name: ratings, namespace: default}
-            spec:
-              hosts: [ratings.default.svc.cluster.local]
-              location: MESH_INTERNAL
-              resolution: STATIC
-              ports: [{number: 9080, name: http, protocol: HTTP}]
-            ---
+    private static final String MESH = MeshYaml.documents(
+            MeshYaml.meshInternalService("reviews", 9080, "HTTP", "reviews.default.svc.cluster.local"),
+            MeshYaml.meshInternalService("ratings", 9080, "HTTP", "ratings.default.svc.cluster.local"), """
             apiVersion: networking.istio.io/v1
             kind: VirtualService
             metadata: {name: reviews, namespace: default}
@@ -49,16 +30,13 @@ class FallbackRouteGeneratorTest {
                 route: [{destination: {host: reviews.default.svc.cluster.local}}]
               - name: rest
                 route: [{destination: {host: reviews.default.svc.cluster.local}}]
-            """;
+            """);
 
     private static VirtualHost host(String fallbacks, String name) throws Exception {
-        DefaultXdsResourceProvider provider = new DefaultXdsResourceProvider();
-        provider.update(MeshConfigs.parse("mesh.yaml", MESH + fallbacks));
-        ProxyView client = new ProxyView("sidecar~127.0.42.1~client.default~default.svc.cluster.local",
-                ProxyView.Kind.SIDECAR, "client", "default", Map.of());
-        XdsResource resource = provider.resources(client, TypeUrls.ROUTE, Set.of()).stream()
-                .filter(r -> r.name().equals("9080")).findFirst().orElseThrow();
-        return resource.body().unpack(RouteConfiguration.class).getVirtualHostsList().stream()
+        RouteConfiguration routes = GeneratorFixtures.named(GeneratorFixtures.provider(MESH + fallbacks)
+                .resources(GeneratorFixtures.sidecar("127.0.42.1", "client", "default"), TypeUrls.ROUTE, Set.of()),
+                "9080", RouteConfiguration.class);
+        return routes.getVirtualHostsList().stream()
                 .filter(vh -> vh.getName().equals(name)).findFirst().orElseThrow();
     }
 

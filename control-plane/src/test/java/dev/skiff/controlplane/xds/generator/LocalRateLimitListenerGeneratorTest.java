@@ -1,56 +1,19 @@
 package dev.skiff.controlplane.xds.generator;
 
+import static dev.skiff.controlplane.xds.generator.GeneratorFixtures.reviewsInboundHcm;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.skiff.controlplane.xds.ProxyView;
-import dev.skiff.controlplane.xds.TypeUrls;
-import dev.skiff.controlplane.xds.XdsResource;
-import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
-import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** A workload selected by a LocalRateLimit gets Envoy's local rate limit on its inbound HTTP connection manager. */
 class LocalRateLimitListenerGeneratorTest {
-
-    private static final String MESH = """
-            apiVersion: networking.istio.io/v1
-            kind: ServiceEntry
-            metadata: {name: reviews, namespace: default}
-            spec:
-              hosts: [reviews.default.svc.cluster.local]
-              location: MESH_INTERNAL
-              resolution: STATIC
-              ports: [{number: 9080, name: http, protocol: HTTP, targetPort: 9080}]
-              workloadSelector: {labels: {app: reviews}}
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: WorkloadEntry
-            metadata: {name: reviews-v1, namespace: default}
-            spec:
-              address: 127.0.0.11
-              serviceAccount: bookinfo-reviews
-              labels: {app: reviews}
-            """;
-
-    private static HttpConnectionManager inboundHcm(String extra) throws Exception {
-        DefaultXdsResourceProvider provider = new DefaultXdsResourceProvider();
-        provider.update(MeshConfigs.parse("mesh.yaml", MESH + extra));
-        ProxyView reviews = new ProxyView("sidecar~127.0.0.11~reviews-v1.default~default.svc.cluster.local",
-                ProxyView.Kind.SIDECAR, "reviews-v1", "default", Map.of());
-        XdsResource resource = provider.resources(reviews, TypeUrls.LISTENER, Set.of()).stream()
-                .filter(r -> r.name().equals("inbound|9080")).findFirst().orElseThrow();
-        Listener listener = resource.body().unpack(Listener.class);
-        return listener.getFilterChains(0).getFilters(0).getTypedConfig().unpack(HttpConnectionManager.class);
-    }
-
     @Test
     void theSelectedWorkloadsInboundRouteCarriesTheBucket() throws Exception {
-        HttpConnectionManager hcm = inboundHcm("""
+        HttpConnectionManager hcm = reviewsInboundHcm("""
                 ---
                 apiVersion: policy.skiff.dev/v1alpha1
                 kind: LocalRateLimit
@@ -76,7 +39,7 @@ class LocalRateLimitListenerGeneratorTest {
 
     @Test
     void otherWorkloadsAreNotLimited() throws Exception {
-        HttpConnectionManager hcm = inboundHcm("""
+        HttpConnectionManager hcm = reviewsInboundHcm("""
                 ---
                 apiVersion: policy.skiff.dev/v1alpha1
                 kind: LocalRateLimit
@@ -95,7 +58,7 @@ class LocalRateLimitListenerGeneratorTest {
 
     @Test
     void aRouteScopedLimitGetsAnInboundRouteWithTheVirtualServiceRoutesMatches() throws Exception {
-        HttpConnectionManager hcm = inboundHcm("""
+        HttpConnectionManager hcm = reviewsInboundHcm("""
                 ---
                 apiVersion: networking.istio.io/v1
                 kind: VirtualService

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /** Resource lists are shared by proxies whose inputs for the type agree, and only by them. */
 class ScopeSharedResourcesTest {
-    private static final String MESH = """
+    private static final String MESH = MeshYaml.documents("""
             apiVersion: networking.istio.io/v1
             kind: ServiceEntry
             metadata: {name: reviews, namespace: default}
@@ -33,27 +33,11 @@ class ScopeSharedResourcesTest {
               ports: [{number: 9080, name: http, protocol: HTTP}]
               resolution: STATIC
               endpoints: [{address: 127.0.0.40}]
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: WorkloadEntry
-            metadata: {name: reviews-v1, namespace: default}
-            spec: {address: 127.0.0.11, labels: {app: reviews, version: v1}}
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: WorkloadEntry
-            metadata: {name: reviews-v2, namespace: default}
-            spec: {address: 127.0.0.12, labels: {app: reviews, version: v2}}
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: WorkloadEntry
-            metadata: {name: client, namespace: default}
-            spec: {address: 127.0.0.2, labels: {app: client}}
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: WorkloadEntry
-            metadata: {name: reviews-v1, namespace: shop}
-            spec: {address: 127.0.0.13, labels: {app: reviews, version: v1}}
-            """;
+            """,
+            MeshYaml.workload("reviews-v1", "default", "127.0.0.11", "app: reviews, version: v1"),
+            MeshYaml.workload("reviews-v2", "default", "127.0.0.12", "app: reviews, version: v2"),
+            MeshYaml.workload("client", "default", "127.0.0.2", "app: client"),
+            MeshYaml.workload("reviews-v1", "shop", "127.0.0.13", "app: reviews, version: v1"));
 
     private final DefaultXdsResourceProvider provider = new DefaultXdsResourceProvider();
 
@@ -173,7 +157,6 @@ class ScopeSharedResourcesTest {
     }
 
     private static ProxyView sidecar(String workload, String namespace) {
-        return new ProxyView("sidecar~127.0.0.99~" + workload + "." + namespace + "~" + namespace
-                + ".svc.cluster.local", ProxyView.Kind.SIDECAR, workload, namespace, Map.of());
+        return GeneratorFixtures.sidecar("127.0.0.99", workload, namespace);
     }
 }

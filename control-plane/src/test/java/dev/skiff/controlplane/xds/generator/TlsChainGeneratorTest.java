@@ -1,16 +1,19 @@
 package dev.skiff.controlplane.xds.generator;
 
+import static dev.skiff.controlplane.xds.generator.GeneratorFixtures.chain;
+import static dev.skiff.controlplane.xds.generator.GeneratorFixtures.listener;
+import static dev.skiff.controlplane.xds.generator.GeneratorFixtures.provider;
+import static dev.skiff.controlplane.xds.generator.GeneratorFixtures.sidecar;
+import static dev.skiff.controlplane.xds.generator.GeneratorFixtures.tcpProxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.skiff.controlplane.config.ConfigSnapshot;
 import dev.skiff.controlplane.model.MeshSnapshot;
 import dev.skiff.controlplane.xds.ProxyView;
 import dev.skiff.controlplane.xds.TypeUrls;
-import dev.skiff.controlplane.xds.XdsResource;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
-import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -18,42 +21,12 @@ import org.junit.jupiter.api.Test;
 
 /** VirtualService tls routes: SNI filter chains on the outbound listener, and the TLS inspector. */
 class TlsChainGeneratorTest {
-    private static final String MESH = """
-            apiVersion: networking.istio.io/v1
-            kind: WorkloadEntry
-            metadata: {name: client, namespace: default}
-            spec:
-              address: 127.0.42.1
-              labels: {app: client}
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: ServiceEntry
-            metadata: {name: example, namespace: default}
-            spec:
-              hosts: [a.example.com, b.example.com]
-              location: MESH_EXTERNAL
-              resolution: STATIC
-              ports: [{number: 443, name: tls, protocol: TLS}]
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: ServiceEntry
-            metadata: {name: plain, namespace: default}
-            spec:
-              hosts: [plain.example.com]
-              location: MESH_EXTERNAL
-              resolution: STATIC
-              ports: [{number: 8443, name: https, protocol: HTTPS}]
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: ServiceEntry
-            metadata: {name: backends, namespace: default}
-            spec:
-              hosts: [backend-a.default.svc.cluster.local, backend-b.default.svc.cluster.local,
-                      backend-c.default.svc.cluster.local]
-              location: MESH_INTERNAL
-              resolution: STATIC
-              ports: [{number: 9443, name: tls, protocol: TLS}]
-            ---
+    private static final String MESH = MeshYaml.documents(
+            MeshYaml.workload("client", "default", "127.0.42.1", "app: client"),
+            MeshYaml.meshExternalService("example", 443, "TLS", "a.example.com", "b.example.com"),
+            MeshYaml.meshExternalService("plain", 8443, "HTTPS", "plain.example.com"),
+            MeshYaml.meshInternalService("backends", 9443, "TLS", "backend-a.default.svc.cluster.local",
+                    "backend-b.default.svc.cluster.local", "backend-c.default.svc.cluster.local"), """
             apiVersion: networking.istio.io/v1
             kind: VirtualService
             metadata: {name: example, namespace: default}
@@ -84,37 +57,14 @@ class TlsChainGeneratorTest {
                   weight: 25
                 - destination: {host: backend-b.default.svc.cluster.local}
                   weight: 75
-            """;
+            """);
 
-    private static final String DB = """
-            apiVersion: networking.istio.io/v1
-            kind: ServiceEntry
-            metadata: {name: db, namespace: default}
-            spec:
-              hosts: [db.default.svc.cluster.local]
-              location: MESH_INTERNAL
-              resolution: STATIC
-              ports: [{number: 5432, name: tcp, protocol: TCP}]
-            """;
+    private static final String DB = MeshYaml.meshInternalService("db", 5432, "TCP", "db.default.svc.cluster.local");
 
     private static Listener outbound(ConfigSnapshot config, String workload) throws Exception {
         DefaultXdsResourceProvider provider = new DefaultXdsResourceProvider();
         provider.update(config);
-        ProxyView view = new ProxyView("sidecar~127.0.42.1~" + workload + ".default~default.svc.cluster.local",
-                ProxyView.Kind.SIDECAR, workload, "default", Map.of());
-        XdsResource resource = provider.resources(view, TypeUrls.LISTENER, Set.of()).stream()
-                .filter(r -> r.name().equals("virtualOutbound")).findFirst().orElseThrow();
-        return resource.body().unpack(Listener.class);
-    }
-
-    private static FilterChain chain(Listener listener, String name) {
-        return listener.getFilterChainsList().stream().filter(c -> c.getName().equals(name)).findFirst()
-                .orElseThrow(() -> new AssertionError("no chain " + name + " in " + listener.getFilterChainsList()
-                        .stream().map(FilterChain::getName).toList()));
-    }
-
-    private static TcpProxy tcpProxy(FilterChain chain) throws Exception {
-        return chain.getFilters(0).getTypedConfig().unpack(TcpProxy.class);
+        return listener(provider, sidecar("127.0.42.1", workload, "default"), "virtualOutbound");
     }
 
     @Test
@@ -144,10 +94,8 @@ class TlsChainGeneratorTest {
 
     @Test
     void theOutboundListenerMatchesTheGoldenFile() {
-        DefaultXdsResourceProvider provider = new DefaultXdsResourceProvider();
-        provider.update(MeshConfigs.parse("mesh.yaml", MESH));
-        ProxyView view = new ProxyView("sidecar~127.0.42.1~client.default~default.svc.cluster.local",
-                ProxyView.Kind.SIDECAR, "client", "default", Map.of());
+        DefaultXdsResourceProvider provider = provider(MESH);
+        ProxyView view = sidecar("127.0.42.1", "client", "default");
 
         GoldenFiles.assertMatches("tls-routing/sidecar-client-listeners.json", EnvoyJson.dump(Map.of("listeners",
                 provider.resources(view, TypeUrls.LISTENER, Set.of()))));
@@ -155,15 +103,8 @@ class TlsChainGeneratorTest {
 
     @Test
     void aClientWithTheSourceLabelsGetsItsRoute() throws Exception {
-        ConfigSnapshot config = MeshConfigs.parse("mesh.yaml", MESH + """
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: WorkloadEntry
-                metadata: {name: tester, namespace: default}
-                spec:
-                  address: 127.0.42.2
-                  labels: {app: tester}
-                """);
+        ConfigSnapshot config = MeshConfigs.parse("mesh.yaml", MeshYaml.documents(MESH,
+                MeshYaml.workload("tester", "default", "127.0.42.2", "app: tester")));
 
         Listener listener = outbound(config, "tester");
 
@@ -190,17 +131,8 @@ class TlsChainGeneratorTest {
 
     @Test
     void aTcpServiceWithTlsRoutesKeepsItsPlaintextChainAfterTheSniChains() throws Exception {
-        Listener listener = outbound(MeshConfigs.parse("mesh.yaml", DB + """
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: db-tls, namespace: default}
-                spec:
-                  hosts: [db-tls.default.svc.cluster.local]
-                  location: MESH_INTERNAL
-                  resolution: STATIC
-                  ports: [{number: 6432, name: tls, protocol: TLS}]
-                ---
+        Listener listener = outbound(MeshConfigs.parse("mesh.yaml", MeshYaml.documents(DB,
+                MeshYaml.meshInternalService("db-tls", 6432, "TLS", "db-tls.default.svc.cluster.local"), """
                 apiVersion: networking.istio.io/v1
                 kind: VirtualService
                 metadata: {name: db, namespace: default}
@@ -211,7 +143,7 @@ class TlsChainGeneratorTest {
                     - sniHosts: [db.default.svc.cluster.local]
                     route:
                     - destination: {host: db-tls.default.svc.cluster.local}
-                """), "client");
+                """)), "client");
 
         assertThat(listener.getFilterChainsList().stream()
                 .filter(c -> c.getFilterChainMatch().getDestinationPort().getValue() == 5432))
@@ -224,16 +156,8 @@ class TlsChainGeneratorTest {
 
     @Test
     void matchesForOtherGatewaysOrNamespacesAreLeftOut() throws Exception {
-        Listener listener = outbound(MeshConfigs.parse("mesh.yaml", """
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: api, namespace: default}
-                spec:
-                  hosts: [api.example.com, api-v2.example.com]
-                  location: MESH_EXTERNAL
-                  resolution: STATIC
-                  ports: [{number: 443, name: https, protocol: HTTPS}]
-                ---
+        Listener listener = outbound(MeshConfigs.parse("mesh.yaml", MeshYaml.documents(
+                MeshYaml.meshExternalService("api", 443, "HTTPS", "api.example.com", "api-v2.example.com"), """
                 apiVersion: networking.istio.io/v1
                 kind: VirtualService
                 metadata: {name: api, namespace: default}
@@ -247,7 +171,7 @@ class TlsChainGeneratorTest {
                       sourceNamespace: other
                     route:
                     - destination: {host: api-v2.example.com}
-                """), "client");
+                """)), "client");
 
         assertThat(listener.getFilterChainsList()).extracting(FilterChain::getName)
                 .contains("sni|443|api.example.com", "sni|443|api-v2.example.com");

@@ -1,6 +1,5 @@
 package dev.skiff.controlplane.xds.generator;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.skiff.controlplane.xds.ProxyView;
 import dev.skiff.controlplane.xds.TypeUrls;
 import dev.skiff.controlplane.xds.XdsResource;
@@ -17,61 +16,24 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.Set;
 
+import static dev.skiff.controlplane.xds.generator.GeneratorFixtures.named;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class TransportSocketGeneratorTest {
 
-    private static final String MESH = """
-            apiVersion: networking.istio.io/v1
-            kind: ServiceEntry
-            metadata: {name: reviews, namespace: default}
-            spec:
-              hosts: [reviews.default.svc.cluster.local]
-              location: MESH_INTERNAL
-              resolution: STATIC
-              ports: [{number: 9080, name: http, protocol: HTTP, targetPort: 9080}]
-              workloadSelector: {labels: {app: reviews}}
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: WorkloadEntry
-            metadata: {name: reviews-v1, namespace: default}
-            spec:
-              address: 127.0.0.11
-              serviceAccount: bookinfo-reviews
-              labels: {app: reviews, security.istio.io/tlsMode: istio}
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: WorkloadEntry
-            metadata: {name: reviews-legacy, namespace: default}
-            spec:
-              address: 127.0.0.12
-              labels: {app: reviews}
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: WorkloadEntry
-            metadata: {name: client, namespace: default}
-            spec:
-              address: 127.0.0.10
-              labels: {app: client, security.istio.io/tlsMode: istio}
-            """;
+    private static final String MESH = MeshYaml.documents(MeshYaml.reviewsService(),
+            MeshYaml.workload("reviews-v1", "default", "127.0.0.11", "bookinfo-reviews",
+                    "app: reviews, security.istio.io/tlsMode: istio"),
+            MeshYaml.workload("reviews-legacy", "default", "127.0.0.12", "app: reviews"),
+            MeshYaml.workload("client", "default", "127.0.0.10", "app: client, security.istio.io/tlsMode: istio"));
     private static final String CLUSTER = "outbound|9080||reviews.default.svc.cluster.local";
 
     private static DefaultXdsResourceProvider provider(String extra) {
-        DefaultXdsResourceProvider provider = new DefaultXdsResourceProvider();
-        provider.update(MeshConfigs.parse("mesh.yaml", MESH + extra));
-        return provider;
+        return GeneratorFixtures.provider(MESH + extra);
     }
 
     private static ProxyView sidecar(String workload) {
-        return new ProxyView("sidecar~127.0.0.10~" + workload + ".default~default.svc.cluster.local",
-                ProxyView.Kind.SIDECAR, workload, "default", Map.of());
-    }
-
-    private static <T extends com.google.protobuf.Message> T named(Collection<XdsResource> resources, String name,
-                                                                  Class<T> type)
-            throws InvalidProtocolBufferException {
-        return resources.stream().filter(resource -> resource.name().equals(name)).findFirst()
-                .orElseThrow(() -> new AssertionError("no " + name)).body().unpack(type);
+        return GeneratorFixtures.sidecar("127.0.0.10", workload, "default");
     }
 
     @Test

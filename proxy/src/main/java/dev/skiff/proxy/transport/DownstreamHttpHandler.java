@@ -374,7 +374,8 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
         Channel downstream = ctx.channel();
         downstream.config().setAutoRead(false);
         int timeout = (int) Math.min(Integer.MAX_VALUE, forward.cluster().spec().connectTimeout().toMillis());
-        Tunnels.connect(worker, forward.host(), timeout, upstream -> {
+        Tunnels.connect(worker, forward.host(),
+                forward.cluster().spec().transport().tlsFor(forward.host().endpoint()), timeout, upstream -> {
             if (!downstream.isActive()) {
                 forward.host().requestFinished();
                 context.addFlag(ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION);

@@ -25,17 +25,10 @@ final class Tunnels {
     }
 
     /**
-     * Connects to {@code host} on the worker's event loop without reading yet; the outcome goes to one of the
-     * callbacks on that loop.
-     */
-    static void connect(Worker worker, UpstreamHost host, int connectTimeoutMillis, Consumer<Channel> onConnected,
-                        Consumer<Throwable> onFailure) {
-        connect(worker, host, null, connectTimeoutMillis, onConnected, onFailure);
-    }
-
-    /**
-     * Like {@link #connect(Worker, UpstreamHost, int, Consumer, Consumer)}, over TLS when {@code tls} is not null:
-     * the connection is handed over once the handshake succeeded, a failed handshake is a connection failure.
+     * Connects to {@code host} on the worker's event loop without reading yet, over TLS when {@code tls} is not null
+     * (the cluster's transport socket for that endpoint: Istio's mutual TLS inside the mesh); the outcome goes to
+     * one of the callbacks on that loop. The connection is handed over once the handshake succeeded, a failed
+     * handshake is a connection failure.
      */
     static void connect(Worker worker, UpstreamHost host, UpstreamTlsSpec tls, int connectTimeoutMillis,
                         Consumer<Channel> onConnected, Consumer<Throwable> onFailure) {

@@ -6,13 +6,20 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -24,13 +31,29 @@ import static org.awaitility.Awaitility.await;
  * Istio's AuthorizationPolicy enforced by the server's sidecar over mutual TLS: two meshed workloads with their own
  * service accounts, a mesh-wide STRICT PeerAuthentication and a DENY policy on the client's principal for GET /admin*,
  * which the server's sidecar answers itself while every other request reaches the backend. An AUDIT policy on
- * {@code /audited*} denies nothing; the server sidecar's access log marks what it matched.
+ * {@code /audited*} denies nothing; the server sidecar's access log marks what it matched. Two TCP ports of the
+ * server, reached through CONNECT tunnels over mutual TLS, are guarded by the server sidecar's RBAC network filters:
+ * a DENY rule applies to TCP without its HTTP-only fields, and a DENY policy on the client's principal and one of
+ * the ports closes those connections while the other port relays.
  */
 class AuthorizationEndToEndTest {
     private static final String CLIENT = "127.0.47.1";
     private static final String SERVER = "127.0.47.2";
     private static final String SERVER_HOST = "server.default.svc.cluster.local";
 
+    private static final String AUDIT_AUDITED = """
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: audit-audited, namespace: default}
+            spec:
+              selector:
+                matchLabels: {app: server}
+              action: AUDIT
+              rules:
+              - to:
+                - operation:
+                    paths: ["/audited*"]
+            """;
     private static final String DENY_ADMIN = """
             apiVersion: security.istio.io/v1
             kind: AuthorizationPolicy
@@ -48,28 +71,21 @@ class AuthorizationEndToEndTest {
                     methods: ["GET"]
                     paths: ["/admin*"]
             ---
-            apiVersion: security.istio.io/v1
-            kind: AuthorizationPolicy
-            metadata: {name: audit-audited, namespace: default}
-            spec:
-              selector:
-                matchLabels: {app: server}
-              action: AUDIT
-              rules:
-              - to:
-                - operation:
-                    paths: ["/audited*"]
-            """;
+            """ + AUDIT_AUDITED;
     @TempDir
     static Path work;
     static LocalMesh mesh;
     static TestBackend backend;
+    static TestBackend tcpOpen;
+    static TestBackend tcpClosed;
     static HttpClient viaSidecar;
 
     @BeforeAll
     static void startMesh() throws Exception {
         mesh = new LocalMesh(work);
         backend = TestBackend.start("server", new InetSocketAddress("127.0.0.1", 0));
+        tcpOpen = TestBackend.start("tcp-open", new InetSocketAddress("127.0.0.1", 0));
+        tcpClosed = TestBackend.start("tcp-closed", new InetSocketAddress("127.0.0.1", 0));
         mesh.writeConfig("mesh.yaml", """
                 apiVersion: networking.istio.io/v1
                 kind: ServiceEntry
@@ -80,6 +96,8 @@ class AuthorizationEndToEndTest {
                   resolution: STATIC
                   ports:
                   - {number: 8080, name: http, protocol: HTTP}
+                  - {number: 9000, name: tcp-open, protocol: TCP}
+                  - {number: 9001, name: tcp-closed, protocol: TCP}
                   workloadSelector:
                     labels: {app: server}
                 ---
@@ -98,15 +116,31 @@ class AuthorizationEndToEndTest {
                   address: %s
                   serviceAccount: server
                   labels: {app: server, security.istio.io/tlsMode: istio}
-                  ports: {http: %d}
+                  ports: {http: %d, tcp-open: %d, tcp-closed: %d}
                 ---
                 apiVersion: security.istio.io/v1
                 kind: PeerAuthentication
                 metadata: {name: default, namespace: istio-system}
                 spec:
                   mtls: {mode: STRICT}
-                """.formatted(SERVER_HOST, CLIENT, SERVER, backend.port()));
+                """.formatted(SERVER_HOST, CLIENT, SERVER, backend.port(), tcpOpen.port(), tcpClosed.port()));
         mesh.writeConfig("authorization.yaml", DENY_ADMIN);
+        mesh.writeConfig("tcp-authorization.yaml", """
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: deny-tcp-closed, namespace: default}
+                spec:
+                  selector:
+                    matchLabels: {app: server}
+                  action: DENY
+                  rules:
+                  - from:
+                    - source:
+                        principals: ["cluster.local/ns/default/sa/client"]
+                    to:
+                    - operation:
+                        ports: ["%d"]
+                """.formatted(tcpClosed.port()));
         mesh.startControlPlane(List.of());
         mesh.startMeshedProxy("client.default", CLIENT, "client");
         mesh.startMeshedProxy("server.default", SERVER, "server", List.of("--access-log", "stdout"));
@@ -126,8 +160,10 @@ class AuthorizationEndToEndTest {
         if (mesh != null) {
             mesh.close();
         }
-        if (backend != null) {
-            backend.close();
+        for (TestBackend started : new TestBackend[] {backend, tcpOpen, tcpClosed}) {
+            if (started != null) {
+                started.close();
+            }
         }
     }
 
@@ -174,6 +210,59 @@ class AuthorizationEndToEndTest {
                     URI.create("http://" + SERVER + ":15000/stats")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(stats.body()).containsPattern("http\\.\\S+\\.rbac\\.logged: [1-9]");
         }
+    }
+
+    /**
+     * Sends one HTTP request through a CONNECT tunnel to a TCP port of the server; returns what came back until
+     * the backend's name arrived, the connection closed or nothing more came for two seconds.
+     */
+    private static String throughTcpPort(int port) throws IOException {
+        ByteArrayOutputStream received = new ByteArrayOutputStream();
+        try (Socket socket = new Socket(CLIENT, 15001)) {
+            socket.setSoTimeout(2000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("CONNECT " + SERVER_HOST + ":" + port + " HTTP/1.1\r\nHost: " + SERVER_HOST + ":" + port
+                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            while (!received.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+                int b = in.read();
+                if (b < 0) {
+                    return received.toString(StandardCharsets.US_ASCII);
+                }
+                received.write(b);
+            }
+            out.write("GET / HTTP/1.1\r\nHost: tcp\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            byte[] buffer = new byte[4096];
+            int read;
+            while (!received.toString(StandardCharsets.US_ASCII).contains("tcp-")
+                    && (read = in.read(buffer)) >= 0) {
+                received.write(buffer, 0, read);
+            }
+        } catch (SocketTimeoutException | SocketException e) {
+            received.writeBytes(("[" + e.getMessage() + "]").getBytes(StandardCharsets.US_ASCII));
+        }
+        return received.toString(StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void tcpPortsAreGuardedByTheServersRbacNetworkFilters() throws Exception {
+        assertThat(throughTcpPort(9000)).as("deny-admin without its HTTP-only methods and paths, as Istio applies"
+                + " a DENY rule to TCP: every connection from the client is denied").doesNotContain("tcp-open");
+
+        mesh.writeConfig("authorization.yaml", AUDIT_AUDITED);
+        try {
+            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    assertThat(throughTcpPort(9000)).as("without deny-admin").contains("tcp-open"));
+            assertThat(throughTcpPort(9001)).as("the DENY policy on the client's principal and this port")
+                    .doesNotContain("tcp-closed");
+            assertThat(tcpClosed.requests()).as("requests the denied TCP backend saw").isZero();
+        } finally {
+            mesh.writeConfig("authorization.yaml", DENY_ADMIN);
+        }
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                assertThat(get("/admin/x").statusCode()).as("deny-admin back").isEqualTo(403));
     }
 
     @Test

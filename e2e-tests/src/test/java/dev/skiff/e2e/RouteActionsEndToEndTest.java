@@ -9,9 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ProxySelector;
 import java.net.ServerSocket;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -62,54 +60,14 @@ class RouteActionsEndToEndTest {
         try (ServerSocket closed = new ServerSocket(0, 1, InetAddress.getByName(DEAD_ADDRESS))) {
             deadPort = closed.getLocalPort();
         }
-        mesh.writeConfig("services.yaml", """
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: ratings}
-                spec:
-                  hosts: [%s]
-                  location: MESH_INTERNAL
-                  resolution: STATIC
-                  ports:
-                  - {number: 9080, name: http, protocol: HTTP}
-                  workloadSelector:
-                    labels: {app: ratings}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: WorkloadEntry
-                metadata: {name: client}
-                spec:
-                  address: %s
-                  labels: {app: client}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: WorkloadEntry
-                metadata: {name: ratings-v1}
-                spec:
-                  address: %s
-                  labels: {app: ratings, version: v1}
-                  ports: {http: %d}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: WorkloadEntry
-                metadata: {name: ratings-v2}
-                spec:
-                  address: %s
-                  labels: {app: ratings, version: v2}
-                  ports: {http: %d}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: DestinationRule
-                metadata: {name: ratings}
-                spec:
-                  host: %1$s
-                  subsets:
-                  - {name: v1, labels: {version: v1}}
-                  - {name: v2, labels: {version: v2}}
-                """.formatted(RATINGS, CLIENT, V1_ADDRESS, v1.port(), V2_ADDRESS, v2.port())
-                + mirrorService("mirror", MIRROR, MIRROR_ADDRESS, mirror.port())
-                + mirrorService("silent", SILENT, SILENT_ADDRESS, silent.getLocalPort())
-                + mirrorService("dead", DEAD, DEAD_ADDRESS, deadPort));
+        mesh.writeConfig("services.yaml", MeshYaml.documents(MeshYaml.httpService("ratings", RATINGS, 9080),
+                MeshYaml.client("client", CLIENT),
+                MeshYaml.versionedWorkload("ratings", "v1", V1_ADDRESS, v1.port()),
+                MeshYaml.versionedWorkload("ratings", "v2", V2_ADDRESS, v2.port()),
+                MeshYaml.versionSubsets("ratings", RATINGS),
+                MeshYaml.httpService("mirror", MIRROR, 9080, MIRROR_ADDRESS, mirror.port()),
+                MeshYaml.httpService("silent", SILENT, 9080, SILENT_ADDRESS, silent.getLocalPort()),
+                MeshYaml.httpService("dead", DEAD, 9080, DEAD_ADDRESS, deadPort)));
         mesh.writeConfig("ratings-vs.yaml", """
                 apiVersion: networking.istio.io/v1
                 kind: VirtualService
@@ -190,27 +148,7 @@ class RouteActionsEndToEndTest {
                 """.formatted(RATINGS, ALLOWED_ORIGIN, MIRROR, SILENT, DEAD));
         mesh.startControlPlane();
         mesh.startProxy("client.default", CLIENT);
-        client = HttpClient.newBuilder()
-                .proxy(ProxySelector.of(new InetSocketAddress(CLIENT, 15001)))
-                .connectTimeout(Duration.ofSeconds(2))
-                .build();
-    }
-
-    private static String mirrorService(String name, String host, String address, int port) {
-        return """
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: %s}
-                spec:
-                  hosts: [%s]
-                  location: MESH_INTERNAL
-                  resolution: STATIC
-                  ports:
-                  - {number: 9080, name: http, protocol: HTTP}
-                  endpoints:
-                  - {address: %s, ports: {http: %d}}
-                """.formatted(name, host, address, port);
+        client = SidecarHttp.through(CLIENT);
     }
 
     @AfterAll
@@ -232,11 +170,11 @@ class RouteActionsEndToEndTest {
     }
 
     private static HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create("http://" + RATINGS + ":9080" + path)).timeout(Duration.ofSeconds(10));
+        return SidecarHttp.request(RATINGS, 9080, path, Duration.ofSeconds(10));
     }
 
     private static HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
-        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return SidecarHttp.send(client, request);
     }
 
     private static long backendRequests() {

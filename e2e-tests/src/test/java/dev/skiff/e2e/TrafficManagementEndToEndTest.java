@@ -8,7 +8,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ProxySelector;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -39,34 +38,9 @@ class TrafficManagementEndToEndTest {
     static void startMesh() throws IOException {
         mesh = new LocalMesh(work);
         ratings = TestBackend.start("ratings-v1", new InetSocketAddress(RATINGS_ADDRESS, 0));
-        mesh.writeConfig("services.yaml", """
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: ratings}
-                spec:
-                  hosts: [%s]
-                  location: MESH_INTERNAL
-                  resolution: STATIC
-                  ports:
-                  - {number: 9080, name: http, protocol: HTTP}
-                  workloadSelector:
-                    labels: {app: ratings}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: WorkloadEntry
-                metadata: {name: client}
-                spec:
-                  address: %s
-                  labels: {app: client}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: WorkloadEntry
-                metadata: {name: ratings-v1}
-                spec:
-                  address: %s
-                  labels: {app: ratings, version: v1}
-                  ports: {http: %d}
-                """.formatted(RATINGS, CLIENT, RATINGS_ADDRESS, ratings.port()));
+        mesh.writeConfig("services.yaml", MeshYaml.documents(MeshYaml.httpService("ratings", RATINGS, 9080),
+                MeshYaml.client("client", CLIENT),
+                MeshYaml.versionedWorkload("ratings", "v1", RATINGS_ADDRESS, ratings.port())));
         mesh.writeConfig("ratings-vs.yaml", """
                 apiVersion: networking.istio.io/v1
                 kind: VirtualService
@@ -126,10 +100,7 @@ class TrafficManagementEndToEndTest {
                 """.formatted(RATINGS));
         mesh.startControlPlane();
         mesh.startProxy("client.default", CLIENT);
-        client = HttpClient.newBuilder()
-                .proxy(ProxySelector.of(new InetSocketAddress(CLIENT, 15001)))
-                .connectTimeout(Duration.ofSeconds(2))
-                .build();
+        client = SidecarHttp.through(CLIENT);
     }
 
     @AfterAll
@@ -146,12 +117,8 @@ class TrafficManagementEndToEndTest {
     }
 
     private static HttpResponse<String> call(String path, String endUser) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + RATINGS + ":9080" + path))
-                .timeout(Duration.ofSeconds(10));
-        if (endUser != null) {
-            request.header("end-user", endUser);
-        }
-        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return SidecarHttp.send(client,
+                SidecarHttp.request(RATINGS, 9080, path, Duration.ofSeconds(10), "end-user", endUser));
     }
 
     /** The client sidecar's istio_requests_total lines for a response code and response flags. */

@@ -6,11 +6,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ProxySelector;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +31,6 @@ class TrafficSplitEndToEndTest {
     private static final String V1 = "127.0.31.2";
     private static final String V2 = "127.0.31.3";
     private static final String REVIEWS = "reviews.default.svc.cluster.local";
-    private static final URI REVIEWS_URL = URI.create("http://" + REVIEWS + ":9080/");
 
     @TempDir
     static Path work;
@@ -48,61 +44,17 @@ class TrafficSplitEndToEndTest {
         int p2 = LocalMesh.freePort();
         startBackend("v1", p1);
         startBackend("v2", p2);
-        mesh.writeConfig("services.yaml", """
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata:
-                  name: reviews
-                spec:
-                  hosts: [reviews.default.svc.cluster.local]
-                  location: MESH_INTERNAL
-                  resolution: STATIC
-                  ports:
-                  - {number: 9080, name: http, protocol: HTTP}
-                  workloadSelector:
-                    labels: {app: reviews}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: WorkloadEntry
-                metadata: {name: client}
-                spec:
-                  address: %s
-                  labels: {app: client}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: WorkloadEntry
-                metadata: {name: reviews-v1}
-                spec:
-                  address: %s
-                  labels: {app: reviews, version: v1}
-                  ports: {http: %d}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: WorkloadEntry
-                metadata: {name: reviews-v2}
-                spec:
-                  address: %s
-                  labels: {app: reviews, version: v2}
-                  ports: {http: %d}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: DestinationRule
-                metadata: {name: reviews}
-                spec:
-                  host: reviews.default.svc.cluster.local
-                  subsets:
-                  - {name: v1, labels: {version: v1}}
-                  - {name: v2, labels: {version: v2}}
-                """.formatted(CLIENT, V1, p1, V2, p2));
+        mesh.writeConfig("services.yaml", MeshYaml.documents(MeshYaml.httpService("reviews", REVIEWS, 9080),
+                MeshYaml.client("client", CLIENT),
+                MeshYaml.versionedWorkload("reviews", "v1", V1, p1),
+                MeshYaml.versionedWorkload("reviews", "v2", V2, p2),
+                MeshYaml.versionSubsets("reviews", REVIEWS)));
         writeSplit(80, 20);
         mesh.startControlPlane();
         mesh.startProxy("client.default", CLIENT);
         mesh.startProxy("reviews-v1.default", V1);
         mesh.startProxy("reviews-v2.default", V2);
-        client = HttpClient.newBuilder()
-                .proxy(ProxySelector.of(new InetSocketAddress(CLIENT, 15001)))
-                .connectTimeout(Duration.ofSeconds(2))
-                .build();
+        client = SidecarHttp.through(CLIENT);
     }
 
     private static void startBackend(String version, int port) throws IOException {
@@ -145,11 +97,8 @@ class TrafficSplitEndToEndTest {
     }
 
     private static String call(String endUser) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(REVIEWS_URL).timeout(Duration.ofSeconds(5));
-        if (endUser != null) {
-            request.header("end-user", endUser);
-        }
-        HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = SidecarHttp.send(client,
+                SidecarHttp.request(REVIEWS, 9080, "/", Duration.ofSeconds(5), "end-user", endUser));
         return response.statusCode() + " " + response.body().strip();
     }
 

@@ -1,0 +1,99 @@
+package dev.skiff.e2e;
+
+import java.util.List;
+
+/** The Istio documents the end-to-end meshes are written from: services and the workload entries behind them. */
+final class MeshYaml {
+    private MeshYaml() {
+    }
+
+    /** The documents as one multi-document YAML file. */
+    static String documents(String... documents) {
+        return String.join("---\n", List.of(documents));
+    }
+
+    /**
+     * A STATIC mesh-internal ServiceEntry {@code name} for {@code host} with one HTTP port, served by the workloads
+     * labelled {@code app: NAME}.
+     */
+    static String httpService(String name, String host, int port) {
+        return staticHttpService(name, host, port, """
+                  workloadSelector:
+                    labels: {app: %s}
+                """.formatted(name));
+    }
+
+    /** Like {@link #httpService(String, String, int)}, served by the one endpoint {@code address:endpointPort}. */
+    static String httpService(String name, String host, int port, String address, int endpointPort) {
+        return staticHttpService(name, host, port, """
+                  endpoints:
+                  - {address: %s, ports: {http: %d}}
+                """.formatted(address, endpointPort));
+    }
+
+    /** A workload that only calls out, labelled {@code app: NAME}. */
+    static String client(String name, String address) {
+        return workloadEntry(name, address, null, "app: " + name, null);
+    }
+
+    /** A workload labelled {@code app: NAME} whose HTTP port is served on {@code httpPort}. */
+    static String workload(String name, String address, int httpPort) {
+        return workloadEntry(name, address, null, "app: " + name, httpPort);
+    }
+
+    /**
+     * Workload {@code APP-VERSION}, labelled {@code app: APP, version: VERSION}, whose HTTP port is served on
+     * {@code httpPort}.
+     */
+    static String versionedWorkload(String app, String version, String address, int httpPort) {
+        return workloadEntry(app + "-" + version, address, null, "app: " + app + ", version: " + version, httpPort);
+    }
+
+    /**
+     * A workload in the mesh's mutual TLS: it runs as service account {@code NAME} and carries the
+     * {@code security.istio.io/tlsMode: istio} label next to {@code app: NAME}; a null {@code httpPort} serves none.
+     */
+    static String meshedWorkload(String name, String address, Integer httpPort) {
+        return workloadEntry(name, address, name, "app: " + name + ", security.istio.io/tlsMode: istio", httpPort);
+    }
+
+    /** A DestinationRule {@code name} for {@code host} with subsets v1 and v2 by the {@code version} label. */
+    static String versionSubsets(String name, String host) {
+        return """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: %s}
+                spec:
+                  host: %s
+                  subsets:
+                  - {name: v1, labels: {version: v1}}
+                  - {name: v2, labels: {version: v2}}
+                """.formatted(name, host);
+    }
+
+    private static String staticHttpService(String name, String host, int port, String backends) {
+        return """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: %s}
+                spec:
+                  hosts: [%s]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports:
+                  - {number: %d, name: http, protocol: HTTP}
+                """.formatted(name, host, port) + backends;
+    }
+
+    private static String workloadEntry(String name, String address, String serviceAccount, String labels,
+                                        Integer httpPort) {
+        return "apiVersion: networking.istio.io/v1\n"
+                + "kind: WorkloadEntry\n"
+                + "metadata: {name: " + name + "}\n"
+                + "spec:\n"
+                + "  address: " + address + "\n"
+                + (serviceAccount == null ? "" : "  serviceAccount: " + serviceAccount + "\n")
+                + "  labels: {" + labels + "}\n"
+                + (httpPort == null ? "" : "  ports: {http: " + httpPort + "}\n");
+    }
+}

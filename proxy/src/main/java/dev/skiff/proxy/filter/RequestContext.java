@@ -1,6 +1,7 @@
 package dev.skiff.proxy.filter;
 
 import dev.skiff.proxy.model.Direction;
+import dev.skiff.proxy.telemetry.ConnectionDetails;
 import dev.skiff.proxy.telemetry.ListenerTelemetry;
 
 import io.netty.buffer.ByteBuf;
@@ -52,6 +53,10 @@ public final class RequestContext {
     private Object traceSpan;
     private ListenerTelemetry telemetry = ListenerTelemetry.DEFAULT;
     private Boolean accessLogHint;
+    private ConnectionDetails downstreamConnection = ConnectionDetails.NONE;
+    private ConnectionDetails upstreamConnection = ConnectionDetails.NONE;
+    private String upstreamTransportFailureReason;
+    private String connectionTerminationDetails;
 
     public RequestContext(String listenerName, Direction direction, long startNanos) {
         this.listenerName = listenerName;
@@ -342,6 +347,45 @@ public final class RequestContext {
 
     public void accessLogHint(boolean hint) {
         this.accessLogHint = hint ? Boolean.TRUE : Boolean.FALSE;
+    }
+
+    /** The downstream connection's details (kept per connection), {@link ConnectionDetails#NONE} when not known. */
+    public ConnectionDetails downstreamConnection() {
+        return downstreamConnection;
+    }
+
+    public void downstreamConnection(ConnectionDetails details) {
+        this.downstreamConnection = details;
+    }
+
+    /**
+     * The details of the upstream connection the request last went out on (kept per connection),
+     * {@link ConnectionDetails#NONE} when none was made.
+     */
+    public ConnectionDetails upstreamConnection() {
+        return upstreamConnection;
+    }
+
+    public void upstreamConnection(ConnectionDetails details) {
+        this.upstreamConnection = details;
+    }
+
+    /** Why the last upstream connection attempt failed its TLS handshake, null when none did. */
+    public String upstreamTransportFailureReason() {
+        return upstreamTransportFailureReason;
+    }
+
+    public void upstreamTransportFailureReason(String reason) {
+        this.upstreamTransportFailureReason = reason;
+    }
+
+    /** Why the proxy closed the downstream connection itself, null when it did not. */
+    public String connectionTerminationDetails() {
+        return connectionTerminationDetails;
+    }
+
+    public void connectionTerminationDetails(String details) {
+        this.connectionTerminationDetails = details;
     }
 
     /** The flags as a bit set, one bit per {@link ResponseFlag} ordinal. */

@@ -31,6 +31,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>On the destination side, a request that came over mutual TLS reports {@code connection_security_policy=
  * "mutual_tls"} and the SPIFFE identities of the session ({@code source_principal}, {@code destination_principal}).
+ * On the source side, a request whose upstream connection is mutual TLS reports this proxy's identity as
+ * {@code source_principal} and the server's (its certificate's URI SAN) as {@code destination_principal}; the
+ * identities are read once per upstream connection ({@link ConnectionDetails}).
  *
  * <p>Label sets are resolved once and cached (per cluster or inbound host, per peer, per mutual TLS identities, per
  * protocol, per outcome); recording a request is a few map lookups on cached strings and the meter updates. Every
@@ -262,9 +265,12 @@ public final class IstioTelemetry implements RequestListener {
                         ? new PeerSeries(this, peer)
                         : byPeer.computeIfAbsent(peer, p -> new PeerSeries(this, p));
             }
-            return destination
-                    ? series.requests(context.peerPrincipal(), context.localPrincipal(), context.grpc())
-                    : series.requests("", "", context.grpc());
+            if (destination) {
+                return series.requests(context.peerPrincipal(), context.localPrincipal(), context.grpc());
+            }
+            TlsPrincipals upstream = context.upstreamConnection().mutualPrincipals();
+            return upstream == null ? series.requests("", "", context.grpc())
+                    : series.requests(upstream.local(), upstream.peer(), context.grpc());
         }
 
         /** The TCP series under {@code policy}, one per policy (compared by identity). */
@@ -295,10 +301,12 @@ public final class IstioTelemetry implements RequestListener {
         /**
          * Every label but the outcome (response code, gRPC status, response flags).
          *
-         * @param peerPrincipal  the client's mutual TLS identity (destination side), empty without
-         * @param localPrincipal this proxy's identity on that connection, empty without mutual TLS
+         * @param sourcePrincipal      the client's mutual TLS identity (on the source side this proxy's own),
+         *                             empty without mutual TLS
+         * @param destinationPrincipal the server's mutual TLS identity (on the destination side this proxy's own),
+         *                             empty without mutual TLS
          */
-        Tags baseTags(Peer peer, String protocol, String peerPrincipal, String localPrincipal) {
+        Tags baseTags(Peer peer, String protocol, String sourcePrincipal, String destinationPrincipal) {
             Peer source = destination ? peer : localPeer;
             Peer target = destination ? localPeer : peer;
             return Tags.of(
@@ -307,13 +315,13 @@ public final class IstioTelemetry implements RequestListener {
                     "source_canonical_service", source.canonicalService,
                     "source_canonical_revision", source.canonicalRevision,
                     "source_workload_namespace", source.namespace,
-                    "source_principal", orUnknown(peerPrincipal),
+                    "source_principal", orUnknown(sourcePrincipal),
                     "source_app", source.app,
                     "source_version", source.version,
                     "source_cluster", source.cluster,
                     "destination_workload", target.workload,
                     "destination_workload_namespace", target.namespace,
-                    "destination_principal", orUnknown(localPrincipal),
+                    "destination_principal", orUnknown(destinationPrincipal),
                     "destination_app", target.app,
                     "destination_version", target.version,
                     "destination_service", service.host(),
@@ -324,7 +332,7 @@ public final class IstioTelemetry implements RequestListener {
                     "destination_cluster", target.cluster,
                     "request_protocol", protocol,
                     "connection_security_policy", !destination ? WorkloadMetadata.UNKNOWN
-                            : peerPrincipal.isEmpty() ? "none" : "mutual_tls");
+                            : sourcePrincipal.isEmpty() ? "none" : "mutual_tls");
         }
 
     }
@@ -344,16 +352,17 @@ public final class IstioTelemetry implements RequestListener {
             this.peer = peer;
         }
 
-        RequestSeries requests(String peerPrincipal, String localPrincipal, boolean grpc) {
+        RequestSeries requests(String sourcePrincipal, String destinationPrincipal, boolean grpc) {
             Secured[] known = secured.get();
             for (Secured entry : known) {
-                if (entry.peerPrincipal.equals(peerPrincipal) && entry.localPrincipal.equals(localPrincipal)) {
+                if (entry.sourcePrincipal.equals(sourcePrincipal)
+                        && entry.destinationPrincipal.equals(destinationPrincipal)) {
                     return entry.series[grpc ? 1 : 0];
                 }
             }
-            Secured created = new Secured(peerPrincipal, localPrincipal, new RequestSeries[]{
-                    new RequestSeries(service.baseTags(peer, "http", peerPrincipal, localPrincipal), false),
-                    new RequestSeries(service.baseTags(peer, "grpc", peerPrincipal, localPrincipal), true)});
+            Secured created = new Secured(sourcePrincipal, destinationPrincipal, new RequestSeries[]{
+                    new RequestSeries(service.baseTags(peer, "http", sourcePrincipal, destinationPrincipal), false),
+                    new RequestSeries(service.baseTags(peer, "grpc", sourcePrincipal, destinationPrincipal), true)});
             while (known.length < MAX_OUTCOMES) {
                 Secured[] grown = Arrays.copyOf(known, known.length + 1);
                 grown[known.length] = created;
@@ -367,7 +376,7 @@ public final class IstioTelemetry implements RequestListener {
     }
 
     /** The http and grpc series of one pair of mutual TLS identities. */
-    private record Secured(String peerPrincipal, String localPrincipal, RequestSeries[] series) {
+    private record Secured(String sourcePrincipal, String destinationPrincipal, RequestSeries[] series) {
     }
 
     /** The request series of one reporter, service, peer and protocol; its outcomes are added as they occur. */

@@ -1,10 +1,6 @@
 package dev.skiff.proxy.telemetry;
 
 import io.netty.channel.Channel;
-import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.ssl.SslHandler;
-import io.netty.util.Attribute;
-import io.netty.util.AttributeKey;
 
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
@@ -15,19 +11,19 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * The SPIFFE identities of a downstream connection's mutual TLS session, as Istio's {@code source_principal} and
+ * The SPIFFE identities of a connection's TLS session, as Istio's {@code source_principal} and
  * {@code destination_principal} labels give them ({@code spiffe://cluster.local/ns/default/sa/reviews}). Read once
- * per connection, after its handshake, and kept on the connection.
+ * per connection, after its handshake, and kept on the connection with its {@link ConnectionDetails}.
  *
- * @param peer  the client's identity, empty when the client presented no certificate (plaintext or one-way TLS)
- * @param local this proxy's identity on that connection, empty without TLS
+ * @param peer  the other end's identity: on a downstream connection the client's, empty when it presented no
+ *              certificate (plaintext or one-way TLS); on an upstream connection the server's
+ * @param local this proxy's identity on that connection, empty when it presented no certificate
  */
 public record TlsPrincipals(String peer, String local) {
 
     /** No mutual TLS. */
     public static final TlsPrincipals NONE = new TlsPrincipals("", "");
 
-    private static final AttributeKey<TlsPrincipals> KEY = AttributeKey.valueOf(TlsPrincipals.class, "principals");
     private static final int URI_NAME = 6;
     private static final String SPIFFE = "spiffe://";
 
@@ -41,23 +37,7 @@ public record TlsPrincipals(String peer, String local) {
      * {@link #NONE} for plaintext and while a handshake is still going on.
      */
     public static TlsPrincipals of(Channel channel) {
-        Channel connection = channel instanceof Http2StreamChannel stream ? stream.parent() : channel;
-        Attribute<TlsPrincipals> attribute = connection.attr(KEY);
-        TlsPrincipals known = attribute.get();
-        if (known != null) {
-            return known;
-        }
-        SslHandler ssl = connection.pipeline().get(SslHandler.class);
-        if (ssl == null) {
-            attribute.set(NONE);
-            return NONE;
-        }
-        if (!ssl.handshakeFuture().isSuccess()) {
-            return NONE;
-        }
-        TlsPrincipals principals = of(ssl.engine().getSession());
-        attribute.set(principals);
-        return principals;
+        return ConnectionDetails.of(channel).principals();
     }
 
     static TlsPrincipals of(SSLSession session) {

@@ -17,6 +17,7 @@ import dev.skiff.proxy.model.TcpProxySpec;
 import dev.skiff.proxy.model.WeightedCluster;
 import dev.skiff.proxy.route.LocalResponses;
 import dev.skiff.proxy.sni.SniInspector;
+import dev.skiff.proxy.telemetry.ConnectionDetails;
 import dev.skiff.proxy.telemetry.TlsPrincipals;
 import dev.skiff.proxy.upstream.UpstreamStream;
 import dev.skiff.proxy.upstream.WeightedClusterPicker;
@@ -162,6 +163,7 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
         if (principals.mutual()) {
             context.principals(principals.peer(), principals.local());
         }
+        context.downstreamConnection(ConnectionDetails.of(ctx.channel()));
         if (request.decoderResult().isFailure()) {
             keepAlive = false;
             localReply(context, 400, "bad request: " + request.decoderResult().cause().getMessage());

@@ -16,6 +16,8 @@ import dev.skiff.proxy.model.Route;
 import dev.skiff.proxy.model.WeightedCluster;
 import dev.skiff.proxy.policy.Mutations;
 import dev.skiff.proxy.route.ShadowRequest;
+import dev.skiff.proxy.telemetry.ConnectionDetails;
+import dev.skiff.proxy.telemetry.FailureDetails;
 import dev.skiff.proxy.policy.ReplayBuffer;
 import dev.skiff.proxy.policy.RetryState;
 import dev.skiff.proxy.upstream.AdmissionCallback;
@@ -540,6 +542,7 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
             return;
         }
         upstream = connection;
+        context.upstreamConnection(ConnectionDetails.of(connection.channel()));
         connection.bind(this);
         connection.write(head);
         if (pending != null) {
@@ -559,6 +562,7 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
         if (done) {
             return;
         }
+        context.upstreamTransportFailureReason(FailureDetails.transportFailureReason(cause));
         if (retryAfter(RetryState.Failure.CONNECT_FAILURE, OutlierResult.LOCAL_ORIGIN_CONNECT_FAILED)) {
             return;
         }

@@ -7,6 +7,8 @@ import dev.skiff.proxy.filter.ResponseFlag;
 import dev.skiff.proxy.filter.RouteDecision;
 import dev.skiff.proxy.model.TcpProxySpec;
 import dev.skiff.proxy.model.WeightedCluster;
+import dev.skiff.proxy.telemetry.ConnectionDetails;
+import dev.skiff.proxy.telemetry.FailureDetails;
 import dev.skiff.proxy.telemetry.TlsPrincipals;
 import dev.skiff.proxy.upstream.CircuitBreaker;
 import dev.skiff.proxy.upstream.UpstreamClusters;
@@ -65,13 +67,16 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
      * relayed.
      */
     private void start(ChannelHandlerContext ctx) {
+        context.downstreamConnection(ConnectionDetails.of(ctx.channel()));
         if (!spec.rbac().isEmpty()) {
-            int decision = RbacRules.decide(spec.rbac(), ConnectionAttributes.of(ctx.channel(),
-                    TlsPrincipals.of(ctx.channel()).peer()).connection());
+            ConnectionAttributes attributes = ConnectionAttributes.of(ctx.channel(),
+                    TlsPrincipals.of(ctx.channel()).peer()).connection();
+            int decision = RbacRules.decide(spec.rbac(), attributes);
             if ((decision & RbacRules.LOG_EVALUATED) != 0) {
                 context.accessLogHint((decision & RbacRules.LOGGED) != 0);
             }
             if ((decision & RbacRules.DENIED) != 0) {
+                context.connectionTerminationDetails(FailureDetails.rbacDenied(spec.rbac(), attributes));
                 worker.requestListener().onConnectionOpened(context);
                 fail(ctx);
                 return;
@@ -107,11 +112,13 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
                         return;
                     }
                     linked = true;
+                    context.upstreamConnection(ConnectionDetails.of(upstream));
                     Tunnels.link(ctx.channel(), this, upstream,
                             new TunnelCompletion(context, worker.requestListener()));
                     replayEarly(ctx.pipeline().context(Tunnels.RELAY));
                 },
                 cause -> {
+                    context.upstreamTransportFailureReason(FailureDetails.transportFailureReason(cause));
                     context.addFlag(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
                     fail(ctx);
                 });

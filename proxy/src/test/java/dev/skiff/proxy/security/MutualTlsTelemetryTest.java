@@ -1,5 +1,7 @@
 package dev.skiff.proxy.security;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.skiff.proxy.ProxyRuntime;
 import dev.skiff.proxy.ProxyRuntimeOptions;
@@ -25,18 +27,21 @@ import dev.skiff.proxy.model.VirtualHost;
 import dev.skiff.proxy.telemetry.IstioMetrics;
 import dev.skiff.proxy.telemetry.IstioTelemetry;
 import dev.skiff.proxy.telemetry.WorkloadMetadata;
+import dev.skiff.proxy.telemetry.accesslog.AccessLog;
 import dev.skiff.proxy.transport.NoLeaks;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
@@ -49,8 +54,10 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Istio's security labels between two sidecars speaking mutual TLS: the server's sidecar reports
- * {@code connection_security_policy="mutual_tls"} with both SPIFFE identities from the session's certificates; a
- * plaintext request on a permissive port reports {@code none}.
+ * {@code connection_security_policy="mutual_tls"} with both SPIFFE identities from the session's certificates, the
+ * client's sidecar the same identities from its upstream connection; a plaintext request on a permissive port
+ * reports {@code none}. The access logs of both carry the connections' addresses, the SNI, and the reason of a
+ * failed upstream handshake.
  */
 @ExtendWith(NoLeaks.class)
 class MutualTlsTelemetryTest {
@@ -60,6 +67,15 @@ class MutualTlsTelemetryTest {
     private static final String HOST = "reviews.default.svc.cluster.local";
     private static final String OUTBOUND_CLUSTER = "outbound|9080||" + HOST;
     private static final String INBOUND_CLUSTER = "inbound|9080||";
+    /** A service whose expected identity the server's certificate does not have: its handshakes fail. */
+    private static final String MISNAMED_HOST = "ratings.default.svc.cluster.local";
+    private static final String MISNAMED_CLUSTER = "outbound|9080||" + MISNAMED_HOST;
+    /**
+     * A service reached with a plain host name as SNI (as a DestinationRule's {@code tls.sni} sets it; Istio's own
+     * {@code outbound_.9080_._.<host>} names are not host names Java's TLS stacks send).
+     */
+    private static final String NAMED_HOST = "details.default.svc.cluster.local";
+    private static final String NAMED_CLUSTER = "outbound|9080||" + NAMED_HOST;
 
     private final TestCa serverCa = new TestCa(REVIEWS_ID, Clock.systemUTC(), Duration.ofHours(1));
     private final TestCa clientCa = serverCa.forIdentity(PRODUCTPAGE_ID);
@@ -67,6 +83,8 @@ class MutualTlsTelemetryTest {
     private final TlsContexts clientTls = new TlsContexts();
     private final IstioMetrics serverMetrics = new IstioMetrics();
     private final IstioMetrics clientMetrics = new IstioMetrics();
+    private final ByteArrayOutputStream serverLog = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream clientLog = new ByteArrayOutputStream();
     private HttpServer backend;
     private ProxyRuntime server;
     private ProxyRuntime client;
@@ -84,12 +102,14 @@ class MutualTlsTelemetryTest {
         serverTls.update(serverCa.workloadCertificate());
         clientTls.update(clientCa.workloadCertificate());
         server = new ProxyRuntime(ProxyRuntimeOptions.defaults().withEventLoopThreads(1).withRequestListener(
-                new IstioTelemetry(serverMetrics, new WorkloadMetadata("reviews-v1", "default", "reviews-v1",
-                        Map.of("app", "reviews", "version", "v1"), "Kubernetes"), "sidecar~reviews")),
+                new AccessLog(new IstioTelemetry(serverMetrics, new WorkloadMetadata("reviews-v1", "default",
+                        "reviews-v1", Map.of("app", "reviews", "version", "v1"), "Kubernetes"), "sidecar~reviews"),
+                        serverLog, AccessLog.DEFAULT_CAPACITY)),
                 serverTls, serverTls);
         client = new ProxyRuntime(ProxyRuntimeOptions.defaults().withEventLoopThreads(1).withRequestListener(
-                new IstioTelemetry(clientMetrics, new WorkloadMetadata("productpage-v1", "default", "productpage-v1",
-                        Map.of("app", "productpage", "version", "v1"), "Kubernetes"), "sidecar~productpage")),
+                new AccessLog(new IstioTelemetry(clientMetrics, new WorkloadMetadata("productpage-v1", "default",
+                        "productpage-v1", Map.of("app", "productpage", "version", "v1"), "Kubernetes"),
+                        "sidecar~productpage"), clientLog, AccessLog.DEFAULT_CAPACITY)),
                 clientTls, clientTls);
         DownstreamTlsSpec istioMutual = new DownstreamTlsSpec(SecretNames.DEFAULT, SecretNames.ROOTCA, true,
                 List.of("istio", "http/1.1"), List.of());
@@ -110,15 +130,27 @@ class MutualTlsTelemetryTest {
         UpstreamTransport autoMtls = new UpstreamTransport(null, List.of(
                 new TransportSocketMatch("tlsMode-istio", Map.of("tlsMode", "istio"), upstreamMutual),
                 new TransportSocketMatch("tlsMode-disabled", Map.of(), null)));
+        UpstreamTlsSpec misnamed = new UpstreamTlsSpec("outbound_.9080_._." + MISNAMED_HOST, List.of("istio"),
+                SecretNames.DEFAULT, SecretNames.ROOTCA, List.of("spiffe://cluster.local/ns/default/sa/ratings"), false);
         RouteTable outboundRoutes = new RouteTable("9080", List.of(new VirtualHost(HOST + ":9080",
                 List.of(HOST, HOST + ":9080"),
-                List.of(new Route("default", RouteMatch.prefix("/"), RouteAction.cluster(OUTBOUND_CLUSTER))))));
+                List.of(new Route("default", RouteMatch.prefix("/"), RouteAction.cluster(OUTBOUND_CLUSTER)))),
+                new VirtualHost(MISNAMED_HOST + ":9080", List.of(MISNAMED_HOST, MISNAMED_HOST + ":9080"),
+                        List.of(new Route("default", RouteMatch.prefix("/"), RouteAction.cluster(MISNAMED_CLUSTER)))),
+                new VirtualHost(NAMED_HOST + ":9080", List.of(NAMED_HOST, NAMED_HOST + ":9080"),
+                        List.of(new Route("default", RouteMatch.prefix("/"), RouteAction.cluster(NAMED_CLUSTER))))));
+        UpstreamTlsSpec named = new UpstreamTlsSpec(NAMED_HOST, List.of("istio", "http/1.1"), SecretNames.DEFAULT,
+                SecretNames.ROOTCA, List.of(REVIEWS_ID), false);
         client.apply(new ProxyConfigSnapshot("1", List.of(new ListenerSpec("virtualOutbound",
                 new InetSocketAddress("127.0.0.1", 0), Direction.OUTBOUND, false,
                 List.of(new FilterChainSpec("9080", 9080, HttpConnectionManagerSpec.rds("9080"))))),
-                Map.of("9080", outboundRoutes), Map.of(OUTBOUND_CLUSTER, cluster(OUTBOUND_CLUSTER, false, autoMtls)),
+                Map.of("9080", outboundRoutes), Map.of(OUTBOUND_CLUSTER, cluster(OUTBOUND_CLUSTER, false, autoMtls),
+                        MISNAMED_CLUSTER, cluster(MISNAMED_CLUSTER, false, new UpstreamTransport(misnamed, List.of())),
+                        NAMED_CLUSTER, cluster(NAMED_CLUSTER, false, new UpstreamTransport(named, List.of()))),
                 Map.of(OUTBOUND_CLUSTER, new EndpointSet(OUTBOUND_CLUSTER, List.of(
-                        new Endpoint(inbound, 1, "", Map.of("tlsMode", "istio")))))));
+                        new Endpoint(inbound, 1, "", Map.of("tlsMode", "istio")))),
+                        MISNAMED_CLUSTER, new EndpointSet(MISNAMED_CLUSTER, List.of(new Endpoint(inbound))),
+                        NAMED_CLUSTER, new EndpointSet(NAMED_CLUSTER, List.of(new Endpoint(inbound))))));
         viaClientSidecar = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .proxy(ProxySelector.of(client.boundAddress("virtualOutbound").orElseThrow())).build();
         direct = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -161,8 +193,52 @@ class MutualTlsTelemetryTest {
                     "source_workload=\"unknown\"").endsWith(" 1"));
             assertThat(series(clientMetrics.scrape())).singleElement().asString().contains(
                     "reporter=\"source\"", "connection_security_policy=\"unknown\"",
+                    "source_principal=\"" + PRODUCTPAGE_ID + "\"", "destination_principal=\"" + REVIEWS_ID + "\"",
                     "destination_workload=\"reviews-v1\"").endsWith(" 3");
         });
+    }
+
+    @Test
+    void accessLogsCarryTheConnectionsAddressesAndServerName() throws Exception {
+        HttpResponse<Void> response = viaClientSidecar.send(HttpRequest.newBuilder(
+                URI.create("http://" + NAMED_HOST + ":9080/logged")).build(), HttpResponse.BodyHandlers.discarding());
+        assertThat(response.statusCode()).isEqualTo(204);
+        InetSocketAddress inbound = server.boundAddress("inbound|9080").orElseThrow();
+        InetSocketAddress outbound = client.boundAddress("virtualOutbound").orElseThrow();
+
+        await().untilAsserted(() -> {
+            JsonNode served = lastLine(serverLog);
+            assertThat(served.get("downstream_local_address").asText()).isEqualTo("127.0.0.1:" + inbound.getPort());
+            assertThat(served.get("requested_server_name").asText()).isEqualTo(NAMED_HOST);
+            assertThat(served.get("upstream_local_address").asText()).matches("127\\.0\\.0\\.1:\\d+");
+            JsonNode sent = lastLine(clientLog);
+            assertThat(sent.get("downstream_local_address").asText()).isEqualTo("127.0.0.1:" + outbound.getPort());
+            assertThat(sent.get("requested_server_name").isNull()).as("plaintext from the application").isTrue();
+            assertThat(sent.get("upstream_local_address").asText())
+                    .isEqualTo(served.get("downstream_remote_address").asText());
+            assertThat(sent.get("upstream_transport_failure_reason").isNull()).isTrue();
+        });
+    }
+
+    @Test
+    void aFailedUpstreamHandshakeIsLoggedWithItsReason() throws Exception {
+        HttpResponse<Void> response = viaClientSidecar.send(HttpRequest.newBuilder(
+                URI.create("http://" + MISNAMED_HOST + ":9080/")).build(), HttpResponse.BodyHandlers.discarding());
+        assertThat(response.statusCode()).isEqualTo(503);
+
+        await().untilAsserted(() -> {
+            JsonNode sent = lastLine(clientLog);
+            assertThat(sent.get("response_flags").asText()).isEqualTo("UF");
+            assertThat(sent.get("upstream_transport_failure_reason").asText())
+                    .startsWith("TLS_error:|").endsWith(":TLS_error_end");
+            assertThat(sent.get("upstream_local_address").isNull()).isTrue();
+        });
+    }
+
+    private static JsonNode lastLine(ByteArrayOutputStream log) throws Exception {
+        String[] lines = log.toString(StandardCharsets.UTF_8).split("\n");
+        assertThat(lines[lines.length - 1]).isNotBlank();
+        return new ObjectMapper().readTree(lines[lines.length - 1]);
     }
 
     private static List<String> series(String exposition) {

@@ -9,7 +9,10 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Recording a request whose label set was seen before allocates nothing: every label is resolved and cached. */
+/**
+ * Recording a request whose label set was seen before allocates nothing: every label is resolved and cached, with
+ * or without the principals of a mutual TLS upstream connection.
+ */
 class IstioTelemetryAllocationTest {
 
     private static final int REQUESTS = 2_000;
@@ -22,6 +25,8 @@ class IstioTelemetryAllocationTest {
                 "default", "productpage-v1", Map.of("app", "productpage"), "Kubernetes"), "sidecar~a~b~c");
         String peer = PeerMetadataCodec.encode(new WorkloadMetadata("reviews-v2", "default", "reviews-v2",
                 Map.of("app", "reviews", "version", "v2"), "Kubernetes"));
+        ConnectionDetails upstream = new ConnectionDetails("127.0.0.1:40000", null, new TlsPrincipals(
+                "spiffe://cluster.local/ns/default/sa/reviews", "spiffe://cluster.local/ns/default/sa/productpage"));
         RequestContext[] contexts = new RequestContext[REQUESTS];
         long allocated = 0;
         for (int round = 0; round < 10; round++) {
@@ -30,6 +35,7 @@ class IstioTelemetryAllocationTest {
                         .request("GET", "reviews:9080", "/", "HTTP/1.1");
                 context.cluster("outbound|9080||reviews.default.svc.cluster.local");
                 context.peerMetadata(new String(peer));
+                context.upstreamConnection(i % 2 == 0 ? upstream : ConnectionDetails.NONE);
                 context.responseCode(i % 6 == 0 ? 503 : 200);
                 context.addBytesSent(i);
                 contexts[i] = context;

@@ -95,6 +95,27 @@ class IstioTelemetryTest {
     }
 
     @Test
+    void theSourceSideReportsThePrincipalsOfAMutualTlsUpstreamConnection() {
+        String productpage = "spiffe://cluster.local/ns/default/sa/productpage";
+        String reviews = "spiffe://cluster.local/ns/default/sa/reviews";
+        RequestContext mutual = exchange(200, null)[0];
+        mutual.upstreamConnection(new ConnectionDetails("127.0.0.1:40000", null,
+                new TlsPrincipals(reviews, productpage)));
+        client.onComplete(mutual);
+        RequestContext oneWay = exchange(200, null)[0];
+        oneWay.upstreamConnection(new ConnectionDetails("127.0.0.1:40001", null, new TlsPrincipals(reviews, "")));
+        client.onComplete(oneWay);
+
+        List<String> lines = series(clientMetrics.scrape(), "istio_requests_total{");
+        assertThat(lines).hasSize(2);
+        assertThat(lines).anySatisfy(line -> assertThat(line).contains("reporter=\"source\"",
+                "source_principal=\"" + productpage + "\"", "destination_principal=\"" + reviews + "\"",
+                "connection_security_policy=\"unknown\"").endsWith(" 1"));
+        assertThat(lines).anySatisfy(line -> assertThat(line).contains("source_principal=\"unknown\"",
+                "destination_principal=\"unknown\"").endsWith(" 1"));
+    }
+
+    @Test
     void requestAndResponseBytesCountHeadersAsEnvoyDoesPlusTheBody() {
         RequestContext[] contexts = exchange(200, null);
         RequestContext outbound = contexts[0];

@@ -2,9 +2,9 @@ package dev.skiff.proxy.telemetry.accesslog;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.skiff.proxy.filter.RequestContext;
+import dev.skiff.proxy.telemetry.ConnectionDetails;
 
 import java.io.IOException;
-import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -43,8 +43,8 @@ public final class AccessLogFormat {
         stringOrNull(out, "protocol", context.protocol());
         out.writeNumberField("response_code", context.responseCode());
         out.writeStringField("response_flags", context.flagsString());
-        out.writeNullField("connection_termination_details");
-        out.writeNullField("upstream_transport_failure_reason");
+        stringOrNull(out, "connection_termination_details", context.connectionTerminationDetails());
+        stringOrNull(out, "upstream_transport_failure_reason", context.upstreamTransportFailureReason());
         out.writeNumberField("bytes_received", context.bytesReceived());
         out.writeNumberField("bytes_sent", context.bytesSent());
         out.writeNumberField("duration", TimeUnit.NANOSECONDS.toMillis(endNanos - context.startNanos()));
@@ -60,10 +60,10 @@ public final class AccessLogFormat {
         stringOrNull(out, "authority", context.authority());
         address(out, "upstream_host", context.upstreamHost());
         stringOrNull(out, "upstream_cluster", context.cluster());
-        out.writeNullField("upstream_local_address");
-        out.writeNullField("downstream_local_address");
+        stringOrNull(out, "upstream_local_address", context.upstreamConnection().localAddress());
+        stringOrNull(out, "downstream_local_address", context.downstreamConnection().localAddress());
         address(out, "downstream_remote_address", context.downstreamRemoteAddress());
-        out.writeNullField("requested_server_name");
+        stringOrNull(out, "requested_server_name", context.downstreamConnection().serverName());
         stringOrNull(out, "route_name", context.routeName());
         if (context.accessLogHint() != null) {
             out.writeBooleanField("access_log_hint", context.accessLogHint());
@@ -84,9 +84,6 @@ public final class AccessLogFormat {
             out.writeNullField(field);
             return;
         }
-        String host = address.getAddress() == null ? address.getHostString() : address.getAddress().getHostAddress();
-        String text = address.getAddress() instanceof Inet6Address ? "[" + host + "]:" + address.getPort()
-                : host + ":" + address.getPort();
-        out.writeStringField(field, text);
+        out.writeStringField(field, ConnectionDetails.text(address));
     }
 }

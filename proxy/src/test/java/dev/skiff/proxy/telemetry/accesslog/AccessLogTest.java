@@ -6,6 +6,8 @@ import dev.skiff.proxy.filter.RequestContext;
 import dev.skiff.proxy.filter.RequestListener;
 import dev.skiff.proxy.filter.ResponseFlag;
 import dev.skiff.proxy.model.Direction;
+import dev.skiff.proxy.telemetry.ConnectionDetails;
+import dev.skiff.proxy.telemetry.TlsPrincipals;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import org.junit.jupiter.api.Test;
@@ -96,6 +98,29 @@ class AccessLogTest {
     }
 
     @Test
+    void reportsTheConnectionsAddressesServerNameAndFailureReasons() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (AccessLog log = new AccessLog(RequestListener.NONE, out, 16)) {
+            RequestContext context = request("/reviews/1", "curl/8.5");
+            context.downstreamConnection(new ConnectionDetails("127.0.46.2:15006",
+                    "outbound_.9080_._.reviews.default.svc.cluster.local", TlsPrincipals.NONE));
+            context.upstreamConnection(new ConnectionDetails("[::1]:41000", null, TlsPrincipals.NONE));
+            context.upstreamTransportFailureReason("TLS_error:|Received fatal alert: bad_certificate:TLS_error_end");
+            context.connectionTerminationDetails("rbac_access_denied_matched_policy[none]");
+            log.onComplete(context);
+        }
+        JsonNode line = lines(out.toString(StandardCharsets.UTF_8)).getFirst();
+        assertThat(line.get("downstream_local_address").asText()).isEqualTo("127.0.46.2:15006");
+        assertThat(line.get("requested_server_name").asText())
+                .isEqualTo("outbound_.9080_._.reviews.default.svc.cluster.local");
+        assertThat(line.get("upstream_local_address").asText()).isEqualTo("[::1]:41000");
+        assertThat(line.get("upstream_transport_failure_reason").asText())
+                .isEqualTo("TLS_error:|Received fatal alert: bad_certificate:TLS_error_end");
+        assertThat(line.get("connection_termination_details").asText())
+                .isEqualTo("rbac_access_denied_matched_policy[none]");
+    }
+
+    @Test
     void carriesTheRbacLogHintWhenALogFilterRan() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (AccessLog log = new AccessLog(RequestListener.NONE, out, 16)) {
@@ -146,6 +171,9 @@ class AccessLogTest {
         assertThat(line.get("upstream_host").isNull()).isTrue();
         assertThat(line.get("response_flags").asText()).isEqualTo("-");
         assertThat(line.get("bytes_received").asLong()).isEqualTo(5);
+        assertThat(List.of("connection_termination_details", "upstream_transport_failure_reason",
+                "upstream_local_address", "downstream_local_address", "requested_server_name"))
+                .allSatisfy(field -> assertThat(line.get(field).isNull()).as(field).isTrue());
     }
 
     @Test

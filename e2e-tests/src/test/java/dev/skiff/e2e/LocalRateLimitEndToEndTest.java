@@ -7,8 +7,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetSocketAddress;
-import java.net.ProxySelector;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -48,78 +46,31 @@ class LocalRateLimitEndToEndTest {
     static void startMesh() throws Exception {
         mesh = new LocalMesh(work);
         backend = TestBackend.start("server", new InetSocketAddress("127.0.0.1", 0));
-        mesh.writeConfig("mesh.yaml", """
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: server}
-                spec:
-                  hosts: [%s]
-                  location: MESH_INTERNAL
-                  resolution: STATIC
-                  ports:
-                  - {number: 8080, name: http, protocol: HTTP}
-                  workloadSelector:
-                    labels: {app: server}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: WorkloadEntry
-                metadata: {name: client}
-                spec:
-                  address: %s
-                  labels: {app: client}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: WorkloadEntry
-                metadata: {name: server}
-                spec:
-                  address: %s
-                  labels: {app: server}
-                  ports: {http: %d}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: shop}
-                spec:
-                  hosts: [%s]
-                  location: MESH_INTERNAL
-                  resolution: STATIC
-                  ports:
-                  - {number: 8080, name: http, protocol: HTTP}
-                  workloadSelector:
-                    labels: {app: shop}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: WorkloadEntry
-                metadata: {name: shop}
-                spec:
-                  address: %s
-                  labels: {app: shop}
-                  ports: {http: %d}
-                ---
+        mesh.writeConfig("mesh.yaml", MeshYaml.documents(MeshYaml.httpService("server", SERVER_HOST, 8080),
+                MeshYaml.client("client", CLIENT),
+                MeshYaml.workload("server", SERVER, backend.port()),
+                MeshYaml.httpService("shop", SHOP_HOST, 8080),
+                MeshYaml.workload("shop", SHOP, backend.port()), """
                 apiVersion: networking.istio.io/v1
                 kind: VirtualService
                 metadata: {name: shop}
                 spec:
-                  hosts: [%s]
+                  hosts: [%1$s]
                   http:
                   - name: checkout
                     match:
                     - uri: {prefix: /checkout}
                     route:
-                    - destination: {host: %s}
+                    - destination: {host: %1$s}
                   - name: browse
                     route:
-                    - destination: {host: %s}
-                """.formatted(SERVER_HOST, CLIENT, SERVER, backend.port(), SHOP_HOST, SHOP, backend.port(),
-                SHOP_HOST, SHOP_HOST, SHOP_HOST));
+                    - destination: {host: %1$s}
+                """.formatted(SHOP_HOST)));
         mesh.startControlPlane(List.of());
         mesh.startProxy("client.default", CLIENT);
         mesh.startProxy("server.default", SERVER);
         mesh.startProxy("shop.default", SHOP);
-        viaSidecar = HttpClient.newBuilder()
-                .proxy(ProxySelector.of(new InetSocketAddress(CLIENT, 15001)))
-                .connectTimeout(Duration.ofSeconds(2))
-                .build();
+        viaSidecar = SidecarHttp.through(CLIENT);
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
                 .until(() -> get().statusCode() == 200);
         mesh.writeConfig("ratelimit.yaml", """
@@ -173,12 +124,8 @@ class LocalRateLimitEndToEndTest {
     }
 
     private static int shop(String path, String tenant) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + SHOP_HOST + ":8080" + path))
-                .timeout(Duration.ofSeconds(5));
-        if (tenant != null) {
-            request.header("x-tenant", tenant);
-        }
-        return viaSidecar.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        return viaSidecar.send(SidecarHttp.request(SHOP_HOST, 8080, path, Duration.ofSeconds(5), "x-tenant", tenant)
+                .build(), HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     private static List<Integer> shopStatuses(String path, String tenant, int count) throws Exception {
@@ -207,9 +154,7 @@ class LocalRateLimitEndToEndTest {
     }
 
     private static HttpRequest request() {
-        return HttpRequest.newBuilder(URI.create("http://" + SERVER_HOST + ":8080/limited"))
-                .timeout(Duration.ofSeconds(5))
-                .build();
+        return SidecarHttp.request(SERVER_HOST, 8080, "/limited", Duration.ofSeconds(5)).build();
     }
 
     @Test

@@ -17,10 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ProxySelector;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -78,63 +75,17 @@ class RequestAuthenticationEndToEndTest {
         mesh = new LocalMesh(work);
         server = TestBackend.start("server", new InetSocketAddress("127.0.0.1", 0));
         keyed = TestBackend.start("keyed", new InetSocketAddress("127.0.0.1", 0));
-        mesh.writeConfig("mesh.yaml", """
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: server}
-                spec:
-                  hosts: [%s]
-                  location: MESH_INTERNAL
-                  resolution: STATIC
-                  ports:
-                  - {number: 8080, name: http, protocol: HTTP}
-                  workloadSelector:
-                    labels: {app: server}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: keyed}
-                spec:
-                  hosts: [%s]
-                  location: MESH_INTERNAL
-                  resolution: STATIC
-                  ports:
-                  - {number: 8080, name: http, protocol: HTTP}
-                  workloadSelector:
-                    labels: {app: keyed}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: WorkloadEntry
-                metadata: {name: client}
-                spec:
-                  address: %s
-                  serviceAccount: client
-                  labels: {app: client, security.istio.io/tlsMode: istio}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: WorkloadEntry
-                metadata: {name: server}
-                spec:
-                  address: %s
-                  serviceAccount: server
-                  labels: {app: server, security.istio.io/tlsMode: istio}
-                  ports: {http: %d}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: WorkloadEntry
-                metadata: {name: keyed}
-                spec:
-                  address: %s
-                  serviceAccount: keyed
-                  labels: {app: keyed, security.istio.io/tlsMode: istio}
-                  ports: {http: %d}
-                ---
+        mesh.writeConfig("mesh.yaml", MeshYaml.documents(MeshYaml.httpService("server", SERVER_HOST, 8080),
+                MeshYaml.httpService("keyed", KEYED_HOST, 8080),
+                MeshYaml.meshedWorkload("client", CLIENT, null),
+                MeshYaml.meshedWorkload("server", SERVER, server.port()),
+                MeshYaml.meshedWorkload("keyed", KEYED, keyed.port()), """
                 apiVersion: security.istio.io/v1
                 kind: PeerAuthentication
                 metadata: {name: default, namespace: istio-system}
                 spec:
                   mtls: {mode: STRICT}
-                """.formatted(SERVER_HOST, KEYED_HOST, CLIENT, SERVER, server.port(), KEYED, keyed.port()));
+                """));
         mesh.writeConfig("jwt.yaml", """
                 apiVersion: security.istio.io/v1
                 kind: RequestAuthentication
@@ -189,10 +140,7 @@ class RequestAuthenticationEndToEndTest {
         mesh.startMeshedProxy("client.default", CLIENT, "client");
         mesh.startMeshedProxy("server.default", SERVER, "server");
         mesh.startMeshedProxy("keyed.default", KEYED, "keyed");
-        viaSidecar = HttpClient.newBuilder()
-                .proxy(ProxySelector.of(new InetSocketAddress(CLIENT, 15001)))
-                .connectTimeout(Duration.ofSeconds(2))
-                .build();
+        viaSidecar = SidecarHttp.through(CLIENT);
         String admin = token(inlineKey, "issuer-a", "server", "admins");
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
                 .until(() -> get(SERVER_HOST, "/headers/ready", admin).statusCode() == 200);
@@ -227,12 +175,8 @@ class RequestAuthenticationEndToEndTest {
 
     private static HttpResponse<String> get(String host, String path, String token)
             throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + host + ":8080" + path))
-                .timeout(Duration.ofSeconds(10));
-        if (token != null) {
-            request.header("authorization", "Bearer " + token);
-        }
-        return viaSidecar.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return SidecarHttp.send(viaSidecar, SidecarHttp.request(host, 8080, path, Duration.ofSeconds(10),
+                "authorization", token == null ? null : "Bearer " + token));
     }
 
     @Test

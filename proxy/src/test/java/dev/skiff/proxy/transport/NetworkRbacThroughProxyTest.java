@@ -87,6 +87,8 @@ class NetworkRbacThroughProxyTest {
         InetSocketAddress denied = serve("inbound|7000|deny",
                 List.of(rules(RbacRules.Action.DENY, new RbacMatcher.Any(), FROM_LOOPBACK)));
         assertThat(echoThrough(denied)).as("denied: closed without an echo").isNull();
+        await().until(() -> completed.stream().anyMatch(c -> c.listenerName().equals("inbound|7000|deny")
+                && "rbac_access_denied_matched_policy[p]".equals(c.connectionTerminationDetails())));
 
         InetSocketAddress allowed = serve("inbound|7000|allow", List.of(
                 rules(RbacRules.Action.LOG, new RbacMatcher.Any(), new RbacMatcher.Any()),
@@ -94,6 +96,12 @@ class NetworkRbacThroughProxyTest {
         assertThat(echoThrough(allowed)).isEqualTo("ping\n");
         await().until(() -> completed.stream().anyMatch(c -> c.listenerName().equals("inbound|7000|allow")
                 && Boolean.TRUE.equals(c.accessLogHint()) && c.bytesReceived() == 5));
+        RequestContext relayed = completed.stream().filter(c -> c.listenerName().equals("inbound|7000|allow"))
+                .findFirst().orElseThrow();
+        assertThat(relayed.connectionTerminationDetails()).isNull();
+        assertThat(relayed.downstreamConnection().localAddress())
+                .isEqualTo(allowed.getAddress().getHostAddress() + ":" + allowed.getPort());
+        assertThat(relayed.upstreamConnection().localAddress()).isNotNull();
     }
 
     @Test
@@ -102,5 +110,7 @@ class NetworkRbacThroughProxyTest {
         InetSocketAddress address = serve("inbound|7000|paths",
                 List.of(rules(RbacRules.Action.ALLOW, adminPath, new RbacMatcher.Any())));
         assertThat(echoThrough(address)).as("an ALLOW on paths lets no connection through").isNull();
+        await().until(() -> completed.stream().anyMatch(c -> c.listenerName().equals("inbound|7000|paths")
+                && "rbac_access_denied_matched_policy[none]".equals(c.connectionTerminationDetails())));
     }
 }

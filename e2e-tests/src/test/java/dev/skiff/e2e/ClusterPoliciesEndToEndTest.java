@@ -8,7 +8,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ProxySelector;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -55,117 +54,37 @@ class ClusterPoliciesEndToEndTest {
         for (int i = 0; i < 3; i++) {
             sticky.add(TestBackend.start("sticky-" + i, new InetSocketAddress("127.0.42." + (5 + i), 0)));
         }
-        mesh.writeConfig("services.yaml", """
-                apiVersion: networking.istio.io/v1
-                kind: WorkloadEntry
-                metadata: {name: client}
-                spec:
-                  address: %s
-                  labels: {app: client}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: slow}
-                spec:
-                  hosts: [%s]
-                  location: MESH_INTERNAL
-                  resolution: STATIC
-                  ports:
-                  - {number: 8000, name: http, protocol: HTTP}
-                  endpoints:
-                  - {address: 127.0.42.2, ports: {http: %d}}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: DestinationRule
-                metadata: {name: slow}
-                spec:
-                  host: %s
-                  trafficPolicy:
-                    connectionPool:
-                      tcp: {maxConnections: 1}
-                      http: {http1MaxPendingRequests: 1}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: flaky}
-                spec:
-                  hosts: [%s]
-                  location: MESH_INTERNAL
-                  resolution: STATIC
-                  ports:
-                  - {number: 8000, name: http, protocol: HTTP}
-                  endpoints:
-                  - {address: 127.0.42.3, ports: {http: %d}}
-                  - {address: 127.0.42.4, ports: {http: %d}}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: DestinationRule
-                metadata: {name: flaky}
-                spec:
-                  host: %s
-                  trafficPolicy:
-                    outlierDetection:
-                      consecutive5xxErrors: 1
-                      interval: 1s
-                      baseEjectionTime: 3m
-                      maxEjectionPercent: 100
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: sticky}
-                spec:
-                  hosts: [%s]
-                  location: MESH_INTERNAL
-                  resolution: STATIC
-                  ports:
-                  - {number: 8000, name: http, protocol: HTTP}
-                  endpoints:
-                  - {address: 127.0.42.5, ports: {http: %d}}
-                  - {address: 127.0.42.6, ports: {http: %d}}
-                  - {address: 127.0.42.7, ports: {http: %d}}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: DestinationRule
-                metadata: {name: sticky}
-                spec:
-                  host: %s
-                  trafficPolicy:
-                    loadBalancer:
-                      consistentHash: {httpHeaderName: x-user}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: cookie}
-                spec:
-                  hosts: [%s]
-                  location: MESH_INTERNAL
-                  resolution: STATIC
-                  ports:
-                  - {number: 8000, name: http, protocol: HTTP}
-                  endpoints:
-                  - {address: 127.0.42.5, ports: {http: %d}}
-                  - {address: 127.0.42.6, ports: {http: %d}}
-                  - {address: 127.0.42.7, ports: {http: %d}}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: DestinationRule
-                metadata: {name: cookie}
-                spec:
-                  host: %s
-                  trafficPolicy:
-                    loadBalancer:
-                      consistentHash:
-                        httpCookie: {name: session, path: /, ttl: 60s}
-                        maglev: {}
-                """.formatted(CLIENT, SLOW, slow.port(), SLOW, FLAKY, healthy.port(), failing.port(), FLAKY,
-                STICKY, sticky.get(0).port(), sticky.get(1).port(), sticky.get(2).port(), STICKY,
-                COOKIE, sticky.get(0).port(), sticky.get(1).port(), sticky.get(2).port(), COOKIE));
+        TestBackend[] stickyBackends = sticky.toArray(TestBackend[]::new);
+        mesh.writeConfig("services.yaml", MeshYaml.documents(MeshYaml.client("client", CLIENT),
+                MeshYaml.httpService("slow", SLOW, 8000, slow),
+                MeshYaml.trafficPolicy("slow", SLOW, """
+                        connectionPool:
+                          tcp: {maxConnections: 1}
+                          http: {http1MaxPendingRequests: 1}
+                        """),
+                MeshYaml.httpService("flaky", FLAKY, 8000, healthy, failing),
+                MeshYaml.trafficPolicy("flaky", FLAKY, """
+                        outlierDetection:
+                          consecutive5xxErrors: 1
+                          interval: 1s
+                          baseEjectionTime: 3m
+                          maxEjectionPercent: 100
+                        """),
+                MeshYaml.httpService("sticky", STICKY, 8000, stickyBackends),
+                MeshYaml.trafficPolicy("sticky", STICKY, """
+                        loadBalancer:
+                          consistentHash: {httpHeaderName: x-user}
+                        """),
+                MeshYaml.httpService("cookie", COOKIE, 8000, stickyBackends),
+                MeshYaml.trafficPolicy("cookie", COOKIE, """
+                        loadBalancer:
+                          consistentHash:
+                            httpCookie: {name: session, path: /, ttl: 60s}
+                            maglev: {}
+                        """)));
         mesh.startControlPlane();
         mesh.startProxy("client.default", CLIENT);
-        client = HttpClient.newBuilder()
-                .proxy(ProxySelector.of(new InetSocketAddress(CLIENT, 15001)))
-                .connectTimeout(Duration.ofSeconds(2))
-                .build();
+        client = SidecarHttp.through(CLIENT);
     }
 
     @AfterAll
@@ -185,9 +104,7 @@ class ClusterPoliciesEndToEndTest {
     }
 
     private static HttpRequest get(String host, String path) {
-        return HttpRequest.newBuilder(URI.create("http://" + host + ":8000" + path))
-                .timeout(Duration.ofSeconds(20))
-                .build();
+        return SidecarHttp.request(host, 8000, path, Duration.ofSeconds(20)).build();
     }
 
     @Test

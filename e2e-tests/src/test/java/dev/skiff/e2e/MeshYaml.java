@@ -1,5 +1,8 @@
 package dev.skiff.e2e;
 
+import dev.skiff.e2e.backend.TestBackend;
+import java.net.InetSocketAddress;
+import java.util.Arrays;
 import java.util.List;
 
 /** The Istio documents the end-to-end meshes are written from: services and the workload entries behind them. */
@@ -23,12 +26,21 @@ final class MeshYaml {
                 """.formatted(name));
     }
 
-    /** Like {@link #httpService(String, String, int)}, served by the one endpoint {@code address:endpointPort}. */
-    static String httpService(String name, String host, int port, String address, int endpointPort) {
-        return staticHttpService(name, host, port, """
-                  endpoints:
-                  - {address: %s, ports: {http: %d}}
-                """.formatted(address, endpointPort));
+    /** Like {@link #httpService(String, String, int)}, served by endpoint addresses instead of workloads. */
+    static String httpService(String name, String host, int port, InetSocketAddress... endpoints) {
+        StringBuilder backends = new StringBuilder("  endpoints:\n");
+        for (InetSocketAddress endpoint : endpoints) {
+            backends.append("  - {address: ").append(endpoint.getHostString()).append(", ports: {http: ")
+                    .append(endpoint.getPort()).append("}}\n");
+        }
+        return staticHttpService(name, host, port, backends.toString());
+    }
+
+    /** Like {@link #httpService(String, String, int)}, served by the backends as endpoints. */
+    static String httpService(String name, String host, int port, TestBackend... endpoints) {
+        return httpService(name, host, port, Arrays.stream(endpoints)
+                .map(backend -> new InetSocketAddress(backend.host(), backend.port()))
+                .toArray(InetSocketAddress[]::new));
     }
 
     /** A workload that only calls out, labelled {@code app: NAME}. */
@@ -69,6 +81,18 @@ final class MeshYaml {
                   - {name: v1, labels: {version: v1}}
                   - {name: v2, labels: {version: v2}}
                 """.formatted(name, host);
+    }
+
+    /** A DestinationRule {@code name} for {@code host} with the traffic policy, YAML written from column zero. */
+    static String trafficPolicy(String name, String host, String policy) {
+        return """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: %s}
+                spec:
+                  host: %s
+                  trafficPolicy:
+                """.formatted(name, host) + policy.indent(4);
     }
 
     private static String staticHttpService(String name, String host, int port, String backends) {

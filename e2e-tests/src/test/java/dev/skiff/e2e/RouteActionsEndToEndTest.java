@@ -65,9 +65,10 @@ class RouteActionsEndToEndTest {
                 MeshYaml.versionedWorkload("ratings", "v1", V1_ADDRESS, v1.port()),
                 MeshYaml.versionedWorkload("ratings", "v2", V2_ADDRESS, v2.port()),
                 MeshYaml.versionSubsets("ratings", RATINGS),
-                MeshYaml.httpService("mirror", MIRROR, 9080, MIRROR_ADDRESS, mirror.port()),
-                MeshYaml.httpService("silent", SILENT, 9080, SILENT_ADDRESS, silent.getLocalPort()),
-                MeshYaml.httpService("dead", DEAD, 9080, DEAD_ADDRESS, deadPort)));
+                MeshYaml.httpService("mirror", MIRROR, 9080, mirror),
+                MeshYaml.httpService("silent", SILENT, 9080,
+                        new InetSocketAddress(SILENT_ADDRESS, silent.getLocalPort())),
+                MeshYaml.httpService("dead", DEAD, 9080, new InetSocketAddress(DEAD_ADDRESS, deadPort))));
         mesh.writeConfig("ratings-vs.yaml", """
                 apiVersion: networking.istio.io/v1
                 kind: VirtualService

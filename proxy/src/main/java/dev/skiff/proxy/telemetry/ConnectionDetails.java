@@ -12,6 +12,7 @@ import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLSession;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
+import java.util.function.Consumer;
 
 /**
  * What the access log and the metrics report about one connection, downstream or upstream, resolved once per
@@ -56,6 +57,23 @@ public record ConnectionDetails(String localAddress, String serverName, TlsPrinc
                 TlsPrincipals.of(ssl.engine().getSession()));
         attribute.set(resolved);
         return resolved;
+    }
+
+    /**
+     * Hands the connection's details to {@code sink} once they are complete: at once without TLS or after the
+     * handshake, else when the handshake succeeds (on the connection's event loop). A failed handshake hands nothing.
+     */
+    public static void whenKnown(Channel channel, Consumer<ConnectionDetails> sink) {
+        SslHandler ssl = channel.pipeline().get(SslHandler.class);
+        if (ssl == null || ssl.handshakeFuture().isDone()) {
+            sink.accept(of(channel));
+            return;
+        }
+        ssl.handshakeFuture().addListener(handshake -> {
+            if (handshake.isSuccess()) {
+                sink.accept(of(channel));
+            }
+        });
     }
 
     /** The principals when this proxy proved its own identity on the connection (mutual TLS), else null. */

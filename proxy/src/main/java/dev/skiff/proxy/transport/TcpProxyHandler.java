@@ -67,7 +67,7 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
      * relayed.
      */
     private void start(ChannelHandlerContext ctx) {
-        context.downstreamConnection(ConnectionDetails.of(ctx.channel()));
+        ConnectionDetails.whenKnown(ctx.channel(), context::downstreamConnection);
         if (!spec.rbac().isEmpty()) {
             ConnectionAttributes attributes = ConnectionAttributes.of(ctx.channel(),
                     TlsPrincipals.of(ctx.channel()).peer()).connection();

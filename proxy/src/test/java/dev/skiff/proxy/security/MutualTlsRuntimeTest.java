@@ -3,6 +3,7 @@ package dev.skiff.proxy.security;
 import com.sun.net.httpserver.HttpServer;
 import dev.skiff.proxy.ProxyRuntime;
 import dev.skiff.proxy.ProxyRuntimeOptions;
+import dev.skiff.proxy.filter.RequestContext;
 import dev.skiff.proxy.model.ClusterSpec;
 import dev.skiff.proxy.model.Direction;
 import dev.skiff.proxy.model.DownstreamTlsSpec;
@@ -23,6 +24,7 @@ import dev.skiff.proxy.model.UpstreamProtocol;
 import dev.skiff.proxy.model.UpstreamTlsSpec;
 import dev.skiff.proxy.model.UpstreamTransport;
 import dev.skiff.proxy.model.VirtualHost;
+import dev.skiff.proxy.telemetry.TlsPrincipals;
 import dev.skiff.proxy.transport.NoLeaks;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,9 +50,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /** Two proxies on loopback speaking Istio mutual TLS to each other with SDS-named secrets. */
 @ExtendWith(NoLeaks.class)
@@ -68,6 +72,8 @@ class MutualTlsRuntimeTest {
     private final TestCa clientCa = serverCa.forIdentity(PRODUCTPAGE_ID);
     private final TlsContexts serverTls = new TlsContexts();
     private final TlsContexts clientTls = new TlsContexts();
+    private final ConcurrentLinkedQueue<RequestContext> serverCompleted = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<RequestContext> clientCompleted = new ConcurrentLinkedQueue<>();
     private HttpServer backend;
     private ProxyRuntime server;
     private ProxyRuntime client;
@@ -86,8 +92,10 @@ class MutualTlsRuntimeTest {
         backend.start();
         serverTls.update(serverCa.workloadCertificate());
         clientTls.update(clientCa.workloadCertificate());
-        server = new ProxyRuntime(ProxyRuntimeOptions.defaults().withEventLoopThreads(1), serverTls, serverTls);
-        client = new ProxyRuntime(ProxyRuntimeOptions.defaults().withEventLoopThreads(1), clientTls, clientTls);
+        server = new ProxyRuntime(ProxyRuntimeOptions.defaults().withEventLoopThreads(1)
+                .withRequestListener(serverCompleted::add), serverTls, serverTls);
+        client = new ProxyRuntime(ProxyRuntimeOptions.defaults().withEventLoopThreads(1)
+                .withRequestListener(clientCompleted::add), clientTls, clientTls);
         direct = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     }
 
@@ -228,6 +236,18 @@ class MutualTlsRuntimeTest {
                 assertThat(new String(socket.getInputStream().readNBytes(ping.length), StandardCharsets.UTF_8))
                         .isEqualTo("ping over mutual TLS");
             }
+            InetSocketAddress inbound = server.boundAddress("inbound|7000").orElseThrow();
+            await().untilAsserted(() -> {
+                assertThat(serverCompleted).singleElement().satisfies(served -> {
+                    assertThat(served.downstreamConnection().localAddress())
+                            .isEqualTo("127.0.0.1:" + inbound.getPort());
+                    assertThat(served.downstreamConnection().principals())
+                            .isEqualTo(new TlsPrincipals(PRODUCTPAGE_ID, REVIEWS_ID));
+                });
+                assertThat(clientCompleted).singleElement().satisfies(sent -> assertThat(
+                        sent.upstreamConnection().mutualPrincipals()).as("the server's and the client's identities")
+                        .isEqualTo(new TlsPrincipals(REVIEWS_ID, PRODUCTPAGE_ID)));
+            });
         }
     }
 

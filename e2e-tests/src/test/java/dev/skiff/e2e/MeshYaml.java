@@ -71,28 +71,26 @@ final class MeshYaml {
 
     /** A DestinationRule {@code name} for {@code host} with subsets v1 and v2 by the {@code version} label. */
     static String versionSubsets(String name, String host) {
-        return """
-                apiVersion: networking.istio.io/v1
-                kind: DestinationRule
-                metadata: {name: %s}
-                spec:
-                  host: %s
-                  subsets:
-                  - {name: v1, labels: {version: v1}}
-                  - {name: v2, labels: {version: v2}}
-                """.formatted(name, host);
+        return destinationRule(name, host, """
+                subsets:
+                - {name: v1, labels: {version: v1}}
+                - {name: v2, labels: {version: v2}}
+                """);
     }
 
     /** A DestinationRule {@code name} for {@code host} with the traffic policy, YAML written from column zero. */
     static String trafficPolicy(String name, String host, String policy) {
+        return destinationRule(name, host, "trafficPolicy:\n" + policy.indent(2));
+    }
+
+    private static String destinationRule(String name, String host, String spec) {
         return """
                 apiVersion: networking.istio.io/v1
                 kind: DestinationRule
                 metadata: {name: %s}
                 spec:
                   host: %s
-                  trafficPolicy:
-                """.formatted(name, host) + policy.indent(4);
+                """.formatted(name, host) + spec.indent(2);
     }
 
     private static String staticHttpService(String name, String host, int port, String backends) {

@@ -85,6 +85,8 @@ class MutualTlsTelemetryTest {
     private final IstioMetrics clientMetrics = new IstioMetrics();
     private final ByteArrayOutputStream serverLog = new ByteArrayOutputStream();
     private final ByteArrayOutputStream clientLog = new ByteArrayOutputStream();
+    private AccessLog serverAccessLog;
+    private AccessLog clientAccessLog;
     private HttpServer backend;
     private ProxyRuntime server;
     private ProxyRuntime client;
@@ -101,16 +103,16 @@ class MutualTlsTelemetryTest {
         backend.start();
         serverTls.update(serverCa.workloadCertificate());
         clientTls.update(clientCa.workloadCertificate());
-        server = new ProxyRuntime(ProxyRuntimeOptions.defaults().withEventLoopThreads(1).withRequestListener(
-                new AccessLog(new IstioTelemetry(serverMetrics, new WorkloadMetadata("reviews-v1", "default",
-                        "reviews-v1", Map.of("app", "reviews", "version", "v1"), "Kubernetes"), "sidecar~reviews"),
-                        serverLog, AccessLog.DEFAULT_CAPACITY)),
-                serverTls, serverTls);
-        client = new ProxyRuntime(ProxyRuntimeOptions.defaults().withEventLoopThreads(1).withRequestListener(
-                new AccessLog(new IstioTelemetry(clientMetrics, new WorkloadMetadata("productpage-v1", "default",
-                        "productpage-v1", Map.of("app", "productpage", "version", "v1"), "Kubernetes"),
-                        "sidecar~productpage"), clientLog, AccessLog.DEFAULT_CAPACITY)),
-                clientTls, clientTls);
+        serverAccessLog = new AccessLog(new IstioTelemetry(serverMetrics, new WorkloadMetadata("reviews-v1",
+                "default", "reviews-v1", Map.of("app", "reviews", "version", "v1"), "Kubernetes"), "sidecar~reviews"),
+                serverLog, AccessLog.DEFAULT_CAPACITY);
+        clientAccessLog = new AccessLog(new IstioTelemetry(clientMetrics, new WorkloadMetadata("productpage-v1",
+                "default", "productpage-v1", Map.of("app", "productpage", "version", "v1"), "Kubernetes"),
+                "sidecar~productpage"), clientLog, AccessLog.DEFAULT_CAPACITY);
+        server = new ProxyRuntime(ProxyRuntimeOptions.defaults().withEventLoopThreads(1)
+                .withRequestListener(serverAccessLog), serverTls, serverTls);
+        client = new ProxyRuntime(ProxyRuntimeOptions.defaults().withEventLoopThreads(1)
+                .withRequestListener(clientAccessLog), clientTls, clientTls);
         DownstreamTlsSpec istioMutual = new DownstreamTlsSpec(SecretNames.DEFAULT, SecretNames.ROOTCA, true,
                 List.of("istio", "http/1.1"), List.of());
         RouteTable inboundRoutes = new RouteTable("inbound|9080", List.of(new VirtualHost("inbound|http|9080",
@@ -167,6 +169,8 @@ class MutualTlsTelemetryTest {
         direct.close();
         client.close();
         server.close();
+        clientAccessLog.close();
+        serverAccessLog.close();
         backend.stop(0);
     }
 

@@ -57,19 +57,9 @@ class ClusterPoliciesEndToEndTest {
         TestBackend[] stickyBackends = sticky.toArray(TestBackend[]::new);
         mesh.writeConfig("services.yaml", MeshYaml.documents(MeshYaml.client("client", CLIENT),
                 MeshYaml.httpService("slow", SLOW, 8000, slow),
-                MeshYaml.trafficPolicy("slow", SLOW, """
-                        connectionPool:
-                          tcp: {maxConnections: 1}
-                          http: {http1MaxPendingRequests: 1}
-                        """),
+                MeshYaml.trafficPolicy("slow", SLOW, MeshYaml.ONE_CONNECTION_ONE_PENDING),
                 MeshYaml.httpService("flaky", FLAKY, 8000, healthy, failing),
-                MeshYaml.trafficPolicy("flaky", FLAKY, """
-                        outlierDetection:
-                          consecutive5xxErrors: 1
-                          interval: 1s
-                          baseEjectionTime: 3m
-                          maxEjectionPercent: 100
-                        """),
+                MeshYaml.trafficPolicy("flaky", FLAKY, MeshYaml.EJECT_AT_FIRST_5XX),
                 MeshYaml.httpService("sticky", STICKY, 8000, stickyBackends),
                 MeshYaml.trafficPolicy("sticky", STICKY, """
                         loadBalancer:

@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ProxySelector;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
@@ -22,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -71,46 +69,13 @@ class FallbackEndToEndTest {
         echoA = echo("a", ECHO_A_ADDRESS);
         echoB = echo("b", ECHO_B_ADDRESS);
         int refusing = LocalMesh.freePort();
-        mesh.writeConfig("mesh.yaml", """
-                apiVersion: networking.istio.io/v1
-                kind: WorkloadEntry
-                metadata: {name: client}
-                spec:
-                  address: %s
-                  labels: {app: client}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: gone}
-                spec:
-                  hosts: [%s]
-                  location: MESH_INTERNAL
-                  resolution: STATIC
-                  ports:
-                  - {number: 8000, name: http, protocol: HTTP}
-                  workloadSelector:
-                    labels: {app: gone}
-                ---
-                %s
-                ---
-                %s
-                ---
-                %s
-                ---
-                %s
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: DestinationRule
-                metadata: {name: ejected}
-                spec:
-                  host: %s
-                  trafficPolicy:
-                    outlierDetection:
-                      consecutive5xxErrors: 1
-                      interval: 1s
-                      baseEjectionTime: 3m
-                      maxEjectionPercent: 100
-                ---
+        mesh.writeConfig("mesh.yaml", MeshYaml.documents(MeshYaml.client("client", CLIENT),
+                MeshYaml.httpService("gone", GONE, 8000),
+                MeshYaml.httpService("down", DOWN, 8000, new InetSocketAddress(DOWN_ADDRESS, refusing)),
+                MeshYaml.httpService("slow", SLOW, 8000, slow),
+                MeshYaml.httpService("failing", FAILING, 8000, slow),
+                MeshYaml.httpService("ejected", EJECTED, 8000, new InetSocketAddress(EJECTED_ADDRESS, refusing)),
+                MeshYaml.trafficPolicy("ejected", EJECTED, MeshYaml.EJECT_AT_FIRST_5XX), """
                 apiVersion: policy.skiff.dev/v1alpha1
                 kind: Fallback
                 metadata: {name: ejected}
@@ -131,37 +96,28 @@ class FallbackEndToEndTest {
                     status: 503
                     headers: {content-type: application/json}
                     body: '{"error": "temporarily unavailable"}'
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: DestinationRule
-                metadata: {name: slow}
-                spec:
-                  host: %s
-                  trafficPolicy:
-                    connectionPool:
-                      tcp: {maxConnections: 1}
-                      http: {http1MaxPendingRequests: 1}
-                ---
+                """.formatted(EJECTED, FAILING),
+                MeshYaml.trafficPolicy("slow", SLOW, MeshYaml.ONE_CONNECTION_ONE_PENDING), """
                 apiVersion: networking.istio.io/v1
                 kind: VirtualService
                 metadata: {name: slow}
                 spec:
-                  hosts: [%s]
+                  hosts: [%1$s]
                   http:
                   - name: busy
                     match:
                     - uri: {prefix: /delay}
                     route:
-                    - destination: {host: %s}
+                    - destination: {host: %1$s}
                   - name: rest
                     route:
-                    - destination: {host: %s}
+                    - destination: {host: %1$s}
                 ---
                 apiVersion: policy.skiff.dev/v1alpha1
                 kind: Fallback
                 metadata: {name: gone}
                 spec:
-                  host: %s
+                  host: %2$s
                   responseFlags: [UH]
                   response:
                     status: 200
@@ -172,7 +128,7 @@ class FallbackEndToEndTest {
                 kind: Fallback
                 metadata: {name: down}
                 spec:
-                  host: %s
+                  host: %3$s
                   responseFlags: [URX, UH]
                   response:
                     status: 503
@@ -182,7 +138,7 @@ class FallbackEndToEndTest {
                 kind: Fallback
                 metadata: {name: slow}
                 spec:
-                  host: %s
+                  host: %1$s
                   routes: [busy]
                   responseFlags: [UO]
                   response:
@@ -194,18 +150,18 @@ class FallbackEndToEndTest {
                 kind: ServiceEntry
                 metadata: {name: echo}
                 spec:
-                  hosts: [%s]
+                  hosts: [%4$s]
                   location: MESH_INTERNAL
                   resolution: STATIC
                   ports:
                   - {number: 9000, name: tcp, protocol: TCP}
                   workloadSelector:
                     labels: {app: echo}
-                ---
-                %s
-                ---
-                %s
-                ---
+                """.formatted(SLOW, GONE, DOWN, ECHO),
+                MeshYaml.tcpService("echo-a", "echo-a.default.svc.cluster.local", 9001,
+                        new InetSocketAddress(ECHO_A_ADDRESS, echoA.getLocalPort())),
+                MeshYaml.tcpService("echo-b", "echo-b.default.svc.cluster.local", 9002,
+                        new InetSocketAddress(ECHO_B_ADDRESS, echoB.getLocalPort())), """
                 apiVersion: networking.istio.io/v1
                 kind: VirtualService
                 metadata: {name: echo}
@@ -217,19 +173,10 @@ class FallbackEndToEndTest {
                       weight: 80
                     - destination: {host: echo-b.default.svc.cluster.local}
                       weight: 20
-                """.formatted(CLIENT, GONE, serviceEntry("down", 8000, "HTTP", DOWN_ADDRESS, refusing),
-                serviceEntry("slow", 8000, "HTTP", SLOW_ADDRESS, slow.port()),
-                serviceEntry("failing", 8000, "HTTP", SLOW_ADDRESS, slow.port()),
-                serviceEntry("ejected", 8000, "HTTP", EJECTED_ADDRESS, refusing), EJECTED, EJECTED, FAILING,
-                SLOW, SLOW, SLOW, SLOW, GONE, DOWN, SLOW, ECHO,
-                serviceEntry("echo-a", 9001, "TCP", ECHO_A_ADDRESS, echoA.getLocalPort()),
-                serviceEntry("echo-b", 9002, "TCP", ECHO_B_ADDRESS, echoB.getLocalPort()), ECHO));
+                """.formatted(ECHO)));
         mesh.startControlPlane();
         mesh.startProxy("client.default", CLIENT);
-        client = HttpClient.newBuilder()
-                .proxy(ProxySelector.of(new InetSocketAddress(CLIENT, 15001)))
-                .connectTimeout(Duration.ofSeconds(2))
-                .build();
+        client = SidecarHttp.through(CLIENT);
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
                 .until(() -> get(SLOW, "/ready").statusCode() == 200);
     }
@@ -253,23 +200,6 @@ class FallbackEndToEndTest {
         if (echoThreads != null) {
             echoThreads.shutdownNow();
         }
-    }
-
-    /** A ServiceEntry {@code <name>.default.svc.cluster.local} with one port and one endpoint. */
-    private static String serviceEntry(String name, int number, String protocol, String address, int port) {
-        return """
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: %s}
-                spec:
-                  hosts: [%s.default.svc.cluster.local]
-                  location: MESH_INTERNAL
-                  resolution: STATIC
-                  ports:
-                  - {number: %d, name: %s, protocol: %s}
-                  endpoints:
-                  - {address: %s, ports: {%s: %d}}""".formatted(name, name, number, protocol.toLowerCase(Locale.ROOT),
-                protocol, address, protocol.toLowerCase(Locale.ROOT), port).strip();
     }
 
     /** A TCP backend that answers each connection with its name, a colon and what it read, then closes. */
@@ -300,9 +230,7 @@ class FallbackEndToEndTest {
     }
 
     private static HttpRequest request(String host, String path) {
-        return HttpRequest.newBuilder(URI.create("http://" + host + ":8000" + path))
-                .timeout(Duration.ofSeconds(20))
-                .build();
+        return SidecarHttp.request(host, 8000, path, Duration.ofSeconds(20)).build();
     }
 
     /** The client sidecar's istio_requests_total for a destination, response code and flags containing a flag. */

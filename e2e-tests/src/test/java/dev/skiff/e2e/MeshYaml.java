@@ -4,9 +4,25 @@ import dev.skiff.e2e.backend.TestBackend;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /** The Istio documents the end-to-end meshes are written from: services and the workload entries behind them. */
 final class MeshYaml {
+    /** A connection pool of one connection and one pending request: the next concurrent request overflows. */
+    static final String ONE_CONNECTION_ONE_PENDING = """
+            connectionPool:
+              tcp: {maxConnections: 1}
+              http: {http1MaxPendingRequests: 1}
+            """;
+    /** Outlier detection that ejects an endpoint at its first 5xx, for the rest of the test. */
+    static final String EJECT_AT_FIRST_5XX = """
+            outlierDetection:
+              consecutive5xxErrors: 1
+              interval: 1s
+              baseEjectionTime: 3m
+              maxEjectionPercent: 100
+            """;
+
     private MeshYaml() {
     }
 
@@ -20,7 +36,7 @@ final class MeshYaml {
      * labelled {@code app: NAME}.
      */
     static String httpService(String name, String host, int port) {
-        return staticHttpService(name, host, port, """
+        return staticService(name, host, port, "HTTP", """
                   workloadSelector:
                     labels: {app: %s}
                 """.formatted(name));
@@ -28,12 +44,12 @@ final class MeshYaml {
 
     /** Like {@link #httpService(String, String, int)}, served by endpoint addresses instead of workloads. */
     static String httpService(String name, String host, int port, InetSocketAddress... endpoints) {
-        StringBuilder backends = new StringBuilder("  endpoints:\n");
-        for (InetSocketAddress endpoint : endpoints) {
-            backends.append("  - {address: ").append(endpoint.getHostString()).append(", ports: {http: ")
-                    .append(endpoint.getPort()).append("}}\n");
-        }
-        return staticHttpService(name, host, port, backends.toString());
+        return staticService(name, host, port, "HTTP", endpoints(endpoints, "http"));
+    }
+
+    /** A STATIC mesh-internal ServiceEntry {@code name} for {@code host} with one TCP port, served by endpoints. */
+    static String tcpService(String name, String host, int port, InetSocketAddress... endpoints) {
+        return staticService(name, host, port, "TCP", endpoints(endpoints, "tcp"));
     }
 
     /** Like {@link #httpService(String, String, int)}, served by the backends as endpoints. */
@@ -93,7 +109,7 @@ final class MeshYaml {
                 """.formatted(name, host) + spec.indent(2);
     }
 
-    private static String staticHttpService(String name, String host, int port, String backends) {
+    private static String staticService(String name, String host, int port, String protocol, String backends) {
         return """
                 apiVersion: networking.istio.io/v1
                 kind: ServiceEntry
@@ -103,8 +119,17 @@ final class MeshYaml {
                   location: MESH_INTERNAL
                   resolution: STATIC
                   ports:
-                  - {number: %d, name: http, protocol: HTTP}
-                """.formatted(name, host, port) + backends;
+                  - {number: %d, name: %s, protocol: %s}
+                """.formatted(name, host, port, protocol.toLowerCase(Locale.ROOT), protocol) + backends;
+    }
+
+    private static String endpoints(InetSocketAddress[] endpoints, String portName) {
+        StringBuilder yaml = new StringBuilder("  endpoints:\n");
+        for (InetSocketAddress endpoint : endpoints) {
+            yaml.append("  - {address: ").append(endpoint.getHostString()).append(", ports: {").append(portName)
+                    .append(": ").append(endpoint.getPort()).append("}}\n");
+        }
+        return yaml.toString();
     }
 
     private static String workloadEntry(String name, String address, String serviceAccount, String labels,

@@ -41,6 +41,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -80,6 +81,11 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
     private boolean expectContinue;
     private boolean closing;
     private boolean tunnelled;
+    /**
+     * Set while a CONNECT to a TCP service waits for its upstream: the bytes the client sent behind the CONNECT,
+     * which the tunnel sends first once it opens.
+     */
+    private ArrayDeque<Object> tunnelEarly;
     private ConnectionAttributes rbacAttributes;
     private RbacStats.Counters rbacCounters;
     private boolean awaitingKeys;
@@ -100,7 +106,11 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (closing || tunnelled) {
+        if (tunnelEarly != null && msg instanceof ByteBuf) {
+            tunnelEarly.add(msg);
+            return;
+        }
+        if (closing || tunnelled || tunnelEarly != null) {
             ReferenceCountUtil.release(msg);
             return;
         }
@@ -375,10 +385,16 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
         forward.host().requestStarted();
         Channel downstream = ctx.channel();
         downstream.config().setAutoRead(false);
+        // From here on the client's bytes are the tunnel's: the decoder leaves, handing over what it holds.
+        tunnelEarly = new ArrayDeque<>(2);
+        ((HttpServerCodec) ctx.pipeline().get(CODEC_NAME)).removeInboundHandler();
         int timeout = (int) Math.min(Integer.MAX_VALUE, forward.cluster().spec().connectTimeout().toMillis());
         Tunnels.connect(worker, forward.host(),
                 forward.cluster().spec().transport().tlsFor(forward.host().endpoint()), timeout, upstream -> {
+            ArrayDeque<Object> early = tunnelEarly;
+            tunnelEarly = null;
             if (!downstream.isActive()) {
+                Tunnels.release(early);
                 forward.host().requestFinished();
                 context.addFlag(ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION);
                 upstream.close();
@@ -392,7 +408,10 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
             releaseQueued();
             Tunnels.link(downstream, this, upstream, new TunnelCompletion(context, worker.requestListener()));
             ctx.pipeline().remove(CODEC_NAME);
+            Tunnels.replay(downstream.pipeline(), early);
         }, cause -> {
+            Tunnels.release(tunnelEarly);
+            tunnelEarly = null;
             forward.host().requestFinished();
             context.addFlag(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
             keepAlive = false;

@@ -14,10 +14,8 @@ import dev.skiff.proxy.upstream.CircuitBreaker;
 import dev.skiff.proxy.upstream.UpstreamClusters;
 import dev.skiff.proxy.upstream.WeightedClusterPicker;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 
 /**
@@ -55,7 +53,7 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
             if (handshake.isSuccess() && ctx.channel().isActive()) {
                 start(ctx);
             } else {
-                releaseEarly();
+                Tunnels.release(early);
                 ctx.close();
             }
         });
@@ -115,7 +113,7 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
                     context.upstreamConnection(ConnectionDetails.of(upstream));
                     Tunnels.link(ctx.channel(), this, upstream,
                             new TunnelCompletion(context, worker.requestListener()));
-                    replayEarly(ctx.pipeline().context(Tunnels.RELAY));
+                    Tunnels.replay(ctx.pipeline(), early);
                 },
                 cause -> {
                     context.upstreamTransportFailureReason(FailureDetails.transportFailureReason(cause));
@@ -125,32 +123,9 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void fail(ChannelHandlerContext ctx) {
-        releaseEarly();
+        Tunnels.release(early);
         ctx.close();
         worker.requestListener().onComplete(context);
-    }
-
-    /** Hands what arrived before the link to the relay that replaced this handler, in order. */
-    private void replayEarly(ChannelHandlerContext relay) {
-        if (early.isEmpty()) {
-            return;
-        }
-        ChannelInboundHandler handler = (ChannelInboundHandler) relay.handler();
-        try {
-            for (Object msg = early.poll(); msg != null; msg = early.poll()) {
-                handler.channelRead(relay, msg);
-            }
-            handler.channelReadComplete(relay);
-        } catch (Exception e) {
-            releaseEarly();
-            relay.close();
-        }
-    }
-
-    private void releaseEarly() {
-        for (Object msg = early.poll(); msg != null; msg = early.poll()) {
-            ReferenceCountUtil.release(msg);
-        }
     }
 
     @Override
@@ -161,7 +136,7 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         if (!linked) {
-            releaseEarly();
+            Tunnels.release(early);
         }
     }
 

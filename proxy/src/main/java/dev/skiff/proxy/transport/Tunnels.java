@@ -9,10 +9,14 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ReferenceCountUtil;
 
+import java.util.ArrayDeque;
 import java.util.function.Consumer;
 
 /** Opens raw upstream connections and joins two channels into a byte tunnel. */
@@ -99,6 +103,34 @@ final class Tunnels {
             ctx.channel().closeFuture().addListener((ChannelFutureListener) future -> host.connectionClosed());
             ctx.pipeline().remove(this);
             ctx.fireChannelActive();
+        }
+    }
+
+    /**
+     * Hands what the downstream sent before {@link #link} (bytes behind a CONNECT, or data TLS decoded with the
+     * handshake's last read) to the relay that link installed in {@code downstream}, in order.
+     */
+    static void replay(ChannelPipeline downstream, ArrayDeque<Object> early) {
+        if (early.isEmpty()) {
+            return;
+        }
+        ChannelHandlerContext relay = downstream.context(RELAY);
+        ChannelInboundHandler handler = (ChannelInboundHandler) relay.handler();
+        try {
+            for (Object msg = early.poll(); msg != null; msg = early.poll()) {
+                handler.channelRead(relay, msg);
+            }
+            handler.channelReadComplete(relay);
+        } catch (Exception e) {
+            release(early);
+            relay.close();
+        }
+    }
+
+    /** Releases what was kept for a tunnel that will not open. */
+    static void release(ArrayDeque<Object> early) {
+        for (Object msg = early.poll(); msg != null; msg = early.poll()) {
+            ReferenceCountUtil.release(msg);
         }
     }
 }

@@ -261,6 +261,22 @@ class ProxyRuntimeTest {
     }
 
     @Test
+    void bytesSentRightBehindAConnectReachTheTcpService() {
+        try (EchoServer echo = new EchoServer()) {
+            runtime.apply(mesh().endpoints(ECHO_CLUSTER, echo.address()).build("3"));
+            try (RawHttpClient client = new RawHttpClient(outbound)) {
+                client.send("CONNECT " + TestMesh.ECHO + ":7000 HTTP/1.1\r\nHost: " + TestMesh.ECHO
+                        + ":7000\r\n\r\nearly\n");
+                assertThat(client.readHead().status()).isEqualTo(200);
+                assertThat(client.readLine()).isEqualTo("early");
+                client.send("later\n");
+                assertThat(client.readLine()).isEqualTo("later");
+            }
+            assertThat(lastCompleted(OUTBOUND).bytesReceived()).isEqualTo(12);
+        }
+    }
+
+    @Test
     void connectToAnUnknownTcpServiceIsNoRoute() {
         try (RawHttpClient client = new RawHttpClient(outbound)) {
             client.send("CONNECT other.default.svc.cluster.local:7000 HTTP/1.1\r\nHost: x\r\n\r\n");

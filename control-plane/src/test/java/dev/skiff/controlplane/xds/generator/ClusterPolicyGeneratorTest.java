@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.UInt32Value;
 import dev.skiff.controlplane.xds.ProxyView;
 import dev.skiff.controlplane.xds.TypeUrls;
-import dev.skiff.controlplane.xds.XdsResource;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
@@ -13,9 +12,7 @@ import io.envoyproxy.envoy.config.core.v3.TcpKeepalive;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** DestinationRule connection pools and outlier detection, as Istio writes them on clusters. */
@@ -43,17 +40,18 @@ class ClusterPolicyGeneratorTest {
             """;
 
     private static final int UNLIMITED = -1;
+    private static final ProxyView CLIENT = GeneratorFixtures.sidecar("127.0.42.1", "client", "default");
 
     private static Map<String, Cluster> clusters(String destinationRule) throws Exception {
-        DefaultXdsResourceProvider provider = new DefaultXdsResourceProvider();
-        provider.update(MeshConfigs.parse("policy.yaml", SERVICES + "---\n" + destinationRule));
-        ProxyView client = new ProxyView("sidecar~127.0.42.1~client.default~default.svc.cluster.local",
-                ProxyView.Kind.SIDECAR, "client", "default", Map.of());
-        Map<String, Cluster> byName = new HashMap<>();
-        for (XdsResource resource : provider.resources(client, TypeUrls.CLUSTER, Set.of())) {
-            byName.put(resource.name(), resource.body().unpack(Cluster.class));
-        }
-        return byName;
+        return GeneratorFixtures.byName(withRule(destinationRule), CLIENT, TypeUrls.CLUSTER, Cluster.class);
+    }
+
+    private static Map<String, RouteConfiguration> routes(String destinationRule) throws Exception {
+        return GeneratorFixtures.byName(withRule(destinationRule), CLIENT, TypeUrls.ROUTE, RouteConfiguration.class);
+    }
+
+    private static DefaultXdsResourceProvider withRule(String destinationRule) {
+        return GeneratorFixtures.provider(MeshYaml.documents(SERVICES, destinationRule));
     }
 
     private static CircuitBreakers.Thresholds thresholds(Cluster cluster) {
@@ -255,17 +253,5 @@ class ClusterPolicyGeneratorTest {
                 .setCookie(RouteAction.HashPolicy.Cookie.newBuilder().setName("session").setPath("/")
                         .setTtl(com.google.protobuf.Duration.newBuilder().setSeconds(60)))
                 .build());
-    }
-
-    private static Map<String, RouteConfiguration> routes(String destinationRule) throws Exception {
-        DefaultXdsResourceProvider provider = new DefaultXdsResourceProvider();
-        provider.update(MeshConfigs.parse("policy.yaml", SERVICES + "---\n" + destinationRule));
-        ProxyView client = new ProxyView("sidecar~127.0.42.1~client.default~default.svc.cluster.local",
-                ProxyView.Kind.SIDECAR, "client", "default", Map.of());
-        Map<String, RouteConfiguration> byName = new HashMap<>();
-        for (XdsResource resource : provider.resources(client, TypeUrls.ROUTE, Set.of())) {
-            byName.put(resource.name(), resource.body().unpack(RouteConfiguration.class));
-        }
-        return byName;
     }
 }

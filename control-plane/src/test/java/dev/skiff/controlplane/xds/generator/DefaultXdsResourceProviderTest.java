@@ -24,15 +24,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 class DefaultXdsResourceProviderTest {
-    private static final String MESH = MeshYaml.documents("""
-            apiVersion: networking.istio.io/v1
-            kind: ServiceEntry
-            metadata: {name: reviews, namespace: default}
-            spec:
-              hosts: [reviews]
-              ports: [{number: 9080, name: http, protocol: HTTP}]
-              workloadSelector: {labels: {app: reviews}}
-            ---
+    private static final String MESH = MeshYaml.documents(MeshYaml.shortNameService("reviews", 9080), """
             apiVersion: networking.istio.io/v1
             kind: ServiceEntry
             metadata: {name: internal, namespace: default}

@@ -10,6 +10,7 @@ import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -47,6 +48,17 @@ final class GeneratorFixtures {
     static <T extends Message> T named(Collection<XdsResource> resources, String name, Class<T> type)
             throws InvalidProtocolBufferException {
         return named(resources, name).body().unpack(type);
+    }
+
+    /** The proxy's resources of one type, their bodies by resource name. */
+    static <T extends Message> Map<String, T> byName(DefaultXdsResourceProvider provider, ProxyView proxy,
+                                                     String typeUrl, Class<T> type)
+            throws InvalidProtocolBufferException {
+        Map<String, T> byName = new HashMap<>();
+        for (XdsResource resource : provider.resources(proxy, typeUrl, Set.of())) {
+            byName.put(resource.name(), resource.body().unpack(type));
+        }
+        return byName;
     }
 
     /** The listener of that name generated for the proxy. */

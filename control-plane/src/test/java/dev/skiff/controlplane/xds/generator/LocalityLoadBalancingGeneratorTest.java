@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.skiff.controlplane.xds.ProxyView;
 import dev.skiff.controlplane.xds.TypeUrls;
-import dev.skiff.controlplane.xds.XdsResource;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
@@ -62,37 +61,23 @@ class LocalityLoadBalancingGeneratorTest {
     private static final String OUTLIER = "outlierDetection: {consecutive5xxErrors: 1}";
 
     private static DefaultXdsResourceProvider provider(String trafficPolicy) {
-        DefaultXdsResourceProvider provider = new DefaultXdsResourceProvider();
-        provider.update(MeshConfigs.parse("locality.yaml", SERVICES + """
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: DestinationRule
-                metadata: {name: httpbin, namespace: default}
-                spec:
-                  host: httpbin.default.svc.cluster.local
-                  trafficPolicy:
-                """ + trafficPolicy.indent(4)));
-        return provider;
+        return GeneratorFixtures.provider(MeshYaml.documents(SERVICES,
+                MeshYaml.trafficPolicy("httpbin", "httpbin.default.svc.cluster.local", trafficPolicy)));
     }
 
     private static ProxyView sidecar(String workload, String address, Map<String, String> labels) {
-        return new ProxyView("sidecar~" + address + "~" + workload + ".default~default.svc.cluster.local",
-                ProxyView.Kind.SIDECAR, workload, "default", labels);
+        return GeneratorFixtures.sidecar(address, workload, "default", labels);
     }
 
     private static ClusterLoadAssignment endpoints(DefaultXdsResourceProvider provider, ProxyView proxy)
             throws Exception {
-        for (XdsResource resource : provider.resources(proxy, TypeUrls.ENDPOINT, Set.of(CLUSTER))) {
-            return resource.body().unpack(ClusterLoadAssignment.class);
-        }
-        throw new AssertionError("no " + CLUSTER);
+        return GeneratorFixtures.named(provider.resources(proxy, TypeUrls.ENDPOINT, Set.of(CLUSTER)), CLUSTER,
+                ClusterLoadAssignment.class);
     }
 
     private static Cluster cluster(DefaultXdsResourceProvider provider, ProxyView proxy) throws Exception {
-        for (XdsResource resource : provider.resources(proxy, TypeUrls.CLUSTER, Set.of(CLUSTER))) {
-            return resource.body().unpack(Cluster.class);
-        }
-        throw new AssertionError("no " + CLUSTER);
+        return GeneratorFixtures.named(provider.resources(proxy, TypeUrls.CLUSTER, Set.of(CLUSTER)), CLUSTER,
+                Cluster.class);
     }
 
     /** Locality {@code region/zone/subzone} to the group's priority. */

@@ -30,6 +30,22 @@ final class MeshYaml {
                 """;
     }
 
+    /**
+     * ServiceEntry {@code name} in namespace default for the short host {@code name} on HTTP port {@code port}, served
+     * by the workloads labelled {@code app: NAME}; location and resolution are left to their defaults.
+     */
+    static String shortNameService(String name, int port) {
+        return """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: %1$s, namespace: default}
+                spec:
+                  hosts: [%1$s]
+                  ports: [{number: %2$d, name: http, protocol: HTTP}]
+                  workloadSelector: {labels: {app: %1$s}}
+                """.formatted(name, port);
+    }
+
     /** A STATIC mesh-internal ServiceEntry in namespace default with one port named after its protocol. */
     static String meshInternalService(String name, int port, String protocol, String... hosts) {
         return staticService(name, "MESH_INTERNAL", port, protocol, hosts);
@@ -49,6 +65,18 @@ final class MeshYaml {
     static String workload(String name, String namespace, String address, String serviceAccount, String labels) {
         return workloadEntry(name, namespace,
                 "address: " + address + ", serviceAccount: " + serviceAccount + ", labels: {" + labels + "}");
+    }
+
+    /** A DestinationRule in namespace default for {@code host} with the traffic policy written from column zero. */
+    static String trafficPolicy(String name, String host, String policy) {
+        return """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: %s, namespace: default}
+                spec:
+                  host: %s
+                  trafficPolicy:
+                """.formatted(name, host) + policy.indent(4);
     }
 
     private static String staticService(String name, String location, int port, String protocol, String... hosts) {

@@ -16,15 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /** Resource lists are shared by proxies whose inputs for the type agree, and only by them. */
 class ScopeSharedResourcesTest {
-    private static final String MESH = MeshYaml.documents("""
-            apiVersion: networking.istio.io/v1
-            kind: ServiceEntry
-            metadata: {name: reviews, namespace: default}
-            spec:
-              hosts: [reviews]
-              ports: [{number: 9080, name: http, protocol: HTTP}]
-              workloadSelector: {labels: {app: reviews}}
-            ---
+    private static final String MESH = MeshYaml.documents(MeshYaml.shortNameService("reviews", 9080), """
             apiVersion: networking.istio.io/v1
             kind: ServiceEntry
             metadata: {name: ratings, namespace: default}

@@ -1,16 +1,13 @@
 package dev.skiff.proxy.authz;
 
 import dev.skiff.proxy.model.RequestHeadersView;
+import dev.skiff.proxy.security.ServerSslHandler;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.ssl.SslHandler;
 
 import java.net.InetSocketAddress;
 import java.util.Map;
-import javax.net.ssl.ExtendedSSLSession;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SNIServerName;
-import javax.net.ssl.SSLSession;
 
 /**
  * The {@link RbacAttributes} of the requests of one downstream connection: what the connection knows is fixed at
@@ -49,18 +46,8 @@ public final class ConnectionAttributes implements RbacAttributes {
      */
     public static ConnectionAttributes of(Channel channel, String principal) {
         Channel connection = channel instanceof Http2StreamChannel stream ? stream.parent() : channel;
-        String serverName = null;
         SslHandler ssl = connection.pipeline().get(SslHandler.class);
-        if (ssl != null) {
-            SSLSession session = ssl.engine().getSession();
-            if (session instanceof ExtendedSSLSession extended) {
-                for (SNIServerName name : extended.getRequestedServerNames()) {
-                    if (name instanceof SNIHostName host) {
-                        serverName = host.getAsciiName();
-                    }
-                }
-            }
-        }
+        String serverName = ssl == null ? null : ServerSslHandler.requestedServerName(ssl);
         InetSocketAddress remote = connection.remoteAddress() instanceof InetSocketAddress address ? address : null;
         InetSocketAddress local = connection.localAddress() instanceof InetSocketAddress address ? address : null;
         return new ConnectionAttributes(principal, remote, local, serverName);

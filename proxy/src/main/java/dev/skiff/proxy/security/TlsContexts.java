@@ -8,15 +8,18 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.internal.tcnative.SSL;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -44,10 +47,25 @@ public final class TlsContexts implements UpstreamTlsFactory, DownstreamTlsFacto
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(TlsContexts.class);
+    private static final String JDK_SERVER_DISABLED_EXTENSIONS = "jdk.tls.server.disableExtensions";
 
     /** The provider the default constructor picks; loading BoringSSL costs time and memory, so only on first use. */
     private static final class DefaultProvider {
         static final SslProvider VALUE = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+    }
+
+    /**
+     * The JDK's TLS server refuses a ClientHello whose SNI is not a host name by its rules (Istio's SNI has
+     * underscores) with an {@code illegal_parameter} alert; told to ignore the extension, it leaves the name to
+     * {@link ServerSslHandler}. The JDK reads this once, when its first TLS server starts, so it is set as soon as the
+     * proxy's TLS is set up; names an operator disabled already are kept.
+     */
+    static {
+        String disabled = System.getProperty(JDK_SERVER_DISABLED_EXTENSIONS, "").strip();
+        if (!List.of(disabled.split("\\s*,\\s*")).contains("server_name")) {
+            System.setProperty(JDK_SERVER_DISABLED_EXTENSIONS, disabled.isEmpty() ? "server_name"
+                    : disabled + ",server_name");
+        }
     }
 
     private final SslProvider provider;
@@ -97,15 +115,35 @@ public final class TlsContexts implements UpstreamTlsFactory, DownstreamTlsFacto
     public SslHandler newHandler(UpstreamTlsSpec spec, ByteBufAllocator alloc, InetSocketAddress peer) {
         Generation current = generation.get();
         SslContext context = current.contexts().computeIfAbsent(spec, key -> client(current, spec));
-        return spec.sni().isEmpty()
-                ? context.newHandler(alloc)
-                : context.newHandler(alloc, spec.sni(), peer.getPort());
+        if (spec.sni().isEmpty()) {
+            return context.newHandler(alloc);
+        }
+        SslHandler handler = context.newHandler(alloc, spec.sni(), peer.getPort());
+        if (handler.engine() instanceof ReferenceCountedOpenSslEngine engine && !isJavaHostName(spec.sni())) {
+            SSL.setTlsExtHostName(engine.sslPointer(), spec.sni());
+        }
+        return handler;
+    }
+
+    /**
+     * Whether Java's {@code SNIHostName} accepts the name: Netty sends only such names itself, so Istio's
+     * {@code outbound_.<port>_.<subset>_.<host>}, with its underscores, is set on BoringSSL directly; the JDK provider
+     * cannot send it at all.
+     */
+    private static boolean isJavaHostName(String name) {
+        try {
+            new SNIHostName(name);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     @Override
     public SslHandler newHandler(DownstreamTlsSpec spec, ByteBufAllocator alloc) {
         Generation current = generation.get();
-        return current.contexts().computeIfAbsent(spec, key -> server(current, spec)).newHandler(alloc);
+        return new ServerSslHandler(current.contexts().computeIfAbsent(spec, key -> server(current, spec))
+                .newEngine(alloc));
     }
 
     private SslContext client(Generation current, UpstreamTlsSpec spec) {

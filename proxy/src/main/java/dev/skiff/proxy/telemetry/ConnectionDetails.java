@@ -1,15 +1,12 @@
 package dev.skiff.proxy.telemetry;
 
+import dev.skiff.proxy.security.ServerSslHandler;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.Attribute;
 import io.netty.util.AttributeKey;
 
-import javax.net.ssl.ExtendedSSLSession;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SNIServerName;
-import javax.net.ssl.SSLSession;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.util.function.Consumer;
@@ -53,7 +50,7 @@ public record ConnectionDetails(String localAddress, String serverName, TlsPrinc
         }
         ConnectionDetails resolved = ssl == null
                 ? new ConnectionDetails(local, null, TlsPrincipals.NONE)
-                : new ConnectionDetails(local, serverName(ssl.engine().getSession()),
+                : new ConnectionDetails(local, ServerSslHandler.requestedServerName(ssl),
                 TlsPrincipals.of(ssl.engine().getSession()));
         attribute.set(resolved);
         return resolved;
@@ -79,18 +76,6 @@ public record ConnectionDetails(String localAddress, String serverName, TlsPrinc
     /** The principals when this proxy proved its own identity on the connection (mutual TLS), else null. */
     public TlsPrincipals mutualPrincipals() {
         return principals.local().isEmpty() || principals.peer().isEmpty() ? null : principals;
-    }
-
-    /** The host name the session's SNI asked for, null when none. */
-    static String serverName(SSLSession session) {
-        if (session instanceof ExtendedSSLSession extended) {
-            for (SNIServerName name : extended.getRequestedServerNames()) {
-                if (name instanceof SNIHostName host) {
-                    return host.getAsciiName();
-                }
-            }
-        }
-        return null;
     }
 
     /** An address as Envoy prints it: {@code host:port}, an IPv6 host in brackets. */

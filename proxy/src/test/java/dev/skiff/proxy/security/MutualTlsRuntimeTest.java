@@ -4,14 +4,12 @@ import com.sun.net.httpserver.HttpServer;
 import dev.skiff.proxy.ProxyRuntime;
 import dev.skiff.proxy.ProxyRuntimeOptions;
 import dev.skiff.proxy.filter.RequestContext;
-import dev.skiff.proxy.model.ClusterSpec;
 import dev.skiff.proxy.model.Direction;
 import dev.skiff.proxy.model.DownstreamTlsSpec;
 import dev.skiff.proxy.model.Endpoint;
 import dev.skiff.proxy.model.EndpointSet;
 import dev.skiff.proxy.model.FilterChainSpec;
 import dev.skiff.proxy.model.HttpConnectionManagerSpec;
-import dev.skiff.proxy.model.LbPolicy;
 import dev.skiff.proxy.model.ListenerSpec;
 import dev.skiff.proxy.model.ProxyConfigSnapshot;
 import dev.skiff.proxy.model.Route;
@@ -20,7 +18,6 @@ import dev.skiff.proxy.model.RouteMatch;
 import dev.skiff.proxy.model.RouteTable;
 import dev.skiff.proxy.model.TcpProxySpec;
 import dev.skiff.proxy.model.TransportSocketMatch;
-import dev.skiff.proxy.model.UpstreamProtocol;
 import dev.skiff.proxy.model.UpstreamTlsSpec;
 import dev.skiff.proxy.model.UpstreamTransport;
 import dev.skiff.proxy.model.VirtualHost;
@@ -52,6 +49,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
+import static dev.skiff.proxy.security.SidecarFixtures.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -82,14 +80,7 @@ class MutualTlsRuntimeTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        backend = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        backend.createContext("/", exchange -> {
-            byte[] body = "hello from reviews".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        backend.start();
+        backend = SidecarFixtures.startBackend();
         serverTls.update(serverCa.workloadCertificate());
         clientTls.update(clientCa.workloadCertificate());
         server = new ProxyRuntime(ProxyRuntimeOptions.defaults().withEventLoopThreads(1)
@@ -144,11 +135,6 @@ class MutualTlsRuntimeTest {
                 .proxy(ProxySelector.of(client.boundAddress("virtualOutbound").orElseThrow())).build();
     }
 
-    private static ClusterSpec cluster(String name, boolean isStatic, UpstreamTransport transport) {
-        return new ClusterSpec(name, LbPolicy.ROUND_ROBIN, UpstreamProtocol.HTTP1, Duration.ofSeconds(2), isStatic,
-                transport);
-    }
-
     private static FilterChainSpec chain(String name, String transportProtocol, DownstreamTlsSpec tls) {
         return new FilterChainSpec(name, 0, Set.of(), HttpConnectionManagerSpec.rds("unused"), transportProtocol,
                 tls);
@@ -171,7 +157,7 @@ class MutualTlsRuntimeTest {
 
         HttpResponse<String> response = throughSidecar();
         assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.body()).isEqualTo("hello from reviews");
+        assertThat(response.body()).isEqualTo(SidecarFixtures.BACKEND_BODY);
         assertThatThrownBy(this::plaintextToInbound).isInstanceOf(IOException.class);
     }
 
@@ -181,7 +167,7 @@ class MutualTlsRuntimeTest {
                 chain("plaintext", FilterChainSpec.RAW_BUFFER, null)), List.of(REVIEWS_ID));
 
         assertThat(throughSidecar().statusCode()).isEqualTo(200);
-        assertThat(plaintextToInbound().body()).isEqualTo("hello from reviews");
+        assertThat(plaintextToInbound().body()).isEqualTo(SidecarFixtures.BACKEND_BODY);
     }
 
     @Test

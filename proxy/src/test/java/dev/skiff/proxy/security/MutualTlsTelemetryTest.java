@@ -1,18 +1,15 @@
 package dev.skiff.proxy.security;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.skiff.proxy.ProxyRuntime;
 import dev.skiff.proxy.ProxyRuntimeOptions;
-import dev.skiff.proxy.model.ClusterSpec;
 import dev.skiff.proxy.model.Direction;
 import dev.skiff.proxy.model.DownstreamTlsSpec;
 import dev.skiff.proxy.model.Endpoint;
 import dev.skiff.proxy.model.EndpointSet;
 import dev.skiff.proxy.model.FilterChainSpec;
 import dev.skiff.proxy.model.HttpConnectionManagerSpec;
-import dev.skiff.proxy.model.LbPolicy;
 import dev.skiff.proxy.model.ListenerSpec;
 import dev.skiff.proxy.model.ProxyConfigSnapshot;
 import dev.skiff.proxy.model.Route;
@@ -20,7 +17,6 @@ import dev.skiff.proxy.model.RouteAction;
 import dev.skiff.proxy.model.RouteMatch;
 import dev.skiff.proxy.model.RouteTable;
 import dev.skiff.proxy.model.TransportSocketMatch;
-import dev.skiff.proxy.model.UpstreamProtocol;
 import dev.skiff.proxy.model.UpstreamTlsSpec;
 import dev.skiff.proxy.model.UpstreamTransport;
 import dev.skiff.proxy.model.VirtualHost;
@@ -41,7 +37,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
@@ -49,6 +44,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import static dev.skiff.proxy.security.SidecarFixtures.cluster;
+import static dev.skiff.proxy.security.SidecarFixtures.lastLine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -158,11 +155,6 @@ class MutualTlsTelemetryTest {
         direct = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     }
 
-    private static ClusterSpec cluster(String name, boolean isStatic, UpstreamTransport transport) {
-        return new ClusterSpec(name, LbPolicy.ROUND_ROBIN, UpstreamProtocol.HTTP1, Duration.ofSeconds(2), isStatic,
-                transport);
-    }
-
     @AfterEach
     void tearDown() {
         viaClientSidecar.close();
@@ -237,12 +229,6 @@ class MutualTlsTelemetryTest {
                     .startsWith("TLS_error:|").endsWith(":TLS_error_end");
             assertThat(sent.get("upstream_local_address").isNull()).isTrue();
         });
-    }
-
-    private static JsonNode lastLine(ByteArrayOutputStream log) throws Exception {
-        String[] lines = log.toString(StandardCharsets.UTF_8).split("\n");
-        assertThat(lines[lines.length - 1]).isNotBlank();
-        return new ObjectMapper().readTree(lines[lines.length - 1]);
     }
 
     private static List<String> series(String exposition) {

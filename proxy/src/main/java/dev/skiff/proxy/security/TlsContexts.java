@@ -20,8 +20,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.StandardConstants;
 import javax.net.ssl.SSLException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
@@ -119,16 +123,32 @@ public final class TlsContexts implements UpstreamTlsFactory, DownstreamTlsFacto
             return context.newHandler(alloc);
         }
         SslHandler handler = context.newHandler(alloc, spec.sni(), peer.getPort());
-        if (handler.engine() instanceof ReferenceCountedOpenSslEngine engine && !isJavaHostName(spec.sni())) {
-            SSL.setTlsExtHostName(engine.sslPointer(), spec.sni());
+        if (!isJavaHostName(spec.sni())) {
+            if (handler.engine() instanceof ReferenceCountedOpenSslEngine engine) {
+                SSL.setTlsExtHostName(engine.sslPointer(), spec.sni());
+            } else {
+                SSLParameters parameters = handler.engine().getSSLParameters();
+                parameters.setServerNames(List.of(new RawHostName(spec.sni())));
+                handler.engine().setSSLParameters(parameters);
+            }
         }
         return handler;
     }
 
     /**
-     * Whether Java's {@code SNIHostName} accepts the name: Netty sends only such names itself, so Istio's
-     * {@code outbound_.<port>_.<subset>_.<host>}, with its underscores, is set on BoringSSL directly; the JDK provider
-     * cannot send it at all.
+     * A host name sent as it is written. The JDK's {@code SNIHostName} refuses names with characters other than
+     * letters, digits, hyphens and dots, such as Istio's {@code outbound_.<port>_.<subset>_.<host>}; the JDK's
+     * client sends the bytes of any name of the {@code host_name} type, so this one carries such names.
+     */
+    private static final class RawHostName extends SNIServerName {
+        RawHostName(String name) {
+            super(StandardConstants.SNI_HOST_NAME, name.getBytes(StandardCharsets.US_ASCII));
+        }
+    }
+
+    /**
+     * Whether Java's {@code SNIHostName} accepts the name: Netty sends only such names itself, so others (Istio's,
+     * with underscores) are set on the engine here.
      */
     private static boolean isJavaHostName(String name) {
         try {

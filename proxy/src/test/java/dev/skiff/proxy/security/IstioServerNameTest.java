@@ -27,10 +27,10 @@ import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.ByteArrayOutputStream;
@@ -64,7 +64,7 @@ import static org.awaitility.Awaitility.await;
  * Istio's client sidecars send the SNI {@code outbound_.<port>_.<subset>_.<host>}, a name with underscores that
  * Java's {@code SNIHostName} refuses. A Skiff server sidecar must complete the handshake for it with either TLS
  * provider, on a STRICT port and on a PERMISSIVE one (where the first bytes pick the chain), and log it as the
- * requested server name; a Skiff client sidecar on BoringSSL must send it.
+ * requested server name; a Skiff client sidecar must send it, on either provider.
  */
 @ExtendWith(NoLeaks.class)
 class IstioServerNameTest {
@@ -137,11 +137,14 @@ class IstioServerNameTest {
         }
     }
 
-    @Test
-    void boringSslClientSidecarSendsIstioServerName() throws Exception {
-        assumeProvider(SslProvider.OPENSSL);
-        startServer(SslProvider.OPENSSL);
-        startClient(SslProvider.OPENSSL);
+    @ParameterizedTest(name = "client on {0}, server on {1}")
+    @CsvSource({"OPENSSL, OPENSSL", "OPENSSL, JDK", "JDK, OPENSSL", "JDK, JDK"})
+    void clientSidecarSendsIstioServerName(SslProvider clientProvider, SslProvider serverProvider)
+            throws Exception {
+        assumeProvider(clientProvider);
+        assumeProvider(serverProvider);
+        startServer(serverProvider);
+        startClient(clientProvider);
 
         HttpResponse<String> response = viaClientSidecar.send(HttpRequest.newBuilder(
                 URI.create("http://" + HOST + ":9080/reviews/1")).build(), HttpResponse.BodyHandlers.ofString());

@@ -16,7 +16,8 @@ import java.util.List;
  * The TLS handler of a connection this proxy accepts. It reads the server name of the ClientHello itself, as
  * Envoy's TLS inspector does, before the engine sees it, so that the name is known whatever its characters: Istio's
  * {@code outbound_.9080_._.reviews.default.svc.cluster.local} has underscores, which Java's {@code SNIHostName}
- * refuses (so the engine's own view of the name would fail or be empty).
+ * refuses (so the engine's own view of the name would fail or be empty). The engine gets the bytes once the whole
+ * ClientHello is there (it can do nothing with less), so a hello split across several records is read whole.
  */
 public final class ServerSslHandler extends SslHandler {
 
@@ -31,11 +32,12 @@ public final class ServerSslHandler extends SslHandler {
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws SSLException {
         if (!helloRead) {
             ClientHelloParser.Result hello = ClientHelloParser.parse(in);
-            if (!(hello instanceof ClientHelloParser.NeedMore)) {
-                helloRead = true;
-                if (hello instanceof ClientHelloParser.ClientHello clientHello && !clientHello.serverName().isEmpty()) {
-                    serverName = clientHello.serverName();
-                }
+            if (hello instanceof ClientHelloParser.NeedMore) {
+                return;
+            }
+            helloRead = true;
+            if (hello instanceof ClientHelloParser.ClientHello clientHello && !clientHello.serverName().isEmpty()) {
+                serverName = clientHello.serverName();
             }
         }
         super.decode(ctx, in, out);

@@ -78,19 +78,10 @@ class ClusterPoliciesEndToEndTest {
     }
 
     @AfterAll
-    static void stop() {
-        if (client != null) {
-            client.close();
-        }
-        for (TestBackend backend : new TestBackend[]{slow, healthy, failing}) {
-            if (backend != null) {
-                backend.close();
-            }
-        }
+    static void stop() throws Exception {
+        Teardown.closeAll(client, slow, healthy, failing);
         sticky.forEach(TestBackend::close);
-        if (mesh != null) {
-            mesh.close();
-        }
+        Teardown.closeAll(mesh);
     }
 
     private static HttpRequest get(String host, String path) {

@@ -182,21 +182,8 @@ class FallbackEndToEndTest {
     }
 
     @AfterAll
-    static void stop() throws IOException {
-        if (client != null) {
-            client.close();
-        }
-        if (mesh != null) {
-            mesh.close();
-        }
-        if (slow != null) {
-            slow.close();
-        }
-        for (ServerSocket echo : new ServerSocket[]{echoA, echoB}) {
-            if (echo != null) {
-                echo.close();
-            }
-        }
+    static void stop() throws Exception {
+        Teardown.closeAll(client, mesh, slow, echoA, echoB);
         if (echoThreads != null) {
             echoThreads.shutdownNow();
         }

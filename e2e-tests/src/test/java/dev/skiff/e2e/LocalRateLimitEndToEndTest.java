@@ -107,16 +107,8 @@ class LocalRateLimitEndToEndTest {
     }
 
     @AfterAll
-    static void stop() {
-        if (viaSidecar != null) {
-            viaSidecar.close();
-        }
-        if (mesh != null) {
-            mesh.close();
-        }
-        if (backend != null) {
-            backend.close();
-        }
+    static void stop() throws Exception {
+        Teardown.closeAll(viaSidecar, mesh, backend);
     }
 
     private static HttpResponse<String> get() throws Exception {

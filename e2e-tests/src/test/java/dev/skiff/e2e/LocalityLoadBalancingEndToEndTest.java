@@ -8,7 +8,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ProxySelector;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -48,104 +47,42 @@ class LocalityLoadBalancingEndToEndTest {
         far = TestBackend.start("failover-zone2", new InetSocketAddress("127.0.56.3", 0));
         splitNear = TestBackend.start("split-zone1", new InetSocketAddress("127.0.56.4", 0));
         splitFar = TestBackend.start("split-zone2", new InetSocketAddress("127.0.56.5", 0));
-        mesh.writeConfig("services.yaml", """
-                apiVersion: networking.istio.io/v1
-                kind: WorkloadEntry
-                metadata: {name: client}
-                spec:
-                  address: %s
-                  labels: {app: client}
-                  locality: region1/zone1
-                ---
-                """.formatted(CLIENT) + service("failover", FAILOVER, near, far) + service("split", SPLIT, splitNear,
-                splitFar) + """
-                apiVersion: networking.istio.io/v1
-                kind: DestinationRule
-                metadata: {name: failover}
-                spec:
-                  host: %s
-                  trafficPolicy:
-                    loadBalancer:
-                      simple: ROUND_ROBIN
-                      localityLbSetting: {enabled: true}
-                    outlierDetection:
-                      consecutive5xxErrors: 1
-                      interval: 1s
-                      baseEjectionTime: 3m
-                      maxEjectionPercent: 100
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: DestinationRule
-                metadata: {name: split}
-                spec:
-                  host: %s
-                  trafficPolicy:
-                    loadBalancer:
-                      simple: LEAST_REQUEST
-                      warmup: {duration: 60s}
-                      localityLbSetting:
-                        distribute:
-                        - from: region1/zone1/*
-                          to: {"region1/zone1/*": 80, "region1/zone2/*": 20}
-                """.formatted(FAILOVER, SPLIT));
+        mesh.writeConfig("services.yaml", MeshYaml.documents(MeshYaml.client("client", CLIENT, "region1/zone1"),
+                service("failover", FAILOVER, near, far),
+                service("split", SPLIT, splitNear, splitFar),
+                MeshYaml.trafficPolicy("failover", FAILOVER, """
+                        loadBalancer:
+                          simple: ROUND_ROBIN
+                          localityLbSetting: {enabled: true}
+                        """ + MeshYaml.EJECT_AT_FIRST_5XX),
+                MeshYaml.trafficPolicy("split", SPLIT, """
+                        loadBalancer:
+                          simple: LEAST_REQUEST
+                          warmup: {duration: 60s}
+                          localityLbSetting:
+                            distribute:
+                            - from: region1/zone1/*
+                              to: {"region1/zone1/*": 80, "region1/zone2/*": 20}
+                        """)));
         mesh.startControlPlane();
         mesh.startProxy("client.default", CLIENT);
-        client = HttpClient.newBuilder()
-                .proxy(ProxySelector.of(new InetSocketAddress(CLIENT, 15001)))
-                .connectTimeout(Duration.ofSeconds(2))
-                .build();
+        client = SidecarHttp.through(CLIENT);
     }
 
     /** A service with one WorkloadEntry in region1/zone1 and one in region1/zone2, each served by a backend. */
     private static String service(String name, String host, TestBackend zone1, TestBackend zone2) {
-        return """
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: %1$s}
-                spec:
-                  hosts: [%2$s]
-                  location: MESH_INTERNAL
-                  resolution: STATIC
-                  ports:
-                  - {number: 8000, name: http, protocol: HTTP}
-                  workloadSelector:
-                    labels: {app: %1$s}
-                ---
-                """.formatted(name, host) + workloadEntry(name, zone1, "zone1") + workloadEntry(name, zone2, "zone2");
-    }
-
-    private static String workloadEntry(String app, TestBackend backend, String zone) {
-        return """
-                apiVersion: networking.istio.io/v1
-                kind: WorkloadEntry
-                metadata: {name: %1$s-%3$s}
-                spec:
-                  address: %2$s
-                  labels: {app: %1$s}
-                  locality: region1/%3$s
-                  ports: {http: %4$d}
-                ---
-                """.formatted(app, backend.host(), zone, backend.port());
+        return MeshYaml.documents(MeshYaml.httpService(name, host, 8000),
+                MeshYaml.workload(name + "-zone1", name, "region1/zone1", zone1),
+                MeshYaml.workload(name + "-zone2", name, "region1/zone2", zone2));
     }
 
     @AfterAll
-    static void stop() {
-        if (client != null) {
-            client.close();
-        }
-        for (TestBackend backend : new TestBackend[]{near, far, splitNear, splitFar}) {
-            if (backend != null) {
-                backend.close();
-            }
-        }
-        if (mesh != null) {
-            mesh.close();
-        }
+    static void stop() throws Exception {
+        Teardown.closeAll(client, near, far, splitNear, splitFar, mesh);
     }
 
     private static HttpResponse<String> get(String host) throws IOException, InterruptedException {
-        return client.send(HttpRequest.newBuilder(URI.create("http://" + host + ":8000/"))
-                .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+        return SidecarHttp.send(client, SidecarHttp.request(host, 8000, "/", Duration.ofSeconds(20)));
     }
 
     private static String clusters() throws IOException, InterruptedException {

@@ -61,12 +61,22 @@ final class MeshYaml {
 
     /** A workload that only calls out, labelled {@code app: NAME}. */
     static String client(String name, String address) {
-        return workloadEntry(name, address, null, "app: " + name, null);
+        return workloadEntry(name, address, null, "app: " + name, null, null);
+    }
+
+    /** Like {@link #client(String, String)}, in a locality ({@code region/zone/subzone}). */
+    static String client(String name, String address, String locality) {
+        return workloadEntry(name, address, null, "app: " + name, locality, null);
+    }
+
+    /** Workload {@code name} labelled {@code app: APP} in a locality, whose HTTP port the backend serves. */
+    static String workload(String name, String app, String locality, TestBackend backend) {
+        return workloadEntry(name, backend.host(), null, "app: " + app, locality, backend.port());
     }
 
     /** A workload labelled {@code app: NAME} whose HTTP port is served on {@code httpPort}. */
     static String workload(String name, String address, int httpPort) {
-        return workloadEntry(name, address, null, "app: " + name, httpPort);
+        return workloadEntry(name, address, null, "app: " + name, null, httpPort);
     }
 
     /**
@@ -74,7 +84,8 @@ final class MeshYaml {
      * {@code httpPort}.
      */
     static String versionedWorkload(String app, String version, String address, int httpPort) {
-        return workloadEntry(app + "-" + version, address, null, "app: " + app + ", version: " + version, httpPort);
+        return workloadEntry(app + "-" + version, address, null, "app: " + app + ", version: " + version, null,
+                httpPort);
     }
 
     /**
@@ -82,7 +93,8 @@ final class MeshYaml {
      * {@code security.istio.io/tlsMode: istio} label next to {@code app: NAME}; a null {@code httpPort} serves none.
      */
     static String meshedWorkload(String name, String address, Integer httpPort) {
-        return workloadEntry(name, address, name, "app: " + name + ", security.istio.io/tlsMode: istio", httpPort);
+        return workloadEntry(name, address, name, "app: " + name + ", security.istio.io/tlsMode: istio", null,
+                httpPort);
     }
 
     /** A DestinationRule {@code name} for {@code host} with subsets v1 and v2 by the {@code version} label. */
@@ -133,7 +145,7 @@ final class MeshYaml {
     }
 
     private static String workloadEntry(String name, String address, String serviceAccount, String labels,
-                                        Integer httpPort) {
+                                        String locality, Integer httpPort) {
         return "apiVersion: networking.istio.io/v1\n"
                 + "kind: WorkloadEntry\n"
                 + "metadata: {name: " + name + "}\n"
@@ -141,6 +153,7 @@ final class MeshYaml {
                 + "  address: " + address + "\n"
                 + (serviceAccount == null ? "" : "  serviceAccount: " + serviceAccount + "\n")
                 + "  labels: {" + labels + "}\n"
+                + (locality == null ? "" : "  locality: " + locality + "\n")
                 + (httpPort == null ? "" : "  ports: {http: " + httpPort + "}\n");
     }
 }

@@ -147,18 +147,8 @@ class RequestAuthenticationEndToEndTest {
     }
 
     @AfterAll
-    static void stop() {
-        if (viaSidecar != null) {
-            viaSidecar.close();
-        }
-        if (mesh != null) {
-            mesh.close();
-        }
-        for (TestBackend backend : new TestBackend[] {server, keyed}) {
-            if (backend != null) {
-                backend.close();
-            }
-        }
+    static void stop() throws Exception {
+        Teardown.closeAll(viaSidecar, mesh, server, keyed);
         if (jwksServer != null) {
             jwksServer.stop(0);
         }

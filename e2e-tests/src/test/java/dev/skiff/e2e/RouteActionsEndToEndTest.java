@@ -153,21 +153,8 @@ class RouteActionsEndToEndTest {
     }
 
     @AfterAll
-    static void stop() throws IOException {
-        if (client != null) {
-            client.close();
-        }
-        for (TestBackend backend : new TestBackend[] {v1, v2, mirror}) {
-            if (backend != null) {
-                backend.close();
-            }
-        }
-        if (silent != null) {
-            silent.close();
-        }
-        if (mesh != null) {
-            mesh.close();
-        }
+    static void stop() throws Exception {
+        Teardown.closeAll(client, v1, v2, mirror, silent, mesh);
     }
 
     private static HttpRequest.Builder request(String path) {

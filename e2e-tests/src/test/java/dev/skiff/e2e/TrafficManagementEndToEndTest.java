@@ -104,16 +104,8 @@ class TrafficManagementEndToEndTest {
     }
 
     @AfterAll
-    static void stop() {
-        if (client != null) {
-            client.close();
-        }
-        if (ratings != null) {
-            ratings.close();
-        }
-        if (mesh != null) {
-            mesh.close();
-        }
+    static void stop() throws Exception {
+        Teardown.closeAll(client, ratings, mesh);
     }
 
     private static HttpResponse<String> call(String path, String endUser) throws IOException, InterruptedException {

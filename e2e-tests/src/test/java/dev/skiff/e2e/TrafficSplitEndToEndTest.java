@@ -87,13 +87,8 @@ class TrafficSplitEndToEndTest {
     }
 
     @AfterAll
-    static void stop() {
-        if (client != null) {
-            client.close();
-        }
-        if (mesh != null) {
-            mesh.close();
-        }
+    static void stop() throws Exception {
+        Teardown.closeAll(client, mesh);
     }
 
     private static String call(String endUser) throws IOException, InterruptedException {

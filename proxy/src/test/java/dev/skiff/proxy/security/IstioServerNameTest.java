@@ -47,7 +47,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -127,13 +126,15 @@ class IstioServerNameTest {
                 serverCa.root().getEncoded()));
 
         for (String listener : List.of(STRICT, PERMISSIVE)) {
-            int port = server.boundAddress(listener).orElseThrow().getPort();
-            OpensslResult result = opensslRequest(port, cert, key, root);
-            assertThat(result.stdout()).as("%s on %s, openssl said: %s", provider, listener, result.stderr())
-                    .startsWith("HTTP/1.1 200").endsWith(SidecarFixtures.BACKEND_BODY);
-            await().untilAsserted(() -> assertThat(lastLine(serverLog).get("requested_server_name").asText())
-                    .as("%s on %s", provider, listener).isEqualTo(ISTIO_SNI));
-            serverLog.reset();
+            for (String version : List.of("-tls1_2", "-tls1_3")) {
+                int port = server.boundAddress(listener).orElseThrow().getPort();
+                OpensslResult result = opensslRequest(port, version, cert, key, root);
+                assertThat(result.stdout()).as("%s on %s with %s, openssl said: %s", provider, listener, version,
+                        result.stderr()).startsWith("HTTP/1.1 200").endsWith(SidecarFixtures.BACKEND_BODY);
+                await().untilAsserted(() -> assertThat(lastLine(serverLog).get("requested_server_name").asText())
+                        .as("%s on %s with %s", provider, listener, version).isEqualTo(ISTIO_SNI));
+                serverLog.reset();
+            }
         }
     }
 
@@ -220,12 +221,15 @@ class IstioServerNameTest {
         }
     }
 
-    /** One HTTP/1.1 request through {@code openssl s_client} with Istio's SNI and ALPN and a client certificate. */
-    private OpensslResult opensslRequest(int port, Path cert, Path key, Path root) throws Exception {
-        List<String> command = new ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port,
-                "-servername", ISTIO_SNI, "-alpn", "istio,http/1.1", "-cert", cert.toString(),
-                "-key", key.toString(), "-CAfile", root.toString(), "-verify_return_error", "-quiet", "-ign_eof"));
-        Path stderr = files.resolve("openssl-" + port + ".err");
+    /**
+     * One HTTP/1.1 request through {@code openssl s_client} with Istio's SNI and ALPN and a client certificate, over
+     * TLS 1.2 (Envoy's default for upstream connections) or TLS 1.3.
+     */
+    private OpensslResult opensslRequest(int port, String version, Path cert, Path key, Path root) throws Exception {
+        List<String> command = List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port,
+                version, "-servername", ISTIO_SNI, "-alpn", "istio,http/1.1", "-cert", cert.toString(),
+                "-key", key.toString(), "-CAfile", root.toString(), "-verify_return_error", "-quiet", "-ign_eof");
+        Path stderr = files.resolve("openssl-" + port + version + ".err");
         Process process = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
         try (OutputStream in = process.getOutputStream()) {
             in.write(("GET /reviews/1 HTTP/1.1\r\nHost: " + HOST + "\r\nConnection: close\r\n\r\n")

@@ -166,6 +166,31 @@ class MutualTlsEndToEndTest {
     }
 
     @Test
+    void aCsrAskingForAnotherIdentityIsRefusedWhileTheCallersOwnIsSigned() throws Exception {
+        Path bundle = mesh.stateDir().resolve("trust-bundle.pem");
+        Path token = mesh.createToken("intruder.default", "intruder");
+        Path key = work.resolve("intruder-key.pem");
+        Path csr = work.resolve("intruder-csr.pem");
+        run(List.of("openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+                "-out", key.toString()), "");
+        run(List.of("openssl", "req", "-new", "-key", key.toString(), "-subj", "/O=intruder",
+                "-addext", "subjectAltName=URI:" + REVIEWS_ID, "-out", csr.toString()), "");
+        String forged = Files.readString(csr);
+        assertThat(forged).contains("BEGIN CERTIFICATE REQUEST");
+
+        try (CaClient ca = new CaClient("127.0.0.1", mesh.caPort(), bundle, token)) {
+            assertThatThrownBy(() -> ca.sign(forged, Duration.ZERO))
+                    .hasMessageContaining("PERMISSION_DENIED")
+                    .hasMessageContaining("asks for URI " + REVIEWS_ID);
+
+            X509Certificate own = ca.sign(WorkloadCsr.generate(new java.security.SecureRandom()).pem(),
+                    Duration.ZERO).getFirst();
+            assertThat(own.getSubjectAlternativeNames().stream().map(san -> String.valueOf(san.get(1))))
+                    .containsExactly("spiffe://cluster.local/ns/default/sa/intruder");
+        }
+    }
+
+    @Test
     void oneMinuteCertificatesRotateUnderLoadWithoutAFailedRequest() throws Exception {
         double issuedAtStart = issuedCertificates();
         AtomicBoolean running = new AtomicBoolean(true);

@@ -56,7 +56,7 @@ class TlsRoutingEndToEndTest {
         a = TlsBackend.start("backend-a", BACKEND_A, "a.example.com");
         b = TlsBackend.start("backend-b", BACKEND_B, "b.example.com");
         trustingBoth = trusting(a.certificate(), b.certificate());
-        mesh.writeConfig("tls-routing.yaml", """
+        mesh.writeConfig("tls-routing.yaml", MeshYaml.documents("""
                 apiVersion: networking.istio.io/v1
                 kind: ServiceEntry
                 metadata: {name: example}
@@ -67,14 +67,7 @@ class TlsRoutingEndToEndTest {
                   ports: [{number: 443, name: tls, protocol: TLS}]
                   workloadSelector:
                     labels: {app: example}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: WorkloadEntry
-                metadata: {name: client}
-                spec:
-                  address: %s
-                  labels: {app: client}
-                ---
+                """, MeshYaml.client("client", CLIENT), """
                 apiVersion: networking.istio.io/v1
                 kind: VirtualService
                 metadata: {name: example}
@@ -89,8 +82,7 @@ class TlsRoutingEndToEndTest {
                     - sniHosts: [b.example.com]
                     route:
                     - destination: {host: tls-b.default.svc.cluster.local}
-                """.formatted(CLIENT) + backend("tls-a", BACKEND_A, a.port())
-                + backend("tls-b", BACKEND_B, b.port()));
+                """) + backend("tls-a", BACKEND_A, a.port()) + backend("tls-b", BACKEND_B, b.port()));
         mesh.startControlPlane();
         mesh.startProxy("client.default", CLIENT);
     }
@@ -121,16 +113,8 @@ class TlsRoutingEndToEndTest {
     }
 
     @AfterAll
-    static void stopMesh() throws IOException {
-        if (mesh != null) {
-            mesh.close();
-        }
-        if (a != null) {
-            a.close();
-        }
-        if (b != null) {
-            b.close();
-        }
+    static void stopMesh() throws Exception {
+        Teardown.closeAll(mesh, a, b);
     }
 
     private static SSLContext trusting(X509Certificate... certificates) throws Exception {

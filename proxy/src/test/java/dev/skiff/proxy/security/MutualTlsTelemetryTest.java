@@ -68,8 +68,8 @@ class MutualTlsTelemetryTest {
     private static final String MISNAMED_HOST = "ratings.default.svc.cluster.local";
     private static final String MISNAMED_CLUSTER = "outbound|9080||" + MISNAMED_HOST;
     /**
-     * A service reached with a plain host name as SNI (as a DestinationRule's {@code tls.sni} sets it; Istio's own
-     * {@code outbound_.9080_._.<host>} names are not host names Java's TLS stacks send).
+     * A service reached with a plain host name as SNI, as a DestinationRule's {@code tls.sni} sets it (Istio's own
+     * {@code outbound_.9080_._.<host>} names are covered by {@link IstioServerNameTest}).
      */
     private static final String NAMED_HOST = "details.default.svc.cluster.local";
     private static final String NAMED_CLUSTER = "outbound|9080||" + NAMED_HOST;

@@ -83,26 +83,20 @@ class ClusterPolicyGeneratorTest {
 
     @Test
     void connectionPoolMapsToThresholdsCommonOptionsAndKeepalive() throws Exception {
-        Map<String, Cluster> clusters = clusters("""
-                apiVersion: networking.istio.io/v1
-                kind: DestinationRule
-                metadata: {name: httpbin, namespace: default}
-                spec:
-                  host: httpbin
-                  trafficPolicy:
-                    connectionPool:
-                      tcp:
-                        maxConnections: 1
-                        connectTimeout: 250ms
-                        maxConnectionDuration: 10m
-                        tcpKeepalive: {probes: 3, time: 7200s, interval: 75s}
-                      http:
-                        http1MaxPendingRequests: 1
-                        http2MaxRequests: 7
-                        maxRequestsPerConnection: 1
-                        maxRetries: 2
-                        idleTimeout: 30s
-                """);
+        Map<String, Cluster> clusters = clusters(MeshYaml.trafficPolicy("httpbin", "httpbin", """
+                        connectionPool:
+                          tcp:
+                            maxConnections: 1
+                            connectTimeout: 250ms
+                            maxConnectionDuration: 10m
+                            tcpKeepalive: {probes: 3, time: 7200s, interval: 75s}
+                          http:
+                            http1MaxPendingRequests: 1
+                            http2MaxRequests: 7
+                            maxRequestsPerConnection: 1
+                            maxRetries: 2
+                            idleTimeout: 30s
+                        """));
 
         Cluster cluster = clusters.get("outbound|8000||httpbin.default.svc.cluster.local");
         assertThat(thresholds(cluster)).isEqualTo(CircuitBreakers.Thresholds.newBuilder()
@@ -134,22 +128,16 @@ class ClusterPolicyGeneratorTest {
 
     @Test
     void outlierDetectionAsIstioWritesIt() throws Exception {
-        Map<String, Cluster> clusters = clusters("""
-                apiVersion: networking.istio.io/v1
-                kind: DestinationRule
-                metadata: {name: httpbin, namespace: default}
-                spec:
-                  host: httpbin
-                  trafficPolicy:
-                    outlierDetection:
-                      consecutive5xxErrors: 1
-                      consecutiveGatewayErrors: 0
-                      interval: 1s
-                      baseEjectionTime: 3m
-                      maxEjectionPercent: 100
-                      splitExternalLocalOriginErrors: true
-                      consecutiveLocalOriginFailures: 2
-                """);
+        Map<String, Cluster> clusters = clusters(MeshYaml.trafficPolicy("httpbin", "httpbin", """
+                        outlierDetection:
+                          consecutive5xxErrors: 1
+                          consecutiveGatewayErrors: 0
+                          interval: 1s
+                          baseEjectionTime: 3m
+                          maxEjectionPercent: 100
+                          splitExternalLocalOriginErrors: true
+                          consecutiveLocalOriginFailures: 2
+                        """));
 
         Cluster cluster = clusters.get("outbound|8000||httpbin.default.svc.cluster.local");
         assertThat(cluster.getOutlierDetection()).isEqualTo(OutlierDetection.newBuilder()

@@ -490,9 +490,7 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
 
     @Override
     public void sendLocalReply(int status, String body) {
-        if (inRequest && expectContinue) {
-            keepAlive = false;
-        }
+        closeIfBodyStillArriving();
         ByteBuf content = body.isEmpty() ? Unpooled.EMPTY_BUFFER
                 : ByteBufUtil.writeUtf8(ctx.alloc(), body);
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
@@ -511,8 +509,21 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
             HttpUtil.setContentLength(response, response.content().readableBytes());
         }
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        closeIfBodyStillArriving();
         applyKeepAlive(response);
         writeLast(response);
+    }
+
+    /**
+     * An exchange answered before its request body has all arrived (or while it is held back behind
+     * {@code Expect: 100-continue}) ends an HTTP/1.1 connection (see {@link #exchangeFinished}), and the answer says
+     * so with {@code Connection: close}. Answers made before any exchange started (no route, say) discard the rest
+     * of the body instead and keep the connection.
+     */
+    private void closeIfBodyStillArriving() {
+        if (inRequest && (expectContinue || (exchange != null && !http2 && !requestBodiless))) {
+            keepAlive = false;
+        }
     }
 
     @Override

@@ -29,7 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A request a filter answers before its end was read: a request without a body leaves its keep-alive connection
- * usable (as Envoy, for which such a request ends with its headers), one whose body is still arriving closes it.
+ * usable (as Envoy, for which such a request ends with its headers), one whose body is still arriving closes it
+ * and says so with {@code Connection: close}.
  */
 @ExtendWith(NoLeaks.class)
 class LocalReplyKeepAliveTest {
@@ -88,7 +89,9 @@ class LocalReplyKeepAliveTest {
             assertThat(client.send("GET /a HTTP/1.1\r\nHost: app\r\n\r\n").readResponse().status()).isEqualTo(200);
 
             client.send("POST /a HTTP/1.1\r\nHost: app\r\nTransfer-Encoding: chunked\r\n\r\n").sendChunk("part");
-            assertThat(client.readResponse().status()).isEqualTo(429);
+            RawHttpClient.Response limited = client.readResponse();
+            assertThat(limited.status()).isEqualTo(429);
+            assertThat(limited.header("connection")).as("the client learns the connection ends").isEqualTo("close");
             assertThat(client.closedByPeer()).isTrue();
         }
     }

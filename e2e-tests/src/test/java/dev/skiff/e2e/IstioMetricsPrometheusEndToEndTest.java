@@ -77,19 +77,10 @@ class IstioMetricsPrometheusEndToEndTest {
         echo.bind(new InetSocketAddress("127.0.0.1", 0));
         echoThreads = Executors.newVirtualThreadPerTaskExecutor();
         echoThreads.submit(IstioMetricsPrometheusEndToEndTest::serveEcho);
-        mesh.writeConfig("mesh.yaml", """
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: reviews}
-                spec:
-                  hosts: [%s]
-                  location: MESH_INTERNAL
-                  resolution: STATIC
-                  ports:
-                  - {number: 9080, name: http, protocol: HTTP}
-                  workloadSelector:
-                    labels: {app: reviews}
-                ---
+        mesh.writeConfig("mesh.yaml", MeshYaml.documents(
+                MeshYaml.httpService("reviews", REVIEWS, 9080),
+                MeshYaml.versionedWorkload("productpage", "v1", CLIENT, null),
+                """
                 apiVersion: networking.istio.io/v1
                 kind: ServiceEntry
                 metadata: {name: echo}
@@ -104,13 +95,6 @@ class IstioMetricsPrometheusEndToEndTest {
                 ---
                 apiVersion: networking.istio.io/v1
                 kind: WorkloadEntry
-                metadata: {name: productpage-v1}
-                spec:
-                  address: %s
-                  labels: {app: productpage, version: v1}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: WorkloadEntry
                 metadata: {name: reviews-v2}
                 spec:
                   address: %s
@@ -121,12 +105,12 @@ class IstioMetricsPrometheusEndToEndTest {
                 kind: VirtualService
                 metadata: {name: reviews}
                 spec:
-                  hosts: [%1$s]
+                  hosts: [%5$s]
                   http:
                   - route:
-                    - destination: {host: %1$s}
+                    - destination: {host: %5$s}
                     retries: {attempts: 0}
-                """.formatted(REVIEWS, ECHO, CLIENT, SERVER, backend.port(), echo.getLocalPort()));
+                """.formatted(ECHO, SERVER, backend.port(), echo.getLocalPort(), REVIEWS)));
         mesh.startControlPlane();
         mesh.startProxy("productpage-v1.default", CLIENT, Map.of("app", "productpage", "version", "v1"));
         mesh.startProxy("reviews-v2.default", SERVER, Map.of("app", "reviews", "version", "v2"));

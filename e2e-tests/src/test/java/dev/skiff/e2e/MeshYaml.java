@@ -81,9 +81,9 @@ final class MeshYaml {
 
     /**
      * Workload {@code APP-VERSION}, labelled {@code app: APP, version: VERSION}, whose HTTP port is served on
-     * {@code httpPort}.
+     * {@code httpPort}; a null {@code httpPort} serves none (a workload that only calls out).
      */
-    static String versionedWorkload(String app, String version, String address, int httpPort) {
+    static String versionedWorkload(String app, String version, String address, Integer httpPort) {
         return workloadEntry(app + "-" + version, address, null, "app: " + app + ", version: " + version, null,
                 httpPort);
     }

@@ -73,54 +73,12 @@ class TracingAndAccessLogEndToEndTest {
         backend = TestBackend.start("reviews-v1", new InetSocketAddress("127.0.0.1", 0))
                 .callThrough(new InetSocketAddress(SERVER, 15001));
         ratings = TestBackend.start("ratings-v1", new InetSocketAddress("127.0.0.1", 0));
-        mesh.writeConfig("mesh.yaml", """
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: reviews}
-                spec:
-                  hosts: [%s]
-                  location: MESH_INTERNAL
-                  resolution: STATIC
-                  ports:
-                  - {number: 9080, name: http, protocol: HTTP}
-                  workloadSelector:
-                    labels: {app: reviews}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: WorkloadEntry
-                metadata: {name: productpage-v1}
-                spec:
-                  address: %s
-                  labels: {app: productpage, version: v1}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: WorkloadEntry
-                metadata: {name: reviews-v1}
-                spec:
-                  address: %s
-                  labels: {app: reviews, version: v1}
-                  ports: {http: %d}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: ratings}
-                spec:
-                  hosts: [%s]
-                  location: MESH_INTERNAL
-                  resolution: STATIC
-                  ports:
-                  - {number: 9080, name: http, protocol: HTTP}
-                  workloadSelector:
-                    labels: {app: ratings}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: WorkloadEntry
-                metadata: {name: ratings-v1}
-                spec:
-                  address: %s
-                  labels: {app: ratings, version: v1}
-                  ports: {http: %d}
-                """.formatted(REVIEWS, CLIENT, SERVER, backend.port(), RATINGS, RATINGS_ADDRESS, ratings.port()));
+        mesh.writeConfig("mesh.yaml", MeshYaml.documents(
+                MeshYaml.httpService("reviews", REVIEWS, 9080),
+                MeshYaml.versionedWorkload("productpage", "v1", CLIENT, null),
+                MeshYaml.versionedWorkload("reviews", "v1", SERVER, backend.port()),
+                MeshYaml.httpService("ratings", RATINGS, 9080),
+                MeshYaml.versionedWorkload("ratings", "v1", RATINGS_ADDRESS, ratings.port())));
         mesh.startControlPlane();
         List<String> telemetry = List.of("--access-log", "stdout", "--zipkin-address", "127.0.0.1:" + zipkinPort);
         mesh.startProxy("productpage-v1.default", CLIENT, Map.of("app", "productpage", "version", "v1"), telemetry);

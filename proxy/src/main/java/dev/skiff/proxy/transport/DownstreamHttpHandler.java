@@ -677,10 +677,7 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
 
     private void releaseQueued() {
         if (queued != null) {
-            Object msg;
-            while ((msg = queued.poll()) != null) {
-                ReferenceCountUtil.release(msg);
-            }
+            Tunnels.release(queued);
         }
     }
 

@@ -127,7 +127,7 @@ final class Tunnels {
         }
     }
 
-    /** Releases what was kept for a tunnel that will not open. */
+    /** Releases the messages a handler kept back (for a tunnel that will not open, or a connection that ends). */
     static void release(ArrayDeque<Object> early) {
         for (Object msg = early.poll(); msg != null; msg = early.poll()) {
             ReferenceCountUtil.release(msg);

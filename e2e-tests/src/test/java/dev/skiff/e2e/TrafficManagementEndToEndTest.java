@@ -166,8 +166,11 @@ class TrafficManagementEndToEndTest {
 
     @Test
     void halfOfTheRequestsAreAbortedWith500() throws Exception {
+        // 1000 requests: the +-7 point bound is 4.4 standard deviations of a fair coin, so it fails by chance
+        // about once in 100,000 runs, while an abort percentage of 35 or 65 fails almost surely.
+        int requests = 1000;
         int aborted = 0;
-        for (int i = 0; i < 400; i++) {
+        for (int i = 0; i < requests; i++) {
             HttpResponse<String> response = call("/abort/" + i, null);
             if (response.statusCode() == 500) {
                 assertThat(response.body()).isEqualTo("fault filter abort");
@@ -176,7 +179,8 @@ class TrafficManagementEndToEndTest {
                 assertThat(response.statusCode()).isEqualTo(200);
             }
         }
-        assertThat(aborted * 100.0 / 400).as("share of aborted requests (%d of 400)", aborted).isBetween(43.0, 57.0);
+        assertThat(aborted * 100.0 / requests).as("share of aborted requests (%d of %d)", aborted, requests)
+                .isBetween(43.0, 57.0);
         assertThat(requestsWithFlags(500, "FI")).isEqualTo(aborted);
     }
 

@@ -6,6 +6,8 @@ import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -133,13 +135,20 @@ final class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
         if (!always && sameVersions(resolved, state.sent)) {
             return true;
         }
+        boolean stateOfTheWorld = Subscription.allowsWildcard(state.typeUrl);
+        Collection<XdsResource> body = stateOfTheWorld ? resolved.values() : changedOrNew(resolved, state.sent);
+        if (body.isEmpty() && !stateOfTheWorld) {
+            state.sent = Collections.unmodifiableMap(resolved);
+            state.covered = state.subscription;
+            return true;
+        }
         String version = Versions.of(resolved.values());
         String nonce = nextNonce();
         DiscoveryResponse.Builder response = DiscoveryResponse.newBuilder()
                 .setTypeUrl(state.typeUrl)
                 .setVersionInfo(version)
                 .setNonce(nonce);
-        for (XdsResource resource : resolved.values()) {
+        for (XdsResource resource : body) {
             response.addResources(resource.body());
         }
         state.sent = Collections.unmodifiableMap(resolved);
@@ -147,9 +156,26 @@ final class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
         state.version = version;
         state.covered = state.subscription;
         connection.update(connection.type(state.typeUrl).withSent(version, nonce, List.copyOf(resolved.values())));
-        log.debug("xDS stream {}: sending {} version {} ({} resources, nonce {})", connection.id(),
-                shortName(state.typeUrl), version, resolved.size(), nonce);
+        log.debug("xDS stream {}: sending {} version {} ({} of {} resources, nonce {})", connection.id(),
+                shortName(state.typeUrl), version, body.size(), resolved.size(), nonce);
         return send(response.build(), state.typeUrl, startedAt);
+    }
+
+    /**
+     * The resources of {@code next} that the client does not hold in that version. Route configurations and
+     * endpoint assignments are not state-of-the-world types: the xDS protocol has clients keep what a response leaves
+     * out (Envoy, grpc-java and Skiff's sidecar do), so a push carries only what changed or was newly asked for, as
+     * Istio's incremental EDS does. Listeners and clusters always go whole: leaving one out removes it.
+     */
+    private static List<XdsResource> changedOrNew(Map<String, XdsResource> next, Map<String, XdsResource> sent) {
+        List<XdsResource> changed = new ArrayList<>();
+        for (XdsResource resource : next.values()) {
+            XdsResource before = sent.get(resource.name());
+            if (before == null || !Objects.equals(before.version(), resource.version())) {
+                changed.add(resource);
+            }
+        }
+        return changed;
     }
 
     private static boolean sameVersions(Map<String, XdsResource> next, Map<String, XdsResource> previous) {

@@ -7,10 +7,13 @@ import java.util.Objects;
  * One RBAC filter's rules: its action and named policies, in the order the filter was configured. A policy matches
  * when one of its permissions and one of its principals match.
  *
- * @param action   what a match means
- * @param policies the policies
+ * @param action     what a match means
+ * @param policies   the policies
+ * @param statPrefix an RBAC network filter's {@code stat_prefix}, under which its connections are counted
+ *                   ({@code <stat_prefix>rbac.allowed}, ...); empty for HTTP filters, which count under their
+ *                   listener
  */
-public record RbacRules(Action action, List<Policy> policies) {
+public record RbacRules(Action action, List<Policy> policies, String statPrefix) {
 
     /** Envoy's RBAC actions. */
     public enum Action { ALLOW, DENY, LOG }
@@ -40,6 +43,17 @@ public record RbacRules(Action action, List<Policy> policies) {
     public RbacRules {
         Objects.requireNonNull(action, "action");
         policies = List.copyOf(policies);
+        Objects.requireNonNull(statPrefix, "statPrefix");
+    }
+
+    /** An HTTP RBAC filter's rules. */
+    public RbacRules(Action action, List<Policy> policies) {
+        this(action, policies, "");
+    }
+
+    /** These rules as an RBAC network filter's with the given {@code stat_prefix}. */
+    public RbacRules withStatPrefix(String prefix) {
+        return new RbacRules(action, policies, prefix);
     }
 
     /** A bit of {@link #decide}'s result: a filter denied the request. */

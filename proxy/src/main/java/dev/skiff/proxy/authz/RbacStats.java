@@ -8,14 +8,18 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The RBAC filter's counters of each listener, named as Envoy names them under the connection manager's prefix:
  * {@code http.<listener>.rbac.allowed}, {@code .denied} (the requests the filters let through or refused),
- * {@code .logged} and {@code .not_logged} (the requests a LOG filter, Istio's AUDIT policies, matched or not).
- * One set per process, shared by every event loop.
+ * {@code .logged} and {@code .not_logged} (the requests a LOG filter, Istio's AUDIT policies, matched or not); and
+ * the RBAC network filters' counters under their {@code stat_prefix}, {@code <stat_prefix>rbac.allowed} and so on
+ * ({@code tcp.rbac.*} for Istio's), counting connections. Envoy counts in every filter of a chain; Skiff counts each
+ * request or connection once, with the outcome of all the chain's filters. One set per process, shared by every
+ * event loop.
  */
 public final class RbacStats {
 
     private static final RbacStats GLOBAL = new RbacStats();
 
     private final Map<String, Counters> byListener = new ConcurrentHashMap<>();
+    private final Map<String, Counters> byNetworkPrefix = new ConcurrentHashMap<>();
 
     /** The counters of one listener; take them once and keep them, counting needs no lookup. */
     public static final class Counters {
@@ -62,15 +66,26 @@ public final class RbacStats {
 
     /** The counters of the listener of that name, made on first use. */
     public Counters listener(String name) {
-        Counters counters = byListener.get(name);
-        return counters != null ? counters : byListener.computeIfAbsent(name, ignored -> new Counters());
+        return counters(byListener, name);
     }
 
-    /** Every listener's counters, one {@code name: value} line each, in name order. */
+    /** The counters of the RBAC network filters with that {@code stat_prefix}, made on first use. */
+    public Counters network(String statPrefix) {
+        return counters(byNetworkPrefix, statPrefix);
+    }
+
+    private static Counters counters(Map<String, Counters> map, String key) {
+        Counters counters = map.get(key);
+        return counters != null ? counters : map.computeIfAbsent(key, ignored -> new Counters());
+    }
+
+    /** Every listener's and network prefix's counters, one {@code name: value} line each, in name order. */
     public String humanReadable() {
+        Map<String, Counters> byStatPrefix = new TreeMap<>();
+        byListener.forEach((listener, counters) -> byStatPrefix.put("http." + listener + ".rbac.", counters));
+        byNetworkPrefix.forEach((prefix, counters) -> byStatPrefix.put(prefix + "rbac.", counters));
         StringBuilder out = new StringBuilder();
-        new TreeMap<>(byListener).forEach((listener, counters) -> {
-            String prefix = "http." + listener + ".rbac.";
+        byStatPrefix.forEach((prefix, counters) -> {
             out.append(prefix).append("allowed: ").append(counters.allowed()).append('\n');
             out.append(prefix).append("denied: ").append(counters.denied()).append('\n');
             out.append(prefix).append("logged: ").append(counters.logged()).append('\n');

@@ -2,6 +2,7 @@ package dev.skiff.proxy.transport;
 
 import dev.skiff.proxy.authz.ConnectionAttributes;
 import dev.skiff.proxy.authz.RbacRules;
+import dev.skiff.proxy.authz.RbacStats;
 import dev.skiff.proxy.filter.RequestContext;
 import dev.skiff.proxy.filter.ResponseFlag;
 import dev.skiff.proxy.filter.RouteDecision;
@@ -70,6 +71,7 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
             ConnectionAttributes attributes = ConnectionAttributes.of(ctx.channel(),
                     TlsPrincipals.of(ctx.channel()).peer()).connection();
             int decision = RbacRules.decide(spec.rbac(), attributes);
+            RbacStats.global().network(spec.rbac().getFirst().statPrefix()).record(decision);
             if ((decision & RbacRules.LOG_EVALUATED) != 0) {
                 context.accessLogHint((decision & RbacRules.LOGGED) != 0);
             }

@@ -9,6 +9,7 @@ import dev.skiff.proxy.ProxyRuntimeOptions;
 import dev.skiff.proxy.authz.Cidr;
 import dev.skiff.proxy.authz.RbacMatcher;
 import dev.skiff.proxy.authz.RbacRules;
+import dev.skiff.proxy.authz.RbacStats;
 import dev.skiff.proxy.authz.StringMatch;
 import dev.skiff.proxy.filter.RequestContext;
 import dev.skiff.proxy.model.Direction;
@@ -84,15 +85,17 @@ class NetworkRbacThroughProxyTest {
 
     @Test
     void aDeniedConnectionIsClosedAndAnAllowedOneRelayed() throws Exception {
+        String statPrefix = "tcp.relay-test.";
+        RbacStats.Counters counters = RbacStats.global().network(statPrefix);
         InetSocketAddress denied = serve("inbound|7000|deny",
-                List.of(rules(RbacRules.Action.DENY, new RbacMatcher.Any(), FROM_LOOPBACK)));
+                List.of(rules(RbacRules.Action.DENY, new RbacMatcher.Any(), FROM_LOOPBACK).withStatPrefix(statPrefix)));
         assertThat(echoThrough(denied)).as("denied: closed without an echo").isNull();
         await().until(() -> completed.stream().anyMatch(c -> c.listenerName().equals("inbound|7000|deny")
                 && "rbac_access_denied_matched_policy[p]".equals(c.connectionTerminationDetails())));
 
         InetSocketAddress allowed = serve("inbound|7000|allow", List.of(
-                rules(RbacRules.Action.LOG, new RbacMatcher.Any(), new RbacMatcher.Any()),
-                rules(RbacRules.Action.ALLOW, new RbacMatcher.Any(), FROM_LOOPBACK)));
+                rules(RbacRules.Action.LOG, new RbacMatcher.Any(), new RbacMatcher.Any()).withStatPrefix(statPrefix),
+                rules(RbacRules.Action.ALLOW, new RbacMatcher.Any(), FROM_LOOPBACK).withStatPrefix(statPrefix)));
         assertThat(echoThrough(allowed)).isEqualTo("ping\n");
         await().until(() -> completed.stream().anyMatch(c -> c.listenerName().equals("inbound|7000|allow")
                 && Boolean.TRUE.equals(c.accessLogHint()) && c.bytesReceived() == 5));
@@ -102,6 +105,10 @@ class NetworkRbacThroughProxyTest {
         assertThat(relayed.downstreamConnection().localAddress())
                 .isEqualTo(allowed.getAddress().getHostAddress() + ":" + allowed.getPort());
         assertThat(relayed.upstreamConnection().localAddress()).isNotNull();
+        assertThat(List.of(counters.denied(), counters.allowed(), counters.logged(), counters.notLogged()))
+                .as("one connection denied, one allowed and logged").containsExactly(1L, 1L, 1L, 0L);
+        assertThat(RbacStats.global().humanReadable())
+                .contains("tcp.relay-test.rbac.allowed: 1\n", "tcp.relay-test.rbac.denied: 1\n");
     }
 
     @Test

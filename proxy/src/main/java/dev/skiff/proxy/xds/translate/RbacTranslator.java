@@ -37,7 +37,8 @@ public final class RbacTranslator {
     private static final Set<String> FILTER_FIELDS = Set.of("rules");
     private static final Set<String> FILTER_IGNORED = Set.of("rules_stat_prefix", "shadow_rules_stat_prefix",
             "track_per_rule_stats");
-    private static final Set<String> NETWORK_FILTER_IGNORED = Set.of("stat_prefix", "shadow_rules_stat_prefix");
+    private static final Set<String> NETWORK_FILTER_FIELDS = Set.of("rules", "stat_prefix");
+    private static final Set<String> NETWORK_FILTER_IGNORED = Set.of("shadow_rules_stat_prefix");
     private static final Set<String> RBAC_FIELDS = Set.of("action", "policies");
     private static final Set<String> POLICY_FIELDS = Set.of("permissions", "principals");
     private static final Set<String> AUTHENTICATED_FIELDS = Set.of("principal_name");
@@ -66,8 +67,8 @@ public final class RbacTranslator {
      */
     public static RbacRules translateNetwork(io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC filter,
             String where) throws TranslationException {
-        Messages.requireOnly(filter, where, FILTER_FIELDS, NETWORK_FILTER_IGNORED);
-        return rules(filter.hasRules(), filter.getRules(), where);
+        Messages.requireOnly(filter, where, NETWORK_FILTER_FIELDS, NETWORK_FILTER_IGNORED);
+        return rules(filter.hasRules(), filter.getRules(), where).withStatPrefix(filter.getStatPrefix());
     }
 
     private static RbacRules rules(boolean present, RBAC rules, String where) throws TranslationException {

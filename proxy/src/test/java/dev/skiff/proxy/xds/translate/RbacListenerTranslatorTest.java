@@ -84,6 +84,7 @@ class RbacListenerTranslatorTest {
         TcpProxySpec tcp = (TcpProxySpec) listener.chains().getFirst().action();
         assertThat(tcp.rbac()).extracting(RbacRules::action)
                 .containsExactly(RbacRules.Action.DENY, RbacRules.Action.ALLOW);
+        assertThat(tcp.rbac()).extracting(RbacRules::statPrefix).as("counted as tcp.rbac.*").containsOnly("tcp.");
         assertThat(tcp.clusters()).singleElement().extracting(c -> c.cluster()).isEqualTo("inbound|7000||");
     }
 

@@ -257,6 +257,8 @@ class ProxyRuntimeTest {
             assertThat(context.cluster()).isEqualTo(ECHO_CLUSTER);
             assertThat(context.bytesReceived()).isEqualTo(10);
             assertThat(context.bytesSent()).isEqualTo(10);
+            assertThat(context.upstreamConnection().localAddress()).as("the tunnel's upstream_local_address")
+                    .startsWith("127.0.0.1:");
         }
     }
 

@@ -132,9 +132,9 @@ public final class ProxyMain implements Callable<Integer> {
         defaultProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
         // Netty's JFR allocator events would load the JFR classes into every sidecar, recorded or not.
         defaultProperty("io.netty.jfr.enabled", "false");
-        defaultProperty("io.grpc.netty.shaded.io.netty.jfr.enabled", "false");
-        // The xDS stream carries a few messages a minute: gRPC's Netty copy needs no pooled arenas of its own.
-        defaultProperty("io.grpc.netty.shaded.io.netty.allocator.type", "unpooled");
+        // The xDS and CA clients run on the proxy's Netty: their buffers come from the proxy's allocator instead of
+        // a pooled allocator of gRPC's own, whose arenas a few messages a minute would never fill.
+        defaultProperty("io.grpc.netty.useCustomAllocator", "false");
         StartupWarmup.start();
         int exitCode = new CommandLine(new ProxyMain()).execute(args);
         if (exitCode != 0) {
@@ -303,8 +303,8 @@ public final class ProxyMain implements Callable<Integer> {
                     .withDrainTime(Duration.ofSeconds(drainTimeSeconds)),
                     security.contexts(), security.contexts());
             this.assembler = new XdsConfigAssembler(identity.toNode(), Clock.systemUTC(), this::apply);
-            this.client = AdsClient.plaintext(target.host(), target.port(), identity.toNode(), assembler,
-                    ReconnectBackoff.standard(new SplittableRandom()));
+            this.client = AdsClient.plaintext(target.host(), target.port(), runtime.eventLoopGroup(),
+                    identity.toNode(), assembler, ReconnectBackoff.standard(new SplittableRandom()));
             // The xDS client connects (on its own thread) while this one binds the admin, stats and health servers;
             // with the address known up front, the first snapshot must not bind them a second time.
             String known = identity.address().orElse(null);

@@ -11,8 +11,10 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,8 +59,8 @@ public final class AdsClient implements AutoCloseable {
     private volatile boolean connected;
 
     /**
-     * Creates a client over a channel built from {@code channelBuilder}; the builder's executor is replaced by the
-     * client's own thread. Call {@link #start()} to open the stream.
+     * Creates a client over a channel built from {@code channelBuilder}; the builder's executor and offload executor
+     * (name resolution) are replaced by the client's own thread. Call {@link #start()} to open the stream.
      */
     public AdsClient(ManagedChannelBuilder<?> channelBuilder, String target, Node node, XdsResponseHandler handler,
             ReconnectBackoff backoff) {
@@ -69,16 +71,22 @@ public final class AdsClient implements AutoCloseable {
         this.executor = new ScheduledThreadPoolExecutor(1,
                 r -> Thread.ofPlatform().name("skiff-xds").daemon().unstarted(r));
         executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        this.channel = channelBuilder.executor(executor).build();
+        this.channel = channelBuilder.executor(executor).offloadExecutor(executor).build();
         for (String typeUrl : XdsTypeUrls.ALL) {
             subscriptions.put(typeUrl, new Subscription(typeUrl));
         }
     }
 
-    /** A plaintext client for the control plane at {@code host:port}. */
-    public static AdsClient plaintext(String host, int port, Node node, XdsResponseHandler handler,
-            ReconnectBackoff backoff) {
+    /**
+     * A plaintext client for the control plane at {@code host:port} whose connection is served by one of
+     * {@code eventLoops} (the proxy's own), so the xDS stream adds no threads of its own besides the client thread,
+     * which also resolves the address.
+     */
+    public static AdsClient plaintext(String host, int port, EventLoopGroup eventLoops, Node node,
+            XdsResponseHandler handler, ReconnectBackoff backoff) {
         NettyChannelBuilder builder = NettyChannelBuilder.forAddress(host, port)
+                .eventLoopGroup(eventLoops)
+                .channelType(NioSocketChannel.class)
                 .usePlaintext()
                 .keepAliveTime(30, TimeUnit.SECONDS)
                 .keepAliveWithoutCalls(false);

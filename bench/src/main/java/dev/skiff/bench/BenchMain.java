@@ -3,11 +3,13 @@ package dev.skiff.bench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code java -jar bench.jar load|report ...}: the entry point bench/run uses. */
+/** {@code java -jar bench.jar load|idle|grpc-load|grpc-echo|report ...}: the entry point bench/run uses. */
 @Command(name = "skiff-bench", mixinStandardHelpOptions = true,
-        description = "Skiff's data-plane benchmark tools: an open-loop HTTP/1.1 load generator and the report over its results.",
-        subcommands = {LoadCommand.class, ReportCommand.class, dev.skiff.bench.xds.XdsMeshCommand.class,
-                dev.skiff.bench.xds.XdsSimCommand.class, dev.skiff.bench.xds.XdsReportCommand.class})
+        description = "Skiff's data-plane benchmark tools: an open-loop HTTP/1.1 load generator, a closed-loop gRPC"
+                + " load generator and its echo service, idle memory readings, and the report over the results.",
+        subcommands = {LoadCommand.class, IdleCommand.class, GrpcLoadCommand.class, GrpcEchoCommand.class,
+                ReportCommand.class, dev.skiff.bench.xds.XdsMeshCommand.class, dev.skiff.bench.xds.XdsSimCommand.class,
+                dev.skiff.bench.xds.XdsReportCommand.class})
 public final class BenchMain implements Runnable {
 
     public static void main(String[] args) {

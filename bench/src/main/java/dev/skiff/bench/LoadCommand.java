@@ -1,16 +1,11 @@
 package dev.skiff.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -45,22 +40,11 @@ final class LoadCommand implements Callable<Integer> {
             description = "How long a request may wait for its response; the run ends at most this long after its timeline (default: ${DEFAULT-VALUE}).")
     String timeout;
 
-    @Option(names = "--topology", defaultValue = "direct", description = "Name of what is measured, for the report (default: ${DEFAULT-VALUE}).")
-    String topology;
+    @Mixin
+    RunLabels labels;
 
-    @Option(names = "--repeat", defaultValue = "1", description = "Which repeat this run is, for the report (default: ${DEFAULT-VALUE}).")
-    int repeat;
-
-    @Option(names = "--watch", paramLabel = "NAME=PID",
-            description = "A process (and its children) whose CPU seconds and peak RSS to measure over the window; repeatable.")
-    List<String> watch = new ArrayList<>();
-
-    @Option(names = "--clock-ticks", defaultValue = "100",
-            description = "Clock ticks per second of /proc CPU times, as `getconf CLK_TCK` prints (default: ${DEFAULT-VALUE}).")
-    long clockTicks;
-
-    @Option(names = "--json", paramLabel = "FILE", description = "Also write the result as JSON to this file.")
-    Path json;
+    @Mixin
+    MeasureOptions measure;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
@@ -68,22 +52,15 @@ final class LoadCommand implements Callable<Integer> {
         Schedule schedule = new Schedule(rate, connections, Durations.parse("--warmup", warmup),
                 Durations.parse("--duration", duration));
         LoadGenerator.Options options = new LoadGenerator.Options(target, schedule, Durations.parse("--timeout", timeout),
-                topology, repeat);
-        List<ProcessSampler.Watched> watched = watch.stream().map(ProcessSampler.Watched::parse).toList();
-        ProcessSampler sampler = new ProcessSampler(watched, new ProcStat(), clockTicks);
+                labels.topology, labels.repeat);
+        ProcessSampler sampler = measure.sampler();
 
         PrintStream out = System.out;
-        out.printf(Locale.ROOT, "%s: %d rps over %d connections to %s, warm-up %s, measured %s%n", topology, rate,
-                connections, target.describe(), warmup, duration);
+        out.printf(Locale.ROOT, "%s: %d rps over %d connections to %s, warm-up %s, measured %s%n", labels.topology,
+                rate, connections, target.describe(), warmup, duration);
         RunResult result = LoadGenerator.run(options, sampler);
         print(out, result);
-        if (json != null) {
-            Path parent = json.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), result);
-        }
+        measure.write(result);
         return 0;
     }
 

@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Runs one open-loop load test: opens the connections, starts every {@link ConnectionSlot} on the same timeline,
@@ -32,7 +31,6 @@ final class LoadGenerator {
     /** Percentiles written to the JSON results for plotting. */
     static final double[] CURVE = {0, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 100};
     private static final long START_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-    private static final long MEMORY_SAMPLE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final int CONNECT_TIMEOUT_MILLIS = 3000;
 
     /**
@@ -79,7 +77,7 @@ final class LoadGenerator {
             for (ConnectionSlot slot : slots) {
                 slot.loop().execute(() -> slot.begin(start));
             }
-            sampleWindow(sampler, start, schedule);
+            sampler.measure(start + schedule.warmup().toNanos(), start + schedule.timelineNanos());
             awaitSlots(slots, start + schedule.timelineNanos() + options.timeout().toNanos());
             return summarize(options, slots, sampler, epoll ? "epoll" : "nio");
         } finally {
@@ -99,27 +97,6 @@ final class LoadGenerator {
                 throw new IllegalStateException("cannot connect to " + target.connect().getAddress().getHostAddress()
                         + ":" + target.connect().getPort() + ": " + why + " (is the target listening?)");
             }
-        }
-    }
-
-    /** On the calling thread: CPU at the start and end of the measured window, memory every 250 ms in between. */
-    private static void sampleWindow(ProcessSampler sampler, long start, Schedule schedule) {
-        long windowStart = start + schedule.warmup().toNanos();
-        long windowEnd = start + schedule.timelineNanos();
-        parkUntil(windowStart);
-        sampler.startWindow();
-        long now;
-        while ((now = System.nanoTime()) < windowEnd) {
-            parkUntil(Math.min(windowEnd, now + MEMORY_SAMPLE_NANOS));
-            sampler.sampleMemory();
-        }
-        sampler.endWindow();
-    }
-
-    private static void parkUntil(long deadlineNanos) {
-        long wait;
-        while ((wait = deadlineNanos - System.nanoTime()) > 0) {
-            LockSupport.parkNanos(wait);
         }
     }
 

@@ -3,6 +3,8 @@ package dev.skiff.bench;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * CPU seconds and peak resident memory of watched processes (the proxies under test) over the measured window: CPU is
@@ -38,6 +40,8 @@ final class ProcessSampler {
                        int processes) {
     }
 
+    private static final long MEMORY_SAMPLE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+
     private final List<Watched> watched;
     private final ProcStat procStat;
     private final long ticksPerSecond;
@@ -65,6 +69,28 @@ final class ProcessSampler {
             if (procStat.read(w.pid()).isEmpty()) {
                 throw new IllegalArgumentException("--watch " + w.name() + "=" + w.pid() + ": no such process");
             }
+        }
+    }
+
+    /**
+     * On the calling thread: waits for {@code windowStartNanos} ({@link System#nanoTime()}), reads CPU then, memory
+     * every 250 ms, and CPU again at {@code windowEndNanos}.
+     */
+    void measure(long windowStartNanos, long windowEndNanos) {
+        parkUntil(windowStartNanos);
+        startWindow();
+        long now;
+        while ((now = System.nanoTime()) < windowEndNanos) {
+            parkUntil(Math.min(windowEndNanos, now + MEMORY_SAMPLE_NANOS));
+            sampleMemory();
+        }
+        endWindow();
+    }
+
+    private static void parkUntil(long deadlineNanos) {
+        long wait;
+        while ((wait = deadlineNanos - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(wait);
         }
     }
 

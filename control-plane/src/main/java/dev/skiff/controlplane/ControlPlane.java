@@ -4,6 +4,7 @@ import dev.skiff.controlplane.ca.CaServer;
 import dev.skiff.controlplane.ca.CaServerOptions;
 import dev.skiff.controlplane.config.ConfigSnapshot;
 import dev.skiff.controlplane.config.ConfigSource;
+import dev.skiff.controlplane.meshconfig.MeshConfig;
 import dev.skiff.controlplane.monitor.MonitoringServer;
 import dev.skiff.controlplane.telemetry.ControlPlaneMetrics;
 import dev.skiff.controlplane.xds.generator.DefaultXdsResourceProvider;
@@ -41,8 +42,14 @@ public final class ControlPlane implements AutoCloseable {
 
     public ControlPlane(ConfigSource source, InetSocketAddress xdsAddress, InetSocketAddress monitoringAddress,
                         Path stateDir, CaServerOptions caOptions) throws IOException {
+        this(source, xdsAddress, monitoringAddress, stateDir, caOptions, MeshConfig.DEFAULT);
+    }
+
+    /** A control plane whose generated configuration follows {@code meshConfig} (its tracing providers). */
+    public ControlPlane(ConfigSource source, InetSocketAddress xdsAddress, InetSocketAddress monitoringAddress,
+                        Path stateDir, CaServerOptions caOptions, MeshConfig meshConfig) throws IOException {
         this.source = source;
-        this.provider = new DefaultXdsResourceProvider(caOptions.settings().trustDomain());
+        this.provider = new DefaultXdsResourceProvider(caOptions.settings().trustDomain(), meshConfig);
         this.ads = new AdsService(provider, proxies, Clock.systemUTC(), metrics);
         this.xds = new XdsServer(xdsAddress, ads);
         this.monitoring = new MonitoringServer(monitoringAddress, () -> loaded, proxies, metrics);

@@ -7,6 +7,9 @@ import dev.skiff.controlplane.cli.TokenCommand;
 import dev.skiff.controlplane.cli.ValidateCommand;
 import dev.skiff.controlplane.config.GoDuration;
 import dev.skiff.controlplane.config.DirectoryConfigSource;
+import dev.skiff.controlplane.meshconfig.MeshConfig;
+import dev.skiff.controlplane.meshconfig.MeshConfigException;
+import dev.skiff.controlplane.meshconfig.MeshConfigFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -68,11 +71,26 @@ public final class ControlPlaneMain {
                 description = "The longest validity a workload certificate can get (default: ${DEFAULT-VALUE}).")
         String maxWorkloadCertTtl;
 
+        @Option(names = "--mesh-config", paramLabel = "FILE",
+                description = "Istio's MeshConfig YAML (the istio ConfigMap's mesh key): the tracing providers of"
+                        + " extensionProviders and defaultProviders.tracing; read at start (default: none).")
+        Path meshConfigFile;
+
         @Override
         public Integer call() throws Exception {
             if (!Files.isDirectory(configDir)) {
                 System.err.println("skiff control-plane: --config-dir " + configDir + ": not a directory");
                 return 2;
+            }
+            MeshConfig meshConfig = MeshConfig.DEFAULT;
+            if (meshConfigFile != null) {
+                try {
+                    meshConfig = MeshConfigFile.load(meshConfigFile);
+                } catch (MeshConfigException e) {
+                    e.problems().forEach(problem -> System.err.println("skiff control-plane: --mesh-config "
+                            + problem));
+                    return 2;
+                }
             }
             CountDownLatch stopped = new CountDownLatch(1);
             CaSettings settings;
@@ -87,9 +105,10 @@ public final class ControlPlaneMain {
             if (cacerts != null) {
                 caOptions = caOptions.withCacerts(cacerts);
             }
-            ControlPlane controlPlane = new ControlPlane(new DirectoryConfigSource(configDir),
+            ControlPlane controlPlane = new ControlPlane(new DirectoryConfigSource(configDir,
+                    DirectoryConfigSource.Settings.DEFAULTS, meshConfig),
                     parse("--xds-address", xdsAddress), parse("--monitoring-address", monitoringAddress),
-                    stateDir, caOptions).start();
+                    stateDir, caOptions, meshConfig).start();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 controlPlane.close();
                 stopped.countDown();

@@ -59,6 +59,22 @@ final class MeshYaml {
                 .toArray(InetSocketAddress[]::new));
     }
 
+    /**
+     * Bookinfo's two hops in namespace default: workload productpage-v1 at {@code client} (calling out only),
+     * service {@code reviews.default.svc.cluster.local:9080} served by reviews-v1 at {@code server} on
+     * {@code reviewsPort}, and {@code ratings.default.svc.cluster.local:9080} served by ratings-v1 at
+     * {@code ratingsAddress} on {@code ratingsPort}.
+     */
+    static String productpageReviewsRatings(String client, String server, int reviewsPort, String ratingsAddress,
+                                            int ratingsPort) {
+        return documents(
+                httpService("reviews", "reviews.default.svc.cluster.local", 9080),
+                versionedWorkload("productpage", "v1", client, null),
+                versionedWorkload("reviews", "v1", server, reviewsPort),
+                httpService("ratings", "ratings.default.svc.cluster.local", 9080),
+                versionedWorkload("ratings", "v1", ratingsAddress, ratingsPort));
+    }
+
     /** A workload that only calls out, labelled {@code app: NAME}. */
     static String client(String name, String address) {
         return workloadEntry(name, address, null, "app: " + name, null, null);

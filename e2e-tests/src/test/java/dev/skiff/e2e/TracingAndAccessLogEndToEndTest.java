@@ -73,12 +73,8 @@ class TracingAndAccessLogEndToEndTest {
         backend = TestBackend.start("reviews-v1", new InetSocketAddress("127.0.0.1", 0))
                 .callThrough(new InetSocketAddress(SERVER, 15001));
         ratings = TestBackend.start("ratings-v1", new InetSocketAddress("127.0.0.1", 0));
-        mesh.writeConfig("mesh.yaml", MeshYaml.documents(
-                MeshYaml.httpService("reviews", REVIEWS, 9080),
-                MeshYaml.versionedWorkload("productpage", "v1", CLIENT, null),
-                MeshYaml.versionedWorkload("reviews", "v1", SERVER, backend.port()),
-                MeshYaml.httpService("ratings", RATINGS, 9080),
-                MeshYaml.versionedWorkload("ratings", "v1", RATINGS_ADDRESS, ratings.port())));
+        mesh.writeConfig("mesh.yaml", MeshYaml.productpageReviewsRatings(CLIENT, SERVER, backend.port(),
+                RATINGS_ADDRESS, ratings.port()));
         mesh.startControlPlane();
         List<String> telemetry = List.of("--access-log", "stdout", "--zipkin-address", "127.0.0.1:" + zipkinPort);
         mesh.startProxy("productpage-v1.default", CLIENT, Map.of("app", "productpage", "version", "v1"), telemetry);

@@ -14,6 +14,7 @@ import dev.skiff.proxy.telemetry.WorkloadMetadata;
 import dev.skiff.proxy.telemetry.accesslog.AccessLog;
 import dev.skiff.proxy.telemetry.tracing.LocalEndpoint;
 import dev.skiff.proxy.telemetry.tracing.Sampler;
+import dev.skiff.proxy.telemetry.tracing.SpanExporters;
 import dev.skiff.proxy.telemetry.tracing.Tracing;
 import dev.skiff.proxy.telemetry.tracing.ZipkinExporter;
 import dev.skiff.proxy.xds.AdsClient;
@@ -277,6 +278,7 @@ public final class ProxyMain implements Callable<Integer> {
         private boolean closing;
         private final AccessLog accessLogWriter;
         private final ZipkinExporter zipkin;
+        private final SpanExporters spanExporters;
 
         Running(NodeIdentity identity, HostPort target, ProxySecurity security) {
             this.identity = identity;
@@ -287,18 +289,20 @@ public final class ProxyMain implements Callable<Integer> {
                     identity.namespace(), identity.workload(), identity.labels(), clusterId), identity.nodeId());
             this.accessLogWriter = new AccessLog(telemetry, System.out, AccessLog.DEFAULT_CAPACITY,
                     accessLog.equals("stdout"));
-            RequestListener listener = accessLogWriter;
+            LocalEndpoint local = new LocalEndpoint(identity.workload() + "." + identity.namespace(),
+                    identity.address().orElse(null), identity.nodeId(), identity.namespace());
             if (zipkinAddress != null) {
                 HostPort collector = HostPort.parse(spec.commandLine(), "--zipkin-address", zipkinAddress);
-                this.zipkin = new ZipkinExporter(collector.host(), collector.port(), new LocalEndpoint(
-                        identity.workload() + "." + identity.namespace(), identity.address().orElse(null),
-                        identity.nodeId(), identity.namespace()), ZipkinExporter.DEFAULT_CAPACITY,
-                        ZipkinExporter.DEFAULT_MAX_BATCH, ZipkinExporter.DEFAULT_LINGER);
-                listener = new Tracing(listener, new Sampler(traceSampling), ThreadLocalRandom::current, zipkin);
+                this.zipkin = new ZipkinExporter(collector.host(), collector.port(), local,
+                        ZipkinExporter.DEFAULT_CAPACITY, ZipkinExporter.DEFAULT_MAX_BATCH,
+                        ZipkinExporter.DEFAULT_LINGER);
                 log.info("tracing to Zipkin at {}, sampling {}%", zipkin.endpoint(), traceSampling);
             } else {
                 this.zipkin = null;
             }
+            this.spanExporters = new SpanExporters(zipkin, local, () -> runtime().snapshot());
+            RequestListener listener = new Tracing(accessLogWriter, new Sampler(traceSampling),
+                    ThreadLocalRandom::current, spanExporters);
             this.runtime = new ProxyRuntime(ProxyRuntimeOptions.defaults().withRequestListener(listener)
                     .withDrainTime(Duration.ofSeconds(drainTimeSeconds)),
                     security.contexts(), security.contexts());
@@ -445,6 +449,7 @@ public final class ProxyMain implements Callable<Integer> {
                 closeQuietly(stats);
                 runtime.close();
                 closeQuietly(accessLogWriter);
+                closeQuietly(spanExporters);
                 closeQuietly(zipkin);
             } finally {
                 closed.countDown();

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.google.protobuf.Message;
+import dev.skiff.controlplane.meshconfig.MeshConfig;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,8 +29,16 @@ public final class ConfigParser {
     private static final String DEFAULT_NAMESPACE = "default";
 
     private final ObjectReader reader;
+    private final MeshConfig meshConfig;
 
+    /** A parser for a mesh without a mesh config (the built-in telemetry providers only). */
     public ConfigParser() {
+        this(MeshConfig.DEFAULT);
+    }
+
+    /** @param meshConfig the mesh config; a Telemetry may name its tracing providers */
+    public ConfigParser(MeshConfig meshConfig) {
+        this.meshConfig = meshConfig;
         YAMLMapper mapper = YAMLMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
         this.reader = mapper.readerFor(JsonNode.class);
     }
@@ -128,7 +137,7 @@ public final class ConfigParser {
                 return failed(file, index, key, problems);
             }
         }
-        SpecValidator.validate(kind, spec, problems);
+        SpecValidator.validate(kind, spec, meshConfig, problems);
         if (!problems.isEmpty() || key == null) {
             return failed(file, index, key, problems);
         }

@@ -1,5 +1,6 @@
 package dev.skiff.controlplane.config;
 
+import dev.skiff.controlplane.meshconfig.MeshConfig;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
@@ -77,7 +78,7 @@ public final class DirectoryConfigSource implements ConfigSource {
 
     private final Path directory;
     private final Settings settings;
-    private final ConfigParser parser = new ConfigParser();
+    private final ConfigParser parser;
 
     private final Object loadLock = new Object();
     private Map<Path, FileState> files = Map.of();
@@ -99,8 +100,14 @@ public final class DirectoryConfigSource implements ConfigSource {
     }
 
     public DirectoryConfigSource(Path directory, Settings settings) {
+        this(directory, settings, MeshConfig.DEFAULT);
+    }
+
+    /** @param meshConfig the mesh config the objects are validated against (the tracing providers they name) */
+    public DirectoryConfigSource(Path directory, Settings settings, MeshConfig meshConfig) {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.parser = new ConfigParser(meshConfig);
     }
 
     public Path directory() {

@@ -12,13 +12,15 @@ import dev.skiff.api.security.v1beta1.AuthorizationPolicy;
 import dev.skiff.api.security.v1beta1.PeerAuthentication;
 import dev.skiff.api.security.v1beta1.RequestAuthentication;
 import dev.skiff.api.telemetry.v1alpha1.Telemetry;
+import dev.skiff.controlplane.meshconfig.MeshConfig;
 
 /** Semantic checks of a parsed spec, the ones Istio's validation webhook makes; paths use the JSON field names. */
 final class SpecValidator {
     private SpecValidator() {
     }
 
-    static void validate(ConfigKind kind, Message spec, FieldProblems problems) {
+    /** @param meshConfig the mesh config, which names the tracing providers a Telemetry may use */
+    static void validate(ConfigKind kind, Message spec, MeshConfig meshConfig, FieldProblems problems) {
         switch (kind) {
             case VIRTUAL_SERVICE -> VirtualServiceValidator.validate((VirtualService) spec, problems);
             case DESTINATION_RULE -> DestinationRuleValidator.validate((DestinationRule) spec, problems);
@@ -32,7 +34,7 @@ final class SpecValidator {
                     RequestAuthenticationValidator.validate((RequestAuthentication) spec, problems);
             case LOCAL_RATE_LIMIT -> LocalRateLimitValidator.validate((LocalRateLimit) spec, problems);
             case FALLBACK -> FallbackValidator.validate((Fallback) spec, problems);
-            case TELEMETRY -> TelemetryValidator.validate((Telemetry) spec, problems);
+            case TELEMETRY -> TelemetryValidator.validate((Telemetry) spec, meshConfig, problems);
         }
     }
 }

@@ -8,6 +8,7 @@ import dev.skiff.api.telemetry.v1alpha1.MetricsOverrides;
 import dev.skiff.api.telemetry.v1alpha1.ProviderRef;
 import dev.skiff.api.telemetry.v1alpha1.Telemetry;
 import dev.skiff.api.telemetry.v1alpha1.Tracing;
+import dev.skiff.controlplane.meshconfig.MeshConfig;
 import dev.skiff.controlplane.telemetryapi.TelemetryProviders;
 import dev.skiff.controlplane.telemetryapi.TagValues;
 import java.util.List;
@@ -17,7 +18,8 @@ import java.util.regex.Pattern;
 /**
  * Checks of a Telemetry: Istio's own rules (a selector's labels, sampling 0..100, custom tags with a value, tag
  * overrides with a value for UPSERT and none for REMOVE) and what Skiff's sidecar does not serve, said as such:
- * target references (no waypoints or gateways), providers other than the built-in ones, custom metrics, tag
+ * target references (no waypoints or gateways), providers other than the built-in ones (for tracing, also the
+ * mesh config's extension providers), custom metrics, tag
  * values that are CEL beyond string literals and node metadata, access log filters,
  * reporting intervals and request-id sampling.
  */
@@ -27,7 +29,7 @@ final class TelemetryValidator {
     private TelemetryValidator() {
     }
 
-    static void validate(Telemetry spec, FieldProblems problems) {
+    static void validate(Telemetry spec, MeshConfig meshConfig, FieldProblems problems) {
         if (spec.hasSelector()) {
             Checks.labels(problems, "spec.selector.matchLabels", spec.getSelector().getMatchLabelsMap());
         }
@@ -40,7 +42,7 @@ final class TelemetryValidator {
                     + " to attach a Telemetry to)");
         }
         for (int i = 0; i < spec.getTracingCount(); i++) {
-            tracing(problems, "spec.tracing[" + i + "]", spec.getTracing(i));
+            tracing(problems, "spec.tracing[" + i + "]", spec.getTracing(i), meshConfig);
         }
         for (int i = 0; i < spec.getMetricsCount(); i++) {
             metrics(problems, "spec.metrics[" + i + "]", spec.getMetrics(i));
@@ -61,8 +63,17 @@ final class TelemetryValidator {
         }
     }
 
-    private static void tracing(FieldProblems problems, String path, Tracing tracing) {
-        providers(problems, path + ".providers", tracing.getProvidersList(), TelemetryProviders.TRACING);
+    private static void tracing(FieldProblems problems, String path, Tracing tracing, MeshConfig meshConfig) {
+        for (int i = 0; i < tracing.getProvidersCount(); i++) {
+            String name = tracing.getProviders(i).getName();
+            if (!name.equals(TelemetryProviders.TRACING) && meshConfig.tracingProvider(name).isEmpty()) {
+                problems.add(path + ".providers[" + i + "].name", "\"" + name + "\" is not a tracing provider"
+                        + " (expected: " + TelemetryProviders.TRACING + ", the built-in provider"
+                        + (meshConfig.extensionProviders().isEmpty() ? "; the mesh config has no extensionProviders"
+                        : ", or one of the mesh config's extensionProviders "
+                        + meshConfig.extensionProviders().keySet()) + ")");
+            }
+        }
         if (tracing.hasRandomSamplingPercentage()) {
             Checks.percentage(problems, path + ".randomSamplingPercentage",
                     tracing.getRandomSamplingPercentage().getValue());

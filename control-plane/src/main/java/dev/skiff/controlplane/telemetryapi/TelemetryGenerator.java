@@ -8,6 +8,7 @@ import dev.skiff.api.telemetry.v1alpha1.AccessLogging;
 import dev.skiff.api.telemetry.v1alpha1.MetricSelector;
 import dev.skiff.api.telemetry.v1alpha1.Metrics;
 import dev.skiff.api.telemetry.v1alpha1.MetricsOverrides;
+import dev.skiff.api.telemetry.v1alpha1.ProviderRef;
 import dev.skiff.api.telemetry.v1alpha1.Telemetry;
 import dev.skiff.api.telemetry.v1alpha1.Tracing;
 import dev.skiff.api.telemetry.v1alpha1.WorkloadMode;
@@ -40,7 +41,8 @@ import java.util.TreeMap;
  *       {@code metrics} entry per override (drop, {@code tags_to_remove} for REMOVE, {@code dimensions} for UPSERT),
  *       Istio's metric names without the {@code istio_} prefix, empty for ALL_METRICS;</li>
  *   <li>tracing: the HCM's {@code tracing} with {@code random_sampling} (the percentage, when set),
- *       {@code overall_sampling} 0 when span reporting is disabled, and the custom tags by name;</li>
+ *       {@code overall_sampling} 0 when span reporting is disabled, the custom tags by name, and the
+ *       {@code provider} of a mesh config extension provider ({@link TracingProviders});</li>
  *   <li>access logging: the HCM's {@code access_log}, Envoy's file access logger to {@code /dev/stdout}, or to
  *       {@code /dev/null} when disabled.</li>
  * </ul>
@@ -55,15 +57,25 @@ public final class TelemetryGenerator {
     private TelemetryGenerator() {
     }
 
-    /** The workload's listeners with its Telemetry settings on every HTTP connection manager of their chains. */
+    /** The workload's listeners with its Telemetry settings, with the built-in providers only. */
     public static List<Listener> apply(List<Listener> listeners, Collection<ConfigObject> telemetries,
                                        String namespace, Map<String, String> labels) {
+        return apply(listeners, telemetries, namespace, labels, null);
+    }
+
+    /**
+     * The workload's listeners with its Telemetry settings on every HTTP connection manager of their chains.
+     *
+     * @param providers the tracing providers of the mesh config, null for the built-in ones only
+     */
+    public static List<Listener> apply(List<Listener> listeners, Collection<ConfigObject> telemetries,
+                                       String namespace, Map<String, String> labels, TracingProviders providers) {
         List<Telemetry> levels = TelemetrySelection.forWorkload(telemetries, namespace, labels);
-        if (levels.isEmpty()) {
+        if (levels.isEmpty() && (providers == null || providers.config().defaultTracingProviders().isEmpty())) {
             return listeners;
         }
-        Settings client = settings(levels, WorkloadMode.CLIENT);
-        Settings server = settings(levels, WorkloadMode.SERVER);
+        Settings client = settings(levels, WorkloadMode.CLIENT, providers);
+        Settings server = settings(levels, WorkloadMode.SERVER, providers);
         List<Listener> changed = new ArrayList<>(listeners.size());
         for (Listener listener : listeners) {
             Settings settings = listener.getTrafficDirection() == TrafficDirection.INBOUND ? server : client;
@@ -85,8 +97,8 @@ public final class TelemetryGenerator {
         }
     }
 
-    static Settings settings(List<Telemetry> levels, WorkloadMode mode) {
-        return new Settings(stats(levels, mode), tracing(levels, mode), accessLog(levels, mode));
+    static Settings settings(List<Telemetry> levels, WorkloadMode mode, TracingProviders providers) {
+        return new Settings(stats(levels, mode), tracing(levels, mode, providers), accessLog(levels, mode));
     }
 
     private static boolean covers(WorkloadMode match, WorkloadMode mode) {
@@ -146,17 +158,22 @@ public final class TelemetryGenerator {
         };
     }
 
-    static HttpConnectionManager.Tracing tracing(List<Telemetry> levels, WorkloadMode mode) {
-        boolean any = false;
+    /**
+     * The HCM's tracing for one side. The provider is the first one named by the most specific matching entry
+     * that names any, else by the mesh config's {@code defaultProviders.tracing}; an extension provider adds its
+     * {@code provider} block with {@code client_sampling} and {@code overall_sampling} 100, as istiod does.
+     */
+    static HttpConnectionManager.Tracing tracing(List<Telemetry> levels, WorkloadMode mode,
+                                                 TracingProviders providers) {
         Double sampling = null;
         boolean disabled = false;
         Map<String, dev.skiff.api.telemetry.v1alpha1.CustomTag> tags = new TreeMap<>();
+        List<String> named = providers == null ? List.of() : providers.config().defaultTracingProviders();
         for (Telemetry level : levels) {
             for (Tracing tracing : level.getTracingList()) {
                 if (!covers(tracing.getMatch().getMode(), mode)) {
                     continue;
                 }
-                any = true;
                 if (tracing.hasRandomSamplingPercentage()) {
                     sampling = tracing.getRandomSamplingPercentage().getValue();
                 }
@@ -164,13 +181,20 @@ public final class TelemetryGenerator {
                     disabled = tracing.getDisableSpanReporting().getValue();
                 }
                 tags.putAll(tracing.getCustomTagsMap());
+                if (tracing.getProvidersCount() > 0) {
+                    named = tracing.getProvidersList().stream().map(ProviderRef::getName).toList();
+                }
                 break;
             }
         }
-        if (!any || (sampling == null && !disabled && tags.isEmpty())) {
+        HttpConnectionManager.Tracing provider = disabled || named.isEmpty() || providers == null ? null
+                : providers.provider(named.getFirst()).orElse(null);
+        if (provider == null && sampling == null && !disabled && tags.isEmpty()) {
             return null;
         }
-        HttpConnectionManager.Tracing.Builder tracing = HttpConnectionManager.Tracing.newBuilder();
+        HttpConnectionManager.Tracing.Builder tracing = provider == null ? HttpConnectionManager.Tracing.newBuilder()
+                : provider.toBuilder().setClientSampling(Percent.newBuilder().setValue(100))
+                .setOverallSampling(Percent.newBuilder().setValue(100));
         if (sampling != null) {
             tracing.setRandomSampling(Percent.newBuilder().setValue(sampling));
         }

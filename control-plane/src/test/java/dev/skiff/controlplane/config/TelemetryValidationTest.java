@@ -100,8 +100,8 @@ class TelemetryValidationTest {
                 """)).containsExactlyInAnyOrder(
                 T + "spec.targetRefs: not served (expected: selector; Skiff has no waypoints or gateways to attach"
                         + " a Telemetry to)",
-                T + "spec.tracing[0].providers[0].name: \"otel\" is not a provider Skiff serves (expected: zipkin,"
-                        + " the built-in provider; extension providers are not served)",
+                T + "spec.tracing[0].providers[0].name: \"otel\" is not a tracing provider (expected: zipkin, the"
+                        + " built-in provider; the mesh config has no extensionProviders)",
                 T + "spec.tracing[0].randomSamplingPercentage: 101.0 (expected: a percentage from 0 to 100)",
                 T + "spec.tracing[0].useRequestIdForTraceSampling: true is not served (expected: false or unset;"
                         + " the sidecar samples at random)",

@@ -11,11 +11,18 @@ import java.util.Objects;
  * @param reportSpans     false when span reporting is disabled: the request goes on unsampled and no span is
  *                        reported
  * @param customTags      tags added to every span of the listener
+ * @param provider        where the spans go; null for the sidecar's own collector ({@code --zipkin-address})
+ * @param maxPathTagLength the longest {@code http.url} tag; longer URLs are cut (Envoy's
+ *                        {@code max_path_tag_length}, default {@value #DEFAULT_MAX_PATH_TAG_LENGTH})
  */
-public record TracingPolicy(double samplingPercent, boolean reportSpans, List<CustomTag> customTags) {
+public record TracingPolicy(double samplingPercent, boolean reportSpans, List<CustomTag> customTags,
+                            TracingProvider provider, int maxPathTagLength) {
 
     /** The sampling percentage that means "the sidecar's own". */
     public static final double SIDECAR_SAMPLING = -1;
+
+    /** Envoy's default {@code max_path_tag_length}. */
+    public static final int DEFAULT_MAX_PATH_TAG_LENGTH = 256;
 
     /** The sidecar's own settings. */
     public static final TracingPolicy DEFAULT = new TracingPolicy(SIDECAR_SAMPLING, true, List.of());
@@ -25,7 +32,15 @@ public record TracingPolicy(double samplingPercent, boolean reportSpans, List<Cu
             throw new IllegalArgumentException("tracing sampling " + samplingPercent
                     + " (expected: a percentage from 0 to 100)");
         }
+        if (maxPathTagLength < 1) {
+            throw new IllegalArgumentException("max path tag length " + maxPathTagLength + " (expected: > 0)");
+        }
         customTags = List.copyOf(Objects.requireNonNull(customTags, "customTags"));
+    }
+
+    /** Settings for the sidecar's own collector and Envoy's default path tag length. */
+    public TracingPolicy(double samplingPercent, boolean reportSpans, List<CustomTag> customTags) {
+        this(samplingPercent, reportSpans, customTags, null, DEFAULT_MAX_PATH_TAG_LENGTH);
     }
 
     /**

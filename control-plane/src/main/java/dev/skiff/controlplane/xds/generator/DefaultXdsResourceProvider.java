@@ -1,6 +1,7 @@
 package dev.skiff.controlplane.xds.generator;
 
 import dev.skiff.controlplane.config.ConfigSnapshot;
+import dev.skiff.controlplane.meshconfig.MeshConfig;
 import dev.skiff.controlplane.model.MeshSnapshot;
 import dev.skiff.controlplane.xds.ProxyView;
 import dev.skiff.controlplane.xds.XdsResource;
@@ -26,7 +27,15 @@ public final class DefaultXdsResourceProvider implements XdsResourceProvider {
 
     /** @param trustDomain the trust domain of the SPIFFE identities that generated mutual TLS verifies */
     public DefaultXdsResourceProvider(String trustDomain) {
-        this.current = new AtomicReference<>(new GeneratedResources(MeshSnapshot.empty(), trustDomain));
+        this(trustDomain, MeshConfig.DEFAULT);
+    }
+
+    /**
+     * @param trustDomain the trust domain of the SPIFFE identities that generated mutual TLS verifies
+     * @param meshConfig  the mesh config whose tracing providers the generated connection managers may name
+     */
+    public DefaultXdsResourceProvider(String trustDomain, MeshConfig meshConfig) {
+        this.current = new AtomicReference<>(new GeneratedResources(MeshSnapshot.empty(), trustDomain, meshConfig));
     }
 
     /**

@@ -6,6 +6,7 @@ import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Message;
 import dev.skiff.api.networking.v1alpha3.HTTPMatchRequest;
 import dev.skiff.api.networking.v1alpha3.HTTPRoute;
+import dev.skiff.controlplane.meshconfig.MeshConfig;
 import dev.skiff.controlplane.model.DestinationRuleConfig;
 import dev.skiff.controlplane.model.Hostnames;
 import dev.skiff.controlplane.model.Labels;
@@ -57,7 +58,7 @@ final class GeneratedResources {
     private final ClusterGenerator clusterGenerator = new ClusterGenerator();
     private final TransportSocketGenerator transportSockets;
     private final EndpointGenerator endpointGenerator = new EndpointGenerator();
-    private final ListenerGenerator listenerGenerator = new ListenerGenerator();
+    private final ListenerGenerator listenerGenerator;
     private final RouteGenerator routeGenerator = new RouteGenerator();
     private final ConcurrentHashMap<ProxyView, ProxyContext> contexts = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<ProxyContext, ProxyResources> byContext = new ConcurrentHashMap<>();
@@ -75,11 +76,13 @@ final class GeneratedResources {
      * The resources of the first snapshot.
      *
      * @param trustDomain the trust domain of the SPIFFE identities that mutual TLS verifies
+     * @param meshConfig  the mesh config (tracing providers)
      */
-    GeneratedResources(MeshSnapshot mesh, String trustDomain) {
+    GeneratedResources(MeshSnapshot mesh, String trustDomain, MeshConfig meshConfig) {
         this.mesh = mesh;
         this.previouslyInterned = Map.of();
         this.transportSockets = new TransportSocketGenerator(trustDomain);
+        this.listenerGenerator = new ListenerGenerator(meshConfig);
     }
 
     /**
@@ -90,6 +93,7 @@ final class GeneratedResources {
         this.mesh = mesh;
         this.previouslyInterned = previous.interned;
         this.transportSockets = previous.transportSockets;
+        this.listenerGenerator = previous.listenerGenerator;
     }
 
     MeshSnapshot mesh() {

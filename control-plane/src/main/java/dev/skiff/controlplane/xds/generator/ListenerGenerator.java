@@ -13,7 +13,10 @@ import dev.skiff.controlplane.model.Labels;
 import dev.skiff.controlplane.model.MeshSnapshot;
 import dev.skiff.controlplane.model.VirtualServiceConfig;
 import dev.skiff.controlplane.ratelimit.LocalRateLimitGenerator;
+import dev.skiff.controlplane.meshconfig.MeshConfig;
+import dev.skiff.controlplane.model.Workload;
 import dev.skiff.controlplane.telemetryapi.TelemetryGenerator;
+import dev.skiff.controlplane.telemetryapi.TracingProviders;
 import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
 import io.envoyproxy.envoy.config.listener.v3.ApiListener;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
@@ -40,6 +43,18 @@ import java.util.TreeMap;
  * {@code api_listener} a proxyless gRPC client asks for by {@code <host>:<port>}.
  */
 public final class ListenerGenerator {
+    private final MeshConfig meshConfig;
+
+    /** Listeners with the built-in telemetry providers only. */
+    public ListenerGenerator() {
+        this(MeshConfig.DEFAULT);
+    }
+
+    /** @param meshConfig the mesh config whose tracing providers the connection managers may name */
+    public ListenerGenerator(MeshConfig meshConfig) {
+        this.meshConfig = meshConfig;
+    }
+
     /**
      * The sidecar's listeners: {@code virtualOutbound} at {@code <address>:15001}, then one inbound listener per
      * inbound port.
@@ -70,7 +85,9 @@ public final class ListenerGenerator {
                                     RouteGenerator.DEFAULT_ROUTE_NAME, RouteGenerator::routeMatch) : null),
                     mesh.peerAuthentications().mode(proxy.namespace(), proxy.labels(), port.listenerPort()), meshed));
         }
-        return TelemetryGenerator.apply(listeners, mesh.telemetries(), proxy.namespace(), proxy.labels());
+        return TelemetryGenerator.apply(listeners, mesh.telemetries(), proxy.namespace(), proxy.labels(),
+                new TracingProviders(meshConfig, mesh, TracingProviders.serviceCluster(proxy.labels(),
+                        proxy.workload().map(Workload::name), proxy.namespace())));
     }
 
     private static Listener virtualOutbound(String address, List<OutboundPort> targets, MeshSnapshot mesh,

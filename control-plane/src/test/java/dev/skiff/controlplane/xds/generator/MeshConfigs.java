@@ -7,6 +7,7 @@ import dev.skiff.controlplane.config.ConfigParser;
 import dev.skiff.controlplane.config.ConfigSnapshot;
 import dev.skiff.controlplane.config.ParsedDocument;
 import dev.skiff.controlplane.config.ParsedFile;
+import dev.skiff.controlplane.meshconfig.MeshConfig;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +19,12 @@ final class MeshConfigs {
 
     /** Parses YAML text; every document must be valid. */
     static ConfigSnapshot parse(String name, String yaml) {
-        ParsedFile file = new ConfigParser().parse(name, yaml.getBytes(StandardCharsets.UTF_8));
+        return parse(name, yaml, MeshConfig.DEFAULT);
+    }
+
+    /** Parses YAML text validated against a mesh config; every document must be valid. */
+    static ConfigSnapshot parse(String name, String yaml, MeshConfig meshConfig) {
+        ParsedFile file = new ConfigParser(meshConfig).parse(name, yaml.getBytes(StandardCharsets.UTF_8));
         assertThat(file.readable()).as("%s is YAML: %s", name, file.yamlError()).isTrue();
         List<ConfigObject> objects = new ArrayList<>();
         for (ParsedDocument document : file.documents()) {

@@ -17,7 +17,8 @@ import java.util.random.RandomGenerator;
  * client and server): each forwarded request gets a span, {@code CLIENT} on the outbound side and {@code SERVER}
  * on the inbound side, whose parent is the span named by the request's propagation headers (B3 or W3C trace
  * context), and the request goes on with this span's context. The caller's sampling decision is kept; without one
- * the {@link Sampler} decides. Sampled spans are handed to the {@link SpanSink} when their request completes.
+ * the {@link Sampler} decides. Sampled spans are handed to the {@link SpanSink} when their request completes; a
+ * listener whose spans the sink does not take ({@link SpanSink#accepts}) is not traced at all.
  *
  * <p>It wraps the listener it is given: every event goes to that listener first.
  */
@@ -47,9 +48,12 @@ public final class Tracing implements RequestListener {
         if (context.userAgent() == null) {
             context.requestDetails(headers.get(HttpHeaderNames.USER_AGENT), context.forwardedFor());
         }
+        TracingPolicy policy = context.telemetry().tracing();
+        if (!sink.accepts(policy)) {
+            return;
+        }
         TraceContext incoming = TraceHeaders.extract(headers);
         RandomGenerator generator = random.get();
-        TracingPolicy policy = context.telemetry().tracing();
         boolean sampled = policy.reportSpans()
                 && sampler.sample(incoming.sampling(), generator, policy.samplingPercent());
         long high;

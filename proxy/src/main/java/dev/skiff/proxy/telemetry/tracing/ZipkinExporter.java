@@ -3,13 +3,10 @@ package dev.skiff.proxy.telemetry.tracing;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.skiff.proxy.telemetry.accesslog.BoundedHandoff;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,36 +14,29 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 /**
- * Reports finished spans to a Zipkin collector: a bounded queue (full means dropped and counted, the event loop
- * never waits) drained by one background thread, which posts batches of spans as Zipkin v2 JSON to
- * {@code http://HOST:PORT/api/v2/spans}. A batch goes when it is full or when its first span has waited
- * {@code linger}.
+ * Reports finished spans to a Zipkin collector as Zipkin v2 JSON, posted to {@code http://HOST:PORT/api/v2/spans}
+ * (the sidecar's {@code --zipkin-address}) or to the path of a Zipkin tracing provider on the endpoints of its
+ * cluster, up to a batch of spans per request.
  */
-public final class ZipkinExporter implements SpanSink, AutoCloseable {
+public final class ZipkinExporter extends CollectorExporter {
 
-    public static final int DEFAULT_CAPACITY = 8192;
-    public static final int DEFAULT_MAX_BATCH = 100;
-    public static final Duration DEFAULT_LINGER = Duration.ofSeconds(1);
-
-    private static final Logger log = LoggerFactory.getLogger(ZipkinExporter.class);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
-    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
 
-    private final URI endpoint;
+    private final Supplier<InetSocketAddress> endpoints;
+    private final String path;
+    private final Duration timeout;
+    private final String collector;
     private final LocalEndpoint local;
     private final HttpClient client;
     private final JsonFactory json = new JsonFactory();
     private final ByteArrayOutputStream body = new ByteArrayOutputStream(8192);
-    private final LongAdder exported = new LongAdder();
-    private final LongAdder failed = new LongAdder();
-    private final LongAdder batches = new LongAdder();
-    private final BoundedHandoff<Span> handoff;
-    private boolean failing;
 
     /**
+     * A fixed collector at {@code http://HOST:PORT/api/v2/spans}.
+     *
      * @param host     the collector's host (a loopback or service address)
      * @param port     the collector's port (Zipkin's is 9411)
      * @param local    how this sidecar is named in its spans
@@ -55,90 +45,72 @@ public final class ZipkinExporter implements SpanSink, AutoCloseable {
      * @param linger   how long a span may wait for its batch to fill
      */
     public ZipkinExporter(String host, int port, LocalEndpoint local, int capacity, int maxBatch, Duration linger) {
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("Zipkin port " + port + " (expected: 1..65535)");
-        }
-        String literal = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
-        this.endpoint = URI.create("http://" + literal + ":" + port + "/api/v2/spans");
+        this(fixed(host, port), "/api/v2/spans", Duration.ofSeconds(5),
+                "http://" + literal(host) + ":" + port + "/api/v2/spans", local, capacity, maxBatch, linger);
+    }
+
+    /**
+     * A collector whose address is looked up for every batch.
+     *
+     * @param endpoints the next collector endpoint, null when there is none
+     * @param path      the request path, such as {@code /api/v2/spans}
+     * @param timeout   how long one request may take
+     * @param collector the collector as log lines name it
+     */
+    public ZipkinExporter(Supplier<InetSocketAddress> endpoints, String path, Duration timeout, String collector,
+                          LocalEndpoint local, int capacity, int maxBatch, Duration linger) {
+        super("skiff-zipkin-exporter", capacity, maxBatch, linger);
+        this.endpoints = Objects.requireNonNull(endpoints, "endpoints");
+        this.path = Objects.requireNonNull(path, "path");
+        this.timeout = Objects.requireNonNull(timeout, "timeout");
+        this.collector = Objects.requireNonNull(collector, "collector");
         this.local = Objects.requireNonNull(local, "local");
         this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT_TIMEOUT)
                 .build();
-        this.handoff = new BoundedHandoff<>("skiff-zipkin-exporter", capacity, maxBatch, linger, this::send);
     }
 
-    public URI endpoint() {
-        return endpoint;
+    private static Supplier<InetSocketAddress> fixed(String host, int port) {
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("Zipkin port " + port + " (expected: 1..65535)");
+        }
+        InetSocketAddress address = InetSocketAddress.createUnresolved(host, port);
+        return () -> address;
+    }
+
+    private static String literal(String host) {
+        return host.indexOf(':') >= 0 ? "[" + host + "]" : host;
+    }
+
+    /** Where spans go, as log lines name it. */
+    public String endpoint() {
+        return collector;
     }
 
     @Override
-    public boolean offer(Span span) {
-        return handoff.offer(span);
+    protected String collector() {
+        return collector;
     }
 
-    /** Spans the collector accepted. */
-    public long exported() {
-        return exported.sum();
-    }
-
-    /** Spans in batches the collector refused or could not be reached for. */
-    public long failed() {
-        return failed.sum();
-    }
-
-    /** Requests made to the collector. */
-    public long batches() {
-        return batches.sum();
-    }
-
-    /** Spans dropped because the queue was full. */
-    public long dropped() {
-        return handoff.dropped();
-    }
-
-    private void send(List<Span> spans) {
+    @Override
+    protected String export(List<Span> spans) throws IOException, InterruptedException {
+        InetSocketAddress target = endpoints.get();
+        if (target == null) {
+            return "no endpoint";
+        }
         body.reset();
         try (JsonGenerator generator = json.createGenerator(body, JsonEncoding.UTF8)) {
             ZipkinJson.write(generator, spans, local);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Zipkin: cannot encode " + spans.size() + " spans", e);
         }
-        HttpRequest request = HttpRequest.newBuilder(endpoint).timeout(REQUEST_TIMEOUT)
+        URI uri = URI.create("http://" + literal(target.getHostString()) + ":" + target.getPort() + path);
+        HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build();
-        batches.increment();
-        String problem;
-        try {
-            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() / 100 == 2) {
-                exported.add(spans.size());
-                if (failing) {
-                    failing = false;
-                    log.info("Zipkin collector {} accepts spans again", endpoint);
-                }
-                return;
-            }
-            problem = "status " + response.statusCode() + " " + abbreviate(response.body());
-        } catch (IOException e) {
-            problem = e.toString();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            problem = "interrupted";
+        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() / 100 == 2) {
+            return null;
         }
-        failed.add(spans.size());
-        if (!failing) {
-            failing = true;
-            log.warn("Zipkin collector {} did not take {} spans: {} (further failures are counted, not logged)",
-                    endpoint, spans.size(), problem);
-        }
-    }
-
-    private static String abbreviate(String text) {
-        return text.length() <= 200 ? text : text.substring(0, 200) + "...";
-    }
-
-    /** Sends the spans still queued, then stops. */
-    @Override
-    public void close() {
-        handoff.close();
+        String text = response.body();
+        return "status " + response.statusCode() + " " + (text.length() <= 200 ? text : text.substring(0, 200)
+                + "...");
     }
 }

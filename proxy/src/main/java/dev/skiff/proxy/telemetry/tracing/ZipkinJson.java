@@ -2,8 +2,6 @@ package dev.skiff.proxy.telemetry.tracing;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.skiff.proxy.filter.RequestContext;
-import dev.skiff.proxy.model.Direction;
-import dev.skiff.proxy.telemetry.TracingPolicy;
 
 import java.io.IOException;
 import java.net.Inet6Address;
@@ -38,7 +36,7 @@ public final class ZipkinJson {
         }
         out.writeStringField("id", TraceHeaders.hex16(span.id()));
         out.writeStringField("kind", span.kind().name());
-        out.writeStringField("name", name(request));
+        out.writeStringField("name", SpanTags.name(request));
         out.writeNumberField("timestamp", span.startEpochMicros());
         out.writeNumberField("duration", span.durationMicros());
         out.writeObjectFieldStart("localEndpoint");
@@ -47,8 +45,7 @@ public final class ZipkinJson {
             out.writeStringField(local.address().indexOf(':') >= 0 ? "ipv6" : "ipv4", local.address());
         }
         out.writeEndObject();
-        InetSocketAddress remote = request.direction() == Direction.OUTBOUND ? request.upstreamHost()
-                : request.downstreamRemoteAddress();
+        InetSocketAddress remote = SpanTags.remote(request);
         if (remote != null && remote.getAddress() != null) {
             InetAddress ip = remote.getAddress();
             out.writeObjectFieldStart("remoteEndpoint");
@@ -57,45 +54,8 @@ public final class ZipkinJson {
             out.writeEndObject();
         }
         out.writeObjectFieldStart("tags");
-        out.writeStringField("component", "proxy");
-        out.writeStringField("node_id", local.nodeId());
-        out.writeStringField("istio.namespace", local.namespace());
-        tag(out, "guid:x-request-id", request.requestId());
-        tag(out, "http.method", request.method());
-        tag(out, "http.url", "http://" + request.authority() + request.path());
-        tag(out, "http.protocol", request.protocol());
-        tag(out, "user_agent", request.userAgent());
-        out.writeStringField("request_size", Long.toString(request.bytesReceived()));
-        out.writeStringField("response_size", Long.toString(request.bytesSent()));
-        out.writeStringField("http.status_code", Integer.toString(request.responseCode()));
-        out.writeStringField("response_flags", request.flagsString());
-        tag(out, "upstream_cluster", request.cluster());
-        if (remote != null) {
-            InetAddress ip = remote.getAddress();
-            tag(out, "peer.address", ip == null ? remote.getHostString() : ip.getHostAddress());
-        }
-        if (request.responseCode() >= 500 || request.responseCode() == 0) {
-            out.writeStringField("error", "true");
-        }
-        String[] customValues = span.customTags();
-        if (customValues != null) {
-            List<TracingPolicy.CustomTag> custom = request.telemetry().tracing().customTags();
-            for (int i = 0; i < customValues.length && i < custom.size(); i++) {
-                tag(out, custom.get(i).name(), customValues[i]);
-            }
-        }
+        SpanTags.write(span, local, out::writeStringField);
         out.writeEndObject();
         out.writeEndObject();
-    }
-
-    /** The operation name Istio gives a route: {@code <authority>/*}. */
-    private static String name(RequestContext request) {
-        return request.authority().isEmpty() ? request.listenerName() : request.authority() + "/*";
-    }
-
-    private static void tag(JsonGenerator out, String name, String value) throws IOException {
-        if (value != null && !value.isEmpty()) {
-            out.writeStringField(name, value);
-        }
     }
 }

@@ -8,6 +8,7 @@ import dev.skiff.proxy.telemetry.ListenerTelemetry;
 import dev.skiff.proxy.telemetry.ListenerTelemetry.AccessLogMode;
 import dev.skiff.proxy.telemetry.MetricsPolicy;
 import dev.skiff.proxy.telemetry.TracingPolicy;
+import dev.skiff.proxy.telemetry.TracingProvider;
 import io.envoyproxy.envoy.config.accesslog.v3.AccessLog;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog;
@@ -26,7 +27,8 @@ import java.util.Set;
 /**
  * The telemetry parts of an HTTP connection manager, as the control plane generates them from Istio's Telemetry:
  * the {@code istio.stats} filter's {@code stats.PluginConfig} (metrics dropped, labels removed or upserted), the
- * HCM's {@code tracing} (random sampling, span reporting through {@code overall_sampling}, custom tags) and its
+ * HCM's {@code tracing} (random sampling, span reporting through {@code overall_sampling}, custom tags, the
+ * {@code provider} through {@link TracingProviderTranslator}, {@code max_path_tag_length}) and its
  * {@code access_log} (Envoy's file access logger to {@code /dev/stdout}, or {@code /dev/null} for off). On a TCP
  * chain the stats filter is a network filter just before the {@code tcp_proxy}.
  */
@@ -45,7 +47,7 @@ final class TelemetryTranslator {
     private static final Set<String> PLUGIN_FIELDS = Set.of("metrics");
     private static final Set<String> METRIC_FIELDS = Set.of("dimensions", "name", "tags_to_remove", "drop");
     private static final Set<String> TRACING_FIELDS = Set.of("random_sampling", "overall_sampling",
-            "client_sampling", "custom_tags");
+            "client_sampling", "custom_tags", "provider", "max_path_tag_length");
     private static final Set<String> PERCENT_FIELDS = Set.of("value");
     private static final Set<String> CUSTOM_TAG_FIELDS = Set.of("tag", "literal", "environment", "request_header");
     private static final Set<String> ACCESS_LOG_FIELDS = Set.of("name", "typed_config");
@@ -168,7 +170,17 @@ final class TelemetryTranslator {
         for (int i = 0; i < tracing.getCustomTagsCount(); i++) {
             tags.add(customTag(tracing.getCustomTags(i), where + ": custom_tags[" + i + "]"));
         }
-        return new TracingPolicy(sampling, report, tags);
+        TracingProvider provider = tracing.hasProvider()
+                ? TracingProviderTranslator.translate(tracing.getProvider(), where + ": provider") : null;
+        int maxPathTagLength = TracingPolicy.DEFAULT_MAX_PATH_TAG_LENGTH;
+        if (tracing.hasMaxPathTagLength()) {
+            maxPathTagLength = tracing.getMaxPathTagLength().getValue();
+            if (maxPathTagLength < 1) {
+                throw new TranslationException(where + ": max_path_tag_length " + maxPathTagLength
+                        + " (expected: > 0)");
+            }
+        }
+        return new TracingPolicy(sampling, report, tags, provider, maxPathTagLength);
     }
 
     private static double percent(Percent percent, String where) throws TranslationException {

@@ -54,7 +54,7 @@ class ZipkinExporterTest {
         return new ZipkinExporter("127.0.0.1", collector.getAddress().getPort(), LOCAL, 1000, maxBatch, linger);
     }
 
-    private static Span finished(int n, Span.Kind kind) {
+    static Span finished(int n, Span.Kind kind) {
         RequestContext context = new RequestContext("virtualOutbound",
                 kind == Span.Kind.CLIENT ? Direction.OUTBOUND : Direction.INBOUND, System.nanoTime());
         context.request("GET", "reviews:9080", "/r/" + n, "HTTP/1.1");

@@ -1,5 +1,7 @@
 package dev.skiff.e2e;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.skiff.e2e.backend.TestBackend;
 import io.grpc.Server;
@@ -14,7 +16,10 @@ import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -32,6 +37,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
@@ -45,8 +51,10 @@ import static org.awaitility.Awaitility.await;
  * OTLP's TraceService and an HTTP server decoding OTLP/HTTP protobuf posts, both on loopback. One request through
  * two hops (productpage → reviews → ratings) is one trace of four spans with the right parents and service names;
  * the sidecars sample nothing on their own ({@code --trace-sampling 0}), so the trace is there because the
- * Telemetry's 100% sampling applies.
+ * Telemetry's 100% sampling applies. Last, a Telemetry pushed to the running mesh sends productpage's spans to a
+ * {@code zipkin} extension provider, whose collector (the HTTP server again) receives them as Zipkin v2 JSON.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OpenTelemetryTracingEndToEndTest {
     private static final String CLIENT = "127.0.58.1";
     private static final String SERVER = "127.0.58.2";
@@ -57,6 +65,7 @@ class OpenTelemetryTracingEndToEndTest {
     private static final String RATINGS = "ratings.default.svc.cluster.local";
     private static final String OTEL = "otel-collector.observability.svc.cluster.local";
     private static final String OTEL_HTTP = "otel-http.observability.svc.cluster.local";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     static Path work;
@@ -69,6 +78,7 @@ class OpenTelemetryTracingEndToEndTest {
     static final Queue<ResourceSpans> grpcReceived = new ConcurrentLinkedQueue<>();
     static final Queue<ResourceSpans> httpReceived = new ConcurrentLinkedQueue<>();
     static final Queue<String> httpContentTypes = new ConcurrentLinkedQueue<>();
+    static final Queue<JsonNode> zipkinReceived = new ConcurrentLinkedQueue<>();
 
     @BeforeAll
     static void start() throws IOException {
@@ -89,6 +99,14 @@ class OpenTelemetryTracingEndToEndTest {
                         + exchange.getRequestHeaders().getFirst("x-tenant"));
                 httpReceived.addAll(ExportTraceServiceRequest.parseFrom(body).getResourceSpansList());
                 exchange.sendResponseHeaders(200, -1);
+            } finally {
+                exchange.close();
+            }
+        });
+        httpCollector.createContext("/api/v2/spans", exchange -> {
+            try (InputStream body = exchange.getRequestBody()) {
+                JSON.readTree(body).forEach(zipkinReceived::add);
+                exchange.sendResponseHeaders(202, -1);
             } finally {
                 exchange.close();
             }
@@ -143,7 +161,12 @@ class OpenTelemetryTracingEndToEndTest {
                       timeout: 5s
                       headers:
                       - {name: x-tenant, value: acme}
-                """.formatted(OTEL, OTEL_HTTP));
+                - name: zipkin-ext
+                  zipkin:
+                    service: %s
+                    port: 4318
+                    path: /api/v2/spans
+                """.formatted(OTEL, OTEL_HTTP, OTEL_HTTP));
         mesh.startControlPlane(List.of("--mesh-config", meshConfig.toString()));
         List<String> options = List.of("--trace-sampling", "0");
         mesh.startProxy("productpage-v1.default", CLIENT, Map.of("app", "productpage", "version", "v1"), options);
@@ -204,13 +227,18 @@ class OpenTelemetryTracingEndToEndTest {
         return found;
     }
 
-    @Test
-    void twoHopsAreOneTraceAtTheProvidersTheMeshConfigAndTelemetryChoose() throws Exception {
+    private static void get(String path, String requestId) throws IOException, InterruptedException {
         HttpResponse<String> response = client.send(HttpRequest.newBuilder(
-                        URI.create("http://" + REVIEWS + ":9080/call/" + RATINGS + ":9080/stars"))
-                .timeout(Duration.ofSeconds(5)).header("x-request-id", "otlp-two-hops").build(),
+                        URI.create("http://" + REVIEWS + ":9080" + path))
+                .timeout(Duration.ofSeconds(5)).header("x-request-id", requestId).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as("answer through the sidecars; logs: %s", mesh.logs()).isEqualTo(200);
+    }
+
+    @Test
+    @Order(1)
+    void twoHopsAreOneTraceAtTheProvidersTheMeshConfigAndTelemetryChoose() throws Exception {
+        get("/call/" + RATINGS + ":9080/stars", "otlp-two-hops");
 
         List<Received> overGrpc = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
                 .until(() -> spans(grpcReceived, "otlp-two-hops"), found -> found.size() == 3);
@@ -244,5 +272,33 @@ class OpenTelemetryTracingEndToEndTest {
         assertThat(byHop.get("productpage.default SPAN_KIND_CLIENT").attribute("http.status_code")).isEqualTo("200");
         assertThat(byHop.get("productpage.default SPAN_KIND_CLIENT").attribute("env")).isEqualTo("e2e");
         assertThat(ratingsServer.attribute("http.url")).endsWith("/stars");
+    }
+
+    @Test
+    @Order(2)
+    void aTelemetryPushedToTheMeshSendsSpansToAZipkinProvider() throws Exception {
+        mesh.writeConfig("productpage-tracing.yaml", """
+                apiVersion: telemetry.istio.io/v1
+                kind: Telemetry
+                metadata: {name: productpage, namespace: default}
+                spec:
+                  selector:
+                    matchLabels: {app: productpage}
+                  tracing:
+                  - providers: [{name: zipkin-ext}]
+                """);
+        List<String> sent = new ArrayList<>();
+        JsonNode span = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                .ignoreExceptions().until(() -> {
+                    String requestId = "zipkin-provider-" + sent.size();
+                    sent.add(requestId);
+                    get("/zipkin", requestId);
+                    return zipkinReceived.stream().filter(candidate -> sent.contains(
+                            candidate.get("tags").get("guid:x-request-id").asText())).findFirst().orElse(null);
+                }, Objects::nonNull);
+        assertThat(span.get("kind").asText()).isEqualTo("CLIENT");
+        assertThat(span.get("localEndpoint").get("serviceName").asText()).isEqualTo("productpage-v1.default");
+        assertThat(span.get("traceId").asText()).hasSize(32);
+        assertThat(span.get("tags").get("env").asText()).isEqualTo("e2e");
     }
 }

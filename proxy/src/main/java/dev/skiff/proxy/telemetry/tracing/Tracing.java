@@ -45,12 +45,12 @@ public final class Tracing implements RequestListener {
     @Override
     public void onRequestHeaders(RequestContext context, HttpHeaders headers) {
         next.onRequestHeaders(context, headers);
-        if (context.userAgent() == null) {
-            context.requestDetails(headers.get(HttpHeaderNames.USER_AGENT), context.forwardedFor());
-        }
         TracingPolicy policy = context.telemetry().tracing();
         if (!sink.accepts(policy)) {
             return;
+        }
+        if (context.userAgent() == null) {
+            context.requestDetails(headers.get(HttpHeaderNames.USER_AGENT), context.forwardedFor());
         }
         TraceContext incoming = TraceHeaders.extract(headers);
         RandomGenerator generator = random.get();

@@ -300,7 +300,8 @@ public final class ProxyMain implements Callable<Integer> {
             } else {
                 this.zipkin = null;
             }
-            this.spanExporters = new SpanExporters(zipkin, local, () -> runtime().snapshot());
+            this.spanExporters = new SpanExporters(zipkin, local, () -> runtime().snapshot(),
+                    () -> runtime().eventLoopGroup());
             RequestListener listener = new Tracing(accessLogWriter, new Sampler(traceSampling),
                     ThreadLocalRandom::current, spanExporters);
             this.runtime = new ProxyRuntime(ProxyRuntimeOptions.defaults().withRequestListener(listener)
@@ -447,9 +448,10 @@ public final class ProxyMain implements Callable<Integer> {
                 closeQuietly(health);
                 closeQuietly(admin);
                 closeQuietly(stats);
+                // The OTLP/gRPC exporters send their last spans on the event loops, before these stop.
+                closeQuietly(spanExporters);
                 runtime.close();
                 closeQuietly(accessLogWriter);
-                closeQuietly(spanExporters);
                 closeQuietly(zipkin);
             } finally {
                 closed.countDown();

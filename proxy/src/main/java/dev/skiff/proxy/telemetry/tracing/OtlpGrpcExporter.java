@@ -3,7 +3,9 @@ package dev.skiff.proxy.telemetry.tracing;
 import dev.skiff.proxy.telemetry.TracingProvider;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 
@@ -19,13 +21,15 @@ import java.util.function.Supplier;
 /**
  * Reports spans with OTLP over gRPC: {@code opentelemetry.proto.collector.trace.v1.TraceService/Export} on the
  * endpoints of the collector's cluster, in plaintext, with the provider's authority. One channel per endpoint,
- * kept while the endpoint is in use.
+ * kept while the endpoint is in use, served by the proxy's event loops (the exporter thread makes the calls and
+ * waits for their answers; no gRPC threads are added).
  */
 public final class OtlpGrpcExporter extends CollectorExporter {
 
     private final Supplier<InetSocketAddress> endpoints;
     private final TracingProvider provider;
     private final LocalEndpoint local;
+    private final Supplier<? extends EventLoopGroup> eventLoops;
     private final Map<InetSocketAddress, ManagedChannel> channels = new HashMap<>();
 
     /**
@@ -33,13 +37,16 @@ public final class OtlpGrpcExporter extends CollectorExporter {
      * @param provider  the authority of the calls (the collector's host name), the {@code service.name} resource
      *                  attribute and the deadline of one export call
      * @param local     the sidecar's node id and namespace for the span attributes
+     * @param eventLoops the event loops the channels' connections are served by
      */
     public OtlpGrpcExporter(Supplier<InetSocketAddress> endpoints, TracingProvider provider, LocalEndpoint local,
-                            int capacity, int maxBatch, Duration linger) {
+                            Supplier<? extends EventLoopGroup> eventLoops, int capacity, int maxBatch,
+                            Duration linger) {
         super("skiff-otlp-grpc-exporter", capacity, maxBatch, linger);
         this.endpoints = Objects.requireNonNull(endpoints, "endpoints");
         this.provider = Objects.requireNonNull(provider, "provider");
         this.local = Objects.requireNonNull(local, "local");
+        this.eventLoops = Objects.requireNonNull(eventLoops, "eventLoops");
     }
 
     @Override
@@ -55,7 +62,8 @@ public final class OtlpGrpcExporter extends CollectorExporter {
         }
         ManagedChannel channel = channels.get(target);
         if (channel == null) {
-            channel = NettyChannelBuilder.forAddress(target).usePlaintext()
+            channel = NettyChannelBuilder.forAddress(target).eventLoopGroup(eventLoops.get())
+                    .channelType(NioSocketChannel.class).directExecutor().usePlaintext()
                     .overrideAuthority(provider.authority()).build();
             channels.put(target, channel);
         }

@@ -3,6 +3,7 @@ package dev.skiff.proxy.telemetry.tracing;
 import dev.skiff.proxy.model.ProxyConfigSnapshot;
 import dev.skiff.proxy.telemetry.TracingPolicy;
 import dev.skiff.proxy.telemetry.TracingProvider;
+import io.netty.channel.EventLoopGroup;
 
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,17 +18,21 @@ public final class SpanExporters implements SpanSink, AutoCloseable {
     private final SpanSink sidecarCollector;
     private final LocalEndpoint local;
     private final Supplier<ProxyConfigSnapshot> snapshot;
+    private final Supplier<? extends EventLoopGroup> eventLoops;
     private final ConcurrentHashMap<TracingProvider, CollectorExporter> exporters = new ConcurrentHashMap<>();
 
     /**
      * @param sidecarCollector the sidecar's own collector, null when it has none
      * @param local            how the sidecar is named in its spans
      * @param snapshot         the configuration in force, whose endpoints the providers' clusters have
+     * @param eventLoops       the proxy's event loops, which serve the gRPC exporters' connections
      */
-    public SpanExporters(SpanSink sidecarCollector, LocalEndpoint local, Supplier<ProxyConfigSnapshot> snapshot) {
+    public SpanExporters(SpanSink sidecarCollector, LocalEndpoint local, Supplier<ProxyConfigSnapshot> snapshot,
+                         Supplier<? extends EventLoopGroup> eventLoops) {
         this.sidecarCollector = sidecarCollector;
         this.local = Objects.requireNonNull(local, "local");
         this.snapshot = Objects.requireNonNull(snapshot, "snapshot");
+        this.eventLoops = Objects.requireNonNull(eventLoops, "eventLoops");
     }
 
     @Override
@@ -58,7 +63,7 @@ public final class SpanExporters implements SpanSink, AutoCloseable {
         int capacity = CollectorExporter.DEFAULT_CAPACITY;
         int batch = CollectorExporter.DEFAULT_MAX_BATCH;
         return switch (provider.protocol()) {
-            case OTLP_GRPC -> new OtlpGrpcExporter(endpoints, provider, local, capacity, batch,
+            case OTLP_GRPC -> new OtlpGrpcExporter(endpoints, provider, local, eventLoops, capacity, batch,
                     CollectorExporter.DEFAULT_LINGER);
             case OTLP_HTTP -> new OtlpHttpExporter(endpoints, provider, local, capacity, batch,
                     CollectorExporter.DEFAULT_LINGER);

@@ -4,8 +4,11 @@ import com.google.protobuf.ByteString;
 import dev.skiff.proxy.telemetry.TracingProvider;
 import io.grpc.Server;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
@@ -36,6 +39,7 @@ class OtlpGrpcExporterTest {
     private final List<ExportTraceServiceRequest> requests = new CopyOnWriteArrayList<>();
     private final List<String> authorities = new CopyOnWriteArrayList<>();
     private final AtomicBoolean refuse = new AtomicBoolean();
+    private final EventLoopGroup eventLoops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private Server collector;
 
     @BeforeEach
@@ -67,6 +71,7 @@ class OtlpGrpcExporterTest {
     @AfterEach
     void stopCollector() {
         collector.shutdownNow();
+        eventLoops.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     private OtlpGrpcExporter exporter() {
@@ -74,7 +79,8 @@ class OtlpGrpcExporterTest {
         TracingProvider provider = new TracingProvider(TracingProvider.Protocol.OTLP_GRPC,
                 "outbound|4317||otel.observability.svc.cluster.local", "otel.observability.svc.cluster.local", "",
                 "productpage.default", Duration.ofSeconds(5), List.of());
-        return new OtlpGrpcExporter(() -> address, provider, LOCAL, 1000, 2, Duration.ofSeconds(30));
+        return new OtlpGrpcExporter(() -> address, provider, LOCAL, () -> eventLoops, 1000, 2,
+                Duration.ofSeconds(30));
     }
 
     private static Map<String, String> attributes(io.opentelemetry.proto.trace.v1.Span span) {

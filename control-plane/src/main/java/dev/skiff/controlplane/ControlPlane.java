@@ -7,6 +7,7 @@ import dev.skiff.controlplane.config.ConfigSource;
 import dev.skiff.controlplane.meshconfig.MeshConfig;
 import dev.skiff.controlplane.monitor.MonitoringServer;
 import dev.skiff.controlplane.telemetry.ControlPlaneMetrics;
+import dev.skiff.controlplane.telemetryapi.TracingProviders;
 import dev.skiff.controlplane.xds.generator.DefaultXdsResourceProvider;
 import dev.skiff.controlplane.xds.server.AdsService;
 import dev.skiff.controlplane.xds.server.ConnectedProxies;
@@ -17,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.time.Clock;
 import java.util.HashSet;
@@ -37,6 +39,7 @@ public final class ControlPlane implements AutoCloseable {
     private final XdsServer xds;
     private final MonitoringServer monitoring;
     private final CaServer ca;
+    private final MeshConfig meshConfig;
     private final Set<String> reportedProblems = new HashSet<>();
     private volatile boolean loaded;
 
@@ -49,6 +52,7 @@ public final class ControlPlane implements AutoCloseable {
     public ControlPlane(ConfigSource source, InetSocketAddress xdsAddress, InetSocketAddress monitoringAddress,
                         Path stateDir, CaServerOptions caOptions, MeshConfig meshConfig) throws IOException {
         this.source = source;
+        this.meshConfig = meshConfig;
         this.provider = new DefaultXdsResourceProvider(caOptions.settings().trustDomain(), meshConfig);
         this.ads = new AdsService(provider, proxies, Clock.systemUTC(), metrics);
         this.xds = new XdsServer(xdsAddress, ads);
@@ -72,12 +76,14 @@ public final class ControlPlane implements AutoCloseable {
         loaded = true;
         metrics.configApplied(config);
         log.info("config version {}: {} objects, mesh snapshot {}", config.version(), config.size(), mesh.version());
-        for (String problem : mesh.problems()) {
+        List<String> problems = new ArrayList<>(mesh.problems());
+        problems.addAll(new TracingProviders(meshConfig, mesh, "").unresolved());
+        for (String problem : problems) {
             if (reportedProblems.add(problem)) {
                 log.warn("{}", problem);
             }
         }
-        reportedProblems.retainAll(mesh.problems());
+        reportedProblems.retainAll(problems);
         ads.push();
     }
 

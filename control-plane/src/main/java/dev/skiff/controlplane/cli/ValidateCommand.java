@@ -2,6 +2,9 @@ package dev.skiff.controlplane.cli;
 
 import dev.skiff.controlplane.config.ConfigError;
 import dev.skiff.controlplane.config.ConfigLoader;
+import dev.skiff.controlplane.meshconfig.MeshConfig;
+import dev.skiff.controlplane.meshconfig.MeshConfigException;
+import dev.skiff.controlplane.meshconfig.MeshConfigFile;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +32,11 @@ public final class ValidateCommand implements Callable<Integer> {
                     + "Repeatable.")
     private List<Path> paths;
 
+    @Option(names = "--mesh-config", paramLabel = "FILE",
+            description = "Istio's MeshConfig YAML, as given to the control plane: checked itself, and Telemetry"
+                    + " resources may name its tracing providers.")
+    private Path meshConfigFile;
+
     public ValidateCommand() {
     }
 
@@ -43,7 +51,18 @@ public final class ValidateCommand implements Callable<Integer> {
                 missing = true;
             }
         }
-        ConfigLoader.Result result = new ConfigLoader().load(paths.stream().filter(Files::exists).toList());
+        MeshConfig meshConfig = MeshConfig.DEFAULT;
+        if (meshConfigFile != null) {
+            try {
+                meshConfig = MeshConfigFile.load(meshConfigFile);
+            } catch (MeshConfigException e) {
+                e.problems().forEach(err::println);
+                err.flush();
+                return 1;
+            }
+        }
+        ConfigLoader.Result result = new ConfigLoader(meshConfig)
+                .load(paths.stream().filter(Files::exists).toList());
         for (ConfigError error : result.errors()) {
             err.println(error);
         }

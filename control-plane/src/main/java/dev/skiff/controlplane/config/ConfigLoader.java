@@ -1,5 +1,6 @@
 package dev.skiff.controlplane.config;
 
+import dev.skiff.controlplane.meshconfig.MeshConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +25,17 @@ public final class ConfigLoader {
         }
     }
 
-    private final ConfigParser parser = new ConfigParser();
+    private final ConfigParser parser;
+
+    /** A loader for a mesh without a mesh config. */
+    public ConfigLoader() {
+        this(MeshConfig.DEFAULT);
+    }
+
+    /** @param meshConfig the mesh config the objects are validated against (the tracing providers they name) */
+    public ConfigLoader(MeshConfig meshConfig) {
+        this.parser = new ConfigParser(meshConfig);
+    }
 
     /** Reads each path: a file as it is, a folder through {@link ConfigFiles#yamlFiles}. */
     public Result load(List<Path> paths) {

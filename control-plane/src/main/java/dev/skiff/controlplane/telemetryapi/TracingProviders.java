@@ -16,6 +16,8 @@ import io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig;
 import io.envoyproxy.envoy.config.trace.v3.Tracing;
 import io.envoyproxy.envoy.config.trace.v3.ZipkinConfig;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -101,6 +103,19 @@ public record TracingProviders(MeshConfig config, MeshSnapshot mesh, String serv
                     .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD));
         }
         return otel.setHttpService(service).build();
+    }
+
+    /** A problem line for each extension provider whose collector service the mesh does not have. */
+    public List<String> unresolved() {
+        List<String> problems = new ArrayList<>();
+        for (TracingProvider provider : config.extensionProviders().values()) {
+            if (host(provider.service()).isEmpty()) {
+                problems.add("mesh config: extensionProviders " + provider.name() + ": service " + provider.service()
+                        + " is not a service of the mesh, so connection managers get no provider for it (expected:"
+                        + " a ServiceEntry host, or <namespace>/<host>)");
+            }
+        }
+        return problems;
     }
 
     /** The collector's host: {@code <host>} or {@code <namespace>/<host>}, when the mesh has that service. */

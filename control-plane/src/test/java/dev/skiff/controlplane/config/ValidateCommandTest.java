@@ -122,4 +122,28 @@ class ValidateCommandTest {
         assertThat(run()).isEqualTo(2);
         assertThat(err.toString()).contains("Missing required option: '--file=FILE|DIR'");
     }
+
+    @Test
+    void aMeshConfigIsCheckedAndItsTracingProvidersMayBeNamed() throws IOException {
+        Path telemetry = write("telemetry.yaml", """
+                apiVersion: telemetry.istio.io/v1
+                kind: Telemetry
+                metadata: {name: tracing, namespace: istio-system}
+                spec:
+                  tracing:
+                  - providers: [{name: otel}]
+                """);
+        Path meshConfig = write("mesh-config.yaml", """
+                extensionProviders:
+                - name: otel
+                  opentelemetry: {service: otel-collector.observability.svc.cluster.local, port: 4317}
+                """);
+        assertThat(run("--mesh-config", meshConfig.toString(), "-f", telemetry.toString())).isZero();
+        assertThat(run("-f", telemetry.toString())).isEqualTo(1);
+        assertThat(err.toString()).contains("spec.tracing[0].providers[0].name: \"otel\" is not a tracing provider");
+
+        Path broken = write("broken-mesh-config.yaml", "enableTracing: true\n");
+        assertThat(run("--mesh-config", broken.toString(), "-f", telemetry.toString())).isEqualTo(1);
+        assertThat(err.toString()).contains(broken + ": enableTracing: not served by Skiff");
+    }
 }

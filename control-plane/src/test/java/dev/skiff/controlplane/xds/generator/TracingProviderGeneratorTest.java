@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.BoolValue;
 import dev.skiff.controlplane.meshconfig.MeshConfig;
 import dev.skiff.controlplane.meshconfig.MeshConfigFile;
+import dev.skiff.controlplane.telemetryapi.TracingProviders;
 import dev.skiff.controlplane.xds.ProxyView;
 import dev.skiff.controlplane.xds.TypeUrls;
 import dev.skiff.controlplane.xds.XdsResource;
@@ -140,5 +141,20 @@ class TracingProviderGeneratorTest {
         HttpConnectionManager.Tracing tracing = tracing(telemetry, "virtualOutbound");
         assertThat(tracing.hasProvider()).isFalse();
         assertThat(tracing.getRandomSampling().getValue()).isEqualTo(5);
+    }
+
+    @Test
+    void theControlPlaneNamesTheProvidersWhoseCollectorIsNotInTheMesh() throws Exception {
+        MeshConfig meshConfig = MeshConfigFile.parse("mesh-config.yaml",
+                MESH_CONFIG.getBytes(StandardCharsets.UTF_8));
+        DefaultXdsResourceProvider provider = new DefaultXdsResourceProvider("cluster.local", meshConfig);
+        provider.update(MeshConfigs.parse("mesh.yaml", MESH, meshConfig));
+        assertThat(new TracingProviders(meshConfig, provider.mesh(), "").unresolved()).containsExactly(
+                "mesh config: extensionProviders zipkin: service zipkin.istio-system.svc.cluster.local is not a"
+                        + " service of the mesh, so connection managers get no provider for it (expected: a"
+                        + " ServiceEntry host, or <namespace>/<host>)",
+                "mesh config: extensionProviders nowhere: service missing.observability.svc.cluster.local is not a"
+                        + " service of the mesh, so connection managers get no provider for it (expected: a"
+                        + " ServiceEntry host, or <namespace>/<host>)");
     }
 }

@@ -60,15 +60,14 @@ final class GeneratedResources {
     private final EndpointGenerator endpointGenerator = new EndpointGenerator();
     private final ListenerGenerator listenerGenerator;
     private final RouteGenerator routeGenerator = new RouteGenerator();
-    private final ConcurrentHashMap<ProxyView, ProxyContext> contexts = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<ProxyContext, ProxyResources> byContext = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<ProxyContext.Scope, ScopeResources> byScope = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<ClusterKey, Map<String, XdsResource>> clusterLists = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<EndpointListKey, Map<String, XdsResource>> endpointLists =
-            new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<RouteKey, Map<String, XdsResource>> routeLists = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<OutboundKey, List<XdsResource>> outboundClusters = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<EndpointKey, List<XdsResource>> outboundEndpoints = new ConcurrentHashMap<>();
+    private final OnceMap<ProxyView, ProxyContext> contexts = new OnceMap<>();
+    private final OnceMap<ProxyContext, ProxyResources> byContext = new OnceMap<>();
+    private final OnceMap<ProxyContext.Scope, ScopeResources> byScope = new OnceMap<>();
+    private final OnceMap<ClusterKey, Map<String, XdsResource>> clusterLists = new OnceMap<>();
+    private final OnceMap<EndpointListKey, Map<String, XdsResource>> endpointLists = new OnceMap<>();
+    private final OnceMap<RouteKey, Map<String, XdsResource>> routeLists = new OnceMap<>();
+    private final OnceMap<OutboundKey, List<XdsResource>> outboundClusters = new OnceMap<>();
+    private final OnceMap<EndpointKey, List<XdsResource>> outboundEndpoints = new OnceMap<>();
     private final ConcurrentHashMap<ContentKey, XdsResource> interned = new ConcurrentHashMap<>();
     private final Map<ContentKey, XdsResource> previouslyInterned;
 
@@ -105,20 +104,23 @@ final class GeneratedResources {
             throw new IllegalArgumentException("typeUrl: " + typeUrl + " (expected: one of " + TypeUrls.PUSH_ORDER
                     + ")");
         }
-        ProxyContext context = contexts.computeIfAbsent(proxy, view -> ProxyContext.of(mesh, view));
-        ProxyResources resources = byContext.computeIfAbsent(context, ProxyResources::new);
+        ProxyContext context = contexts.get(proxy, view -> ProxyContext.of(mesh, view));
+        ProxyResources resources = byContext.get(context, ProxyResources::new);
         Map<String, XdsResource> all = resources.all(typeUrl);
         if (subscribed.isEmpty()) {
             return all.values();
         }
-        List<XdsResource> selected = new ArrayList<>(subscribed.size());
-        for (String name : new TreeSet<>(subscribed)) {
-            XdsResource resource = all.get(name);
-            if (resource == null && context.kind() == ProxyView.Kind.PROXYLESS) {
-                resource = resources.proxylessByName(typeUrl, name).orElse(null);
-            }
-            if (resource != null) {
+        List<XdsResource> selected = new ArrayList<>(Math.min(subscribed.size(), all.size()));
+        for (XdsResource resource : all.values()) {
+            if (subscribed.contains(resource.name())) {
                 selected.add(resource);
+            }
+        }
+        if (selected.size() < subscribed.size() && context.kind() == ProxyView.Kind.PROXYLESS) {
+            for (String name : new TreeSet<>(subscribed)) {
+                if (!all.containsKey(name)) {
+                    resources.proxylessByName(typeUrl, name).ifPresent(selected::add);
+                }
             }
         }
         return selected;
@@ -136,7 +138,7 @@ final class GeneratedResources {
 
         ProxyResources(ProxyContext context) {
             this.context = context;
-            this.scope = byScope.computeIfAbsent(context.scope(), ScopeResources::new);
+            this.scope = byScope.get(context.scope(), ScopeResources::new);
         }
 
         Map<String, XdsResource> all(String typeUrl) {
@@ -148,17 +150,17 @@ final class GeneratedResources {
                 case TypeUrls.CLUSTER -> {
                     List<InboundPort> inbound = context.kind() == ProxyView.Kind.SIDECAR
                             ? InboundPort.of(mesh, context) : List.of();
-                    yield clusterLists.computeIfAbsent(new ClusterKey(scope.scope, inbound),
+                    yield clusterLists.get(new ClusterKey(scope.scope, inbound),
                             key -> scope.clusters(key.inbound()));
                 }
-                case TypeUrls.ENDPOINT -> endpointLists.computeIfAbsent(
+                case TypeUrls.ENDPOINT -> endpointLists.get(
                         new EndpointListKey(scope.scope, ClientPlacement.of(ProxyLocality.of(context),
                                 context.labels(), scope.priorityLabelNames)),
                         key -> scope.endpoints(key.placement()));
                 case TypeUrls.LISTENER -> listeners();
                 default -> {
                     RouteKey key = new RouteKey(scope.scope, scope.matchingSourceSelectors(context.labels()));
-                    yield routeLists.computeIfAbsent(key, routeKey -> scope.routes(context.labels()));
+                    yield routeLists.get(key, routeKey -> scope.routes(context.labels()));
                 }
             };
         }
@@ -291,7 +293,7 @@ final class GeneratedResources {
         Map<String, XdsResource> clusters(List<InboundPort> inbound) {
             List<XdsResource> resources = new ArrayList<>();
             for (OutboundPort target : reachable) {
-                resources.addAll(outboundClusters.computeIfAbsent(outboundKey(target),
+                resources.addAll(outboundClusters.get(outboundKey(target),
                         key -> internAll(TypeUrls.CLUSTER, key.sidecar()
                                 ? transportSockets.secure(clusterGenerator.outbound(key.target(),
                                 key.destinationRule()), key.target(), key.destinationRule(),
@@ -311,7 +313,7 @@ final class GeneratedResources {
                 OutboundKey outbound = outboundKey(target);
                 ClientPlacement placement = client.keeping(outbound.destinationRule()
                         .map(rule -> LocalityLoadBalancing.priorityLabelNames(rule.spec())).orElse(Set.of()));
-                resources.addAll(outboundEndpoints.computeIfAbsent(new EndpointKey(outbound, placement),
+                resources.addAll(outboundEndpoints.get(new EndpointKey(outbound, placement),
                         key -> internAll(TypeUrls.ENDPOINT, endpointGenerator.outbound(target,
                                 key.outbound().destinationRule(), mesh.instances(target.host(), target.number()),
                                 key.client()))));

@@ -172,10 +172,13 @@ abstract class AdsStream<Q, R extends MessageLite> implements StreamObserver<Q> 
                 addAll(resolved, typeUrl, service.provider().resources(proxy, typeUrl, Set.of()), null);
             }
             if (!subscription.names().isEmpty()) {
-                Set<String> missing = new HashSet<>(subscription.names());
-                missing.removeAll(resolved.keySet());
-                if (!missing.isEmpty()) {
-                    Set<String> named = Set.copyOf(missing);
+                Set<String> named = subscription.names();
+                if (!resolved.isEmpty()) {
+                    Set<String> missing = new HashSet<>(named);
+                    missing.removeAll(resolved.keySet());
+                    named = Set.copyOf(missing);
+                }
+                if (!named.isEmpty()) {
                     addAll(resolved, typeUrl, service.provider().resources(proxy, typeUrl, named), named);
                 }
             }

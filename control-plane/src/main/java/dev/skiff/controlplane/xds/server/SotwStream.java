@@ -31,6 +31,8 @@ final class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
         /** Whether the client ever named a resource (after which an empty list no longer means wildcard). */
         boolean explicitEver;
         Subscription subscription = Subscription.NONE;
+        /** The names of the last request, which an ACK repeats: the same list again changes nothing. */
+        List<String> requested = List.of();
         /** The part of the current subscription that the last response answered. */
         Subscription covered = Subscription.NONE;
         Map<String, XdsResource> sent = Map.of();
@@ -86,6 +88,10 @@ final class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
     }
 
     private static void updateSubscription(TypeState state, List<String> requested) {
+        if (requested.equals(state.requested) && (state.explicitEver || !requested.isEmpty())) {
+            return;
+        }
+        state.requested = requested;
         Subscription next;
         if (requested.isEmpty()) {
             boolean legacyWildcard = !state.explicitEver && Subscription.allowsWildcard(state.typeUrl);

@@ -22,6 +22,9 @@ record Subscription(boolean wildcard, Set<String> names) {
 
     /** Whether this subscription asks for something that {@code covered} did not. */
     boolean exceeds(Subscription covered) {
+        if (covered == this) {
+            return false;
+        }
         return (wildcard && !covered.wildcard) || !covered.names.containsAll(names);
     }
 

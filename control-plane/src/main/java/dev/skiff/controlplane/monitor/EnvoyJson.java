@@ -35,6 +35,7 @@ final class EnvoyJson {
             .add(HttpConnectionManager.getDescriptor())
             .add(Router.getDescriptor())
             .add(TcpProxy.getDescriptor())
+            .add(dev.skiff.api.metadataexchange.MetadataExchange.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector.getDescriptor())
             .add(HttpProtocolOptions.getDescriptor())
             .add(HTTPFault.getDescriptor())

@@ -41,6 +41,7 @@ final class ConfigDumpRenderer {
             .add(RouteConfiguration.getDescriptor())
             .add(HttpConnectionManager.getDescriptor())
             .add(TcpProxy.getDescriptor())
+            .add(dev.skiff.api.metadataexchange.MetadataExchange.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector.getDescriptor())
             .add(Router.getDescriptor())
             .add(dev.skiff.api.stats.PluginConfig.getDescriptor())

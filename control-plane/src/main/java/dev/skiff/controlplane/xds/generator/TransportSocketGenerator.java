@@ -5,6 +5,7 @@ import com.google.protobuf.BoolValue;
 import com.google.protobuf.Duration;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import dev.skiff.api.metadataexchange.MetadataExchange;
 import dev.skiff.api.networking.v1alpha3.ClientTLSSettings;
 import dev.skiff.api.networking.v1alpha3.Subset;
 import dev.skiff.api.networking.v1alpha3.TrafficPolicy;
@@ -12,6 +13,7 @@ import dev.skiff.controlplane.model.DestinationRuleConfig;
 import dev.skiff.controlplane.model.PeerAuthentications;
 import dev.skiff.controlplane.model.WorkloadInstance;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.cluster.v3.Filter;
 import io.envoyproxy.envoy.config.core.v3.ApiConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
@@ -48,6 +50,12 @@ import java.util.TreeSet;
  * terminates mutual TLS; PERMISSIVE ports of meshed workloads get that chain and a plaintext chain matching
  * {@code raw_buffer}; DISABLE ports, and PERMISSIVE ports of workloads that are not meshed (no workload certificate
  * to present), stay plaintext.
+ *
+ * <p>TCP ports carry Istio's TCP metadata exchange: their outbound clusters have the upstream network filter
+ * {@value #METADATA_EXCHANGE} and offer ALPN {@code istio-peer-exchange, istio} under ISTIO_MUTUAL; their inbound
+ * mutual TLS chains start with the same network filter and accept {@code istio-peer-exchange, h2, http/1.1}. HTTP
+ * ports keep {@code istio} ({@code istio, h2} for HTTP/2) and {@code h2, http/1.1}: HTTP exchanges metadata in
+ * headers.
  */
 public final class TransportSocketGenerator {
     /** The label (and endpoint metadata key) marking a workload whose sidecar speaks Istio mutual TLS. */
@@ -61,7 +69,15 @@ public final class TransportSocketGenerator {
     static final String TLS_SOCKET = "envoy.transport_sockets.tls";
     static final String RAW_BUFFER_SOCKET = "envoy.transport_sockets.raw_buffer";
     static final String TRANSPORT_SOCKET_MATCH = "envoy.transport_socket_match";
+    /** Istio's TCP metadata exchange filter, on outbound clusters and inbound chains of TCP ports. */
+    static final String METADATA_EXCHANGE = "istio.metadata_exchange";
+    /** The ALPN protocol under which sidecars exchange their metadata at the start of a TCP connection. */
+    static final String PEER_EXCHANGE = "istio-peer-exchange";
     private static final List<String> ALPN_IN_MESH = List.of("istio");
+    private static final List<String> ALPN_IN_MESH_MX = List.of(PEER_EXCHANGE, "istio");
+    private static final List<String> ALPN_DOWNSTREAM_MX = List.of(PEER_EXCHANGE, "h2", "http/1.1");
+    private static final Any METADATA_EXCHANGE_CONFIG = Any.pack(MetadataExchange.newBuilder()
+            .setProtocol(PEER_EXCHANGE).build());
     private static final List<String> ALPN_IN_MESH_H2 = List.of("istio", "h2");
     private static final List<String> ALPN_DOWNSTREAM = List.of("h2", "http/1.1");
     private static final String DEFAULT_SERVICE_ACCOUNT = "default";
@@ -102,13 +118,19 @@ public final class TransportSocketGenerator {
             Cluster.Builder builder = cluster.toBuilder();
             String sni = "outbound_." + target.number() + "_." + subset + "_." + target.host();
             boolean http2 = target.port().protocol().isHttp2();
+            List<String> alpn = http2 ? ALPN_IN_MESH_H2
+                    : target.port().protocol().isHttp() ? ALPN_IN_MESH : ALPN_IN_MESH_MX;
+            if (!target.port().protocol().isHttp()) {
+                builder.addFilters(Filter.newBuilder().setName(METADATA_EXCHANGE)
+                        .setTypedConfig(METADATA_EXCHANGE_CONFIG));
+            }
             if (tls.isEmpty()) {
                 if (instances.stream().anyMatch(instance -> isMeshed(instance.labels()))) {
                     builder.addTransportSocketMatches(Cluster.TransportSocketMatch.newBuilder()
                                     .setName("tlsMode-istio")
                                     .setMatch(Struct.newBuilder().putFields("tlsMode",
                                             Value.newBuilder().setStringValue(TLS_MODE_ISTIO).build()))
-                                    .setTransportSocket(upstream(istioMutual(http2, sni,
+                                    .setTransportSocket(upstream(istioMutual(alpn, sni,
                                             identities(target, instances, List.of())))))
                             .addTransportSocketMatches(Cluster.TransportSocketMatch.newBuilder()
                                     .setName("tlsMode-disabled")
@@ -117,7 +139,7 @@ public final class TransportSocketGenerator {
             } else {
                 ClientTLSSettings settings = tls.get();
                 switch (settings.getMode()) {
-                    case ISTIO_MUTUAL -> builder.setTransportSocket(upstream(istioMutual(http2,
+                    case ISTIO_MUTUAL -> builder.setTransportSocket(upstream(istioMutual(alpn,
                             settings.getSni().isEmpty() ? sni : settings.getSni(),
                             identities(target, instances, settings.getSubjectAltNamesList()))));
                     case SIMPLE, MUTUAL -> builder.setTransportSocket(upstream(fromFiles(settings, http2)));
@@ -166,10 +188,9 @@ public final class TransportSocketGenerator {
         return List.copyOf(identities);
     }
 
-    private static UpstreamTlsContext istioMutual(boolean http2, String sni, List<String> sans) {
+    private static UpstreamTlsContext istioMutual(List<String> alpn, String sni, List<String> sans) {
         return UpstreamTlsContext.newBuilder()
-                .setCommonTlsContext(commonTlsContext(http2 ? ALPN_IN_MESH_H2 : ALPN_IN_MESH, "default", "ROOTCA",
-                        sans))
+                .setCommonTlsContext(commonTlsContext(alpn, "default", "ROOTCA", sans))
                 .setSni(sni)
                 .build();
     }
@@ -226,22 +247,27 @@ public final class TransportSocketGenerator {
 
     /**
      * An inbound listener (one plaintext chain, as {@link ListenerGenerator} makes it) with the chains of the port's
-     * mutual TLS mode.
+     * mutual TLS mode. The mutual TLS chain of a TCP port starts with the metadata exchange filter and also accepts
+     * ALPN {@code istio-peer-exchange}.
      */
     public static Listener secureInbound(Listener listener, PeerAuthentications.Mode mode, boolean meshed) {
         if (mode == PeerAuthentications.Mode.DISABLE || (mode == PeerAuthentications.Mode.PERMISSIVE && !meshed)) {
             return listener;
         }
         FilterChain plaintext = listener.getFilterChains(0);
-        FilterChain mutualTls = plaintext.toBuilder()
+        boolean tcp = plaintext.getFiltersList().stream()
+                .anyMatch(filter -> filter.getName().equals(EnvoyProtos.TCP_PROXY));
+        FilterChain.Builder mutualTls = plaintext.toBuilder()
                 .setFilterChainMatch(plaintext.getFilterChainMatch().toBuilder().setTransportProtocol("tls"))
                 .setTransportSocket(TransportSocket.newBuilder().setName(TLS_SOCKET).setTypedConfig(Any.pack(
                         DownstreamTlsContext.newBuilder()
-                                .setCommonTlsContext(commonTlsContext(ALPN_DOWNSTREAM, "default", "ROOTCA",
-                                        List.of()))
+                                .setCommonTlsContext(commonTlsContext(tcp ? ALPN_DOWNSTREAM_MX : ALPN_DOWNSTREAM,
+                                        "default", "ROOTCA", List.of()))
                                 .setRequireClientCertificate(BoolValue.of(true))
-                                .build())))
-                .build();
+                                .build())));
+        if (tcp) {
+            mutualTls.addFilters(0, ListenerGenerator.filter(METADATA_EXCHANGE, METADATA_EXCHANGE_CONFIG));
+        }
         Listener.Builder secured = listener.toBuilder().clearFilterChains().addFilterChains(mutualTls);
         if (mode == PeerAuthentications.Mode.PERMISSIVE) {
             secured.addFilterChains(plaintext.toBuilder()

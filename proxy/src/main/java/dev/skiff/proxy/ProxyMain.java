@@ -6,6 +6,7 @@ import dev.skiff.proxy.authz.RbacStats;
 import dev.skiff.proxy.filter.RequestListener;
 import dev.skiff.proxy.model.ListenerSpec;
 import dev.skiff.proxy.model.ProxyConfigSnapshot;
+import dev.skiff.proxy.peerexchange.PeerExchange;
 import dev.skiff.proxy.security.ProxySecurity;
 import dev.skiff.proxy.telemetry.IstioMetrics;
 import dev.skiff.proxy.telemetry.IstioTelemetry;
@@ -285,8 +286,9 @@ public final class ProxyMain implements Callable<Integer> {
             this.security = security;
             log.info("skiff proxy for {}.{} starting: node {}, control plane {}", identity.workload(),
                     identity.namespace(), identity.nodeId(), target);
-            this.telemetry = new IstioTelemetry(new IstioMetrics(), new WorkloadMetadata(identity.workload(),
-                    identity.namespace(), identity.workload(), identity.labels(), clusterId), identity.nodeId());
+            WorkloadMetadata workload = new WorkloadMetadata(identity.workload(), identity.namespace(),
+                    identity.workload(), identity.labels(), clusterId);
+            this.telemetry = new IstioTelemetry(new IstioMetrics(), workload, identity.nodeId());
             this.accessLogWriter = new AccessLog(telemetry, System.out, AccessLog.DEFAULT_CAPACITY,
                     accessLog.equals("stdout"));
             LocalEndpoint local = new LocalEndpoint(identity.workload() + "." + identity.namespace(),
@@ -305,7 +307,8 @@ public final class ProxyMain implements Callable<Integer> {
             RequestListener listener = new Tracing(accessLogWriter, new Sampler(traceSampling),
                     ThreadLocalRandom::current, spanExporters);
             this.runtime = new ProxyRuntime(ProxyRuntimeOptions.defaults().withRequestListener(listener)
-                    .withDrainTime(Duration.ofSeconds(drainTimeSeconds)),
+                    .withDrainTime(Duration.ofSeconds(drainTimeSeconds))
+                    .withPeerExchange(PeerExchange.of(workload, identity.nodeId())),
                     security.contexts(), security.contexts());
             this.assembler = new XdsConfigAssembler(identity.toNode(), Clock.systemUTC(), this::apply);
             this.client = AdsClient.plaintext(target.host(), target.port(), runtime.eventLoopGroup(),

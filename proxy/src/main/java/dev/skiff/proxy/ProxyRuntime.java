@@ -64,7 +64,7 @@ public final class ProxyRuntime implements AutoCloseable {
                     .channel(NioSocketChannel.class)
                     .option(ChannelOption.TCP_NODELAY, true);
             byLoop.put(executor, new Worker(index, loop, new RouterFilter(options.randomFactory().get(), index),
-                    new UpstreamPools(bootstrap, upstreamTls), options.requestListener()));
+                    new UpstreamPools(bootstrap, upstreamTls), options.requestListener(), options.peerExchange()));
             index++;
         }
         this.workers = Collections.unmodifiableMap(byLoop);

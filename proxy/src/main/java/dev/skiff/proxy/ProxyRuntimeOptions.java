@@ -1,6 +1,7 @@
 package dev.skiff.proxy;
 
 import dev.skiff.proxy.filter.RequestListener;
+import dev.skiff.proxy.peerexchange.PeerExchange;
 import dev.skiff.proxy.transport.OriginalDestination;
 
 import java.time.Duration;
@@ -21,10 +22,11 @@ import java.util.random.RandomGenerator;
  * @param drainTime           how long connections of a listener whose filter chains were replaced (a new
  *                            authorization policy, say) may keep serving under the old ones before they are closed,
  *                            {@code >= 0}: Envoy's {@code --drain-time-s}, 45 s in Istio
+ * @param peerExchange        what this sidecar sends in Istio's TCP metadata exchange (its workload metadata)
  */
 public record ProxyRuntimeOptions(int eventLoopThreads, Supplier<RandomGenerator> randomFactory,
                                   RequestListener requestListener, OriginalDestination originalDestination,
-                                  Duration drainTimeout, Duration drainTime) {
+                                  Duration drainTimeout, Duration drainTime, PeerExchange peerExchange) {
 
     /** Istio's drain duration: what {@link #drainTime} is unless set. */
     public static final Duration DEFAULT_DRAIN_TIME = Duration.ofSeconds(45);
@@ -45,6 +47,15 @@ public record ProxyRuntimeOptions(int eventLoopThreads, Supplier<RandomGenerator
         if (drainTime.isNegative()) {
             throw new IllegalArgumentException("drainTime: " + drainTime + " (expected: >= 0)");
         }
+        Objects.requireNonNull(peerExchange, "peerExchange: null (expected: an exchange or PeerExchange.NONE)");
+    }
+
+    /** Options whose TCP metadata exchange sends no workload metadata. */
+    public ProxyRuntimeOptions(int eventLoopThreads, Supplier<RandomGenerator> randomFactory,
+                               RequestListener requestListener, OriginalDestination originalDestination,
+                               Duration drainTimeout, Duration drainTime) {
+        this(eventLoopThreads, randomFactory, requestListener, originalDestination, drainTimeout, drainTime,
+                PeerExchange.NONE);
     }
 
     /** Options with Istio's 45 s {@link #drainTime}. */
@@ -66,31 +77,36 @@ public record ProxyRuntimeOptions(int eventLoopThreads, Supplier<RandomGenerator
 
     public ProxyRuntimeOptions withEventLoopThreads(int threads) {
         return new ProxyRuntimeOptions(threads, randomFactory, requestListener, originalDestination, drainTimeout,
-                drainTime);
+                drainTime, peerExchange);
     }
 
     public ProxyRuntimeOptions withRandomFactory(Supplier<RandomGenerator> factory) {
         return new ProxyRuntimeOptions(eventLoopThreads, factory, requestListener, originalDestination, drainTimeout,
-                drainTime);
+                drainTime, peerExchange);
     }
 
     public ProxyRuntimeOptions withRequestListener(RequestListener listener) {
         return new ProxyRuntimeOptions(eventLoopThreads, randomFactory, listener, originalDestination, drainTimeout,
-                drainTime);
+                drainTime, peerExchange);
     }
 
     public ProxyRuntimeOptions withOriginalDestination(OriginalDestination resolver) {
         return new ProxyRuntimeOptions(eventLoopThreads, randomFactory, requestListener, resolver, drainTimeout,
-                drainTime);
+                drainTime, peerExchange);
     }
 
     public ProxyRuntimeOptions withDrainTimeout(Duration timeout) {
         return new ProxyRuntimeOptions(eventLoopThreads, randomFactory, requestListener, originalDestination, timeout,
-                drainTime);
+                drainTime, peerExchange);
     }
 
     public ProxyRuntimeOptions withDrainTime(Duration time) {
         return new ProxyRuntimeOptions(eventLoopThreads, randomFactory, requestListener, originalDestination,
-                drainTimeout, time);
+                drainTimeout, time, peerExchange);
+    }
+
+    public ProxyRuntimeOptions withPeerExchange(PeerExchange exchange) {
+        return new ProxyRuntimeOptions(eventLoopThreads, randomFactory, requestListener, originalDestination,
+                drainTimeout, drainTime, exchange);
     }
 }

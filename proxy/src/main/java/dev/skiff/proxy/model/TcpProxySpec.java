@@ -12,9 +12,11 @@ import java.util.List;
  * @param telemetry the chain's metric settings (Istio's Telemetry, from the network {@code istio.stats} filter)
  * @param rbac      the RBAC network filters each connection must pass, in order, before it is relayed (Istio's
  *                  AuthorizationPolicies on a TCP port); empty when none
+ * @param metadataExchange whether the chain starts with Istio's TCP metadata exchange filter: a connection whose TLS
+ *                  handshake negotiated {@code istio-peer-exchange} exchanges workload metadata before its bytes
  */
-public record TcpProxySpec(List<WeightedCluster> clusters, ListenerTelemetry telemetry, List<RbacRules> rbac)
-        implements ChainAction {
+public record TcpProxySpec(List<WeightedCluster> clusters, ListenerTelemetry telemetry, List<RbacRules> rbac,
+                           boolean metadataExchange) implements ChainAction {
 
     public TcpProxySpec(List<WeightedCluster> clusters) {
         this(clusters, ListenerTelemetry.DEFAULT);
@@ -22,6 +24,10 @@ public record TcpProxySpec(List<WeightedCluster> clusters, ListenerTelemetry tel
 
     public TcpProxySpec(List<WeightedCluster> clusters, ListenerTelemetry telemetry) {
         this(clusters, telemetry, List.of());
+    }
+
+    public TcpProxySpec(List<WeightedCluster> clusters, ListenerTelemetry telemetry, List<RbacRules> rbac) {
+        this(clusters, telemetry, rbac, false);
     }
 
     public TcpProxySpec {
@@ -32,12 +38,17 @@ public record TcpProxySpec(List<WeightedCluster> clusters, ListenerTelemetry tel
 
     /** This TCP proxy with the given telemetry settings. */
     public TcpProxySpec withTelemetry(ListenerTelemetry settings) {
-        return new TcpProxySpec(clusters, settings, rbac);
+        return new TcpProxySpec(clusters, settings, rbac, metadataExchange);
     }
 
     /** This TCP proxy behind the given RBAC network filters. */
     public TcpProxySpec withRbac(List<RbacRules> filters) {
-        return new TcpProxySpec(clusters, telemetry, filters);
+        return new TcpProxySpec(clusters, telemetry, filters, metadataExchange);
+    }
+
+    /** This TCP proxy behind Istio's metadata exchange filter. */
+    public TcpProxySpec withMetadataExchange() {
+        return new TcpProxySpec(clusters, telemetry, rbac, true);
     }
 
     /** The sum of the clusters' weights. */

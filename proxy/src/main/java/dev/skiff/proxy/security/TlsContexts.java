@@ -115,14 +115,21 @@ public final class TlsContexts implements UpstreamTlsFactory, DownstreamTlsFacto
         return generation.get().certificate();
     }
 
+    /**
+     * The session value under which an upstream connection with the workload certificate keeps that certificate's
+     * chain: a resumed TLS session exchanges no certificates, so the session itself has no local chain, yet the
+     * server authenticated this identity when the session was made.
+     */
+    public static final String WORKLOAD_CHAIN = "dev.skiff.workload-chain";
+
     @Override
     public SslHandler newHandler(UpstreamTlsSpec spec, ByteBufAllocator alloc, InetSocketAddress peer) {
         Generation current = generation.get();
         SslContext context = current.contexts().computeIfAbsent(spec, key -> client(current, spec));
         if (spec.sni().isEmpty()) {
-            return context.newHandler(alloc);
+            return keepWorkloadChain(context.newHandler(alloc), current, spec);
         }
-        SslHandler handler = context.newHandler(alloc, spec.sni(), peer.getPort());
+        SslHandler handler = keepWorkloadChain(context.newHandler(alloc, spec.sni(), peer.getPort()), current, spec);
         if (!isJavaHostName(spec.sni())) {
             if (handler.engine() instanceof ReferenceCountedOpenSslEngine engine) {
                 SSL.setTlsExtHostName(engine.sslPointer(), spec.sni());
@@ -131,6 +138,20 @@ public final class TlsContexts implements UpstreamTlsFactory, DownstreamTlsFacto
                 parameters.setServerNames(List.of(new RawHostName(spec.sni())));
                 handler.engine().setSSLParameters(parameters);
             }
+        }
+        return handler;
+    }
+
+    /** Puts the workload certificate's chain on the session ({@link #WORKLOAD_CHAIN}) once the handshake is done. */
+    private static SslHandler keepWorkloadChain(SslHandler handler, Generation current, UpstreamTlsSpec spec) {
+        WorkloadCertificate certificate = current.certificate();
+        if (certificate != null && spec.certificateSecret().equals(SecretNames.DEFAULT)) {
+            X509Certificate[] chain = certificate.chain().toArray(X509Certificate[]::new);
+            handler.handshakeFuture().addListener(handshake -> {
+                if (handshake.isSuccess()) {
+                    handler.engine().getSession().putValue(WORKLOAD_CHAIN, chain);
+                }
+            });
         }
         return handler;
     }

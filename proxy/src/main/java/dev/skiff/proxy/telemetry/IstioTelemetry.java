@@ -26,8 +26,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>On the way out the client sidecar adds its own metadata to the request ({@code x-envoy-peer-metadata},
  * {@code x-envoy-peer-metadata-id}); the server sidecar takes them off before the application sees them and, when
  * they came, adds its own to the response, which the client sidecar takes off again. Each side so knows the other's
- * workload without guessing from addresses. TCP connections carry no metadata (Istio exchanges it over mutual TLS
- * only), so their peer labels are {@code unknown}.
+ * workload without guessing from addresses. TCP connections learn their peer from Istio's TCP metadata exchange
+ * over mutual TLS ({@code dev.skiff.proxy.peerexchange}), which puts the peer's metadata on the connection's context
+ * in the same form as the header; without it their peer labels are {@code unknown}. Their principals are those of
+ * the connection's mutual TLS session (downstream on the destination side, upstream on the source side).
  *
  * <p>On the destination side, a request that came over mutual TLS reports {@code connection_security_policy=
  * "mutual_tls"} and the SPIFFE identities of the session ({@code source_principal}, {@code destination_principal}).
@@ -192,7 +194,7 @@ public final class IstioTelemetry implements RequestListener {
     }
 
     private TcpSeries tcpSeries(RequestContext context) {
-        return service(context).tcp(context.telemetry().metrics());
+        return service(context).peerSeries(peer(context.peerMetadata())).tcp(context);
     }
 
     private ServiceSeries service(RequestContext context) {
@@ -247,7 +249,6 @@ public final class IstioTelemetry implements RequestListener {
         private final DestinationService service;
         private final boolean destination;
         private final ConcurrentHashMap<Peer, PeerSeries> byPeer = new ConcurrentHashMap<>();
-        private final AtomicReference<TcpSeries[]> tcp = new AtomicReference<>(new TcpSeries[0]);
 
         /**
          * @param destination whether this sidecar serves the service (inbound: reporter destination) rather than
@@ -258,44 +259,24 @@ public final class IstioTelemetry implements RequestListener {
             this.destination = destination;
         }
 
-        RequestSeries requests(Peer peer, RequestContext context) {
+        PeerSeries peerSeries(Peer peer) {
             PeerSeries series = byPeer.get(peer);
-            if (series == null) {
-                series = byPeer.size() >= MAX_PEERS
-                        ? new PeerSeries(this, peer)
-                        : byPeer.computeIfAbsent(peer, p -> new PeerSeries(this, p));
+            if (series != null) {
+                return series;
             }
+            return byPeer.size() >= MAX_PEERS
+                    ? new PeerSeries(this, peer)
+                    : byPeer.computeIfAbsent(peer, p -> new PeerSeries(this, p));
+        }
+
+        RequestSeries requests(Peer peer, RequestContext context) {
+            PeerSeries series = peerSeries(peer);
             if (destination) {
                 return series.requests(context.peerPrincipal(), context.localPrincipal(), context.grpc());
             }
             TlsPrincipals upstream = context.upstreamConnection().mutualPrincipals();
             return upstream == null ? series.requests("", "", context.grpc())
                     : series.requests(upstream.local(), upstream.peer(), context.grpc());
-        }
-
-        /** The TCP series under {@code policy}, one per policy (compared by identity). */
-        TcpSeries tcp(MetricsPolicy policy) {
-            TcpSeries[] known = tcp.get();
-            for (TcpSeries series : known) {
-                if (series.policy == policy) {
-                    return series;
-                }
-            }
-            TcpSeries created = new TcpSeries(baseTags(Peer.UNKNOWN, "tcp", "", ""), policy);
-            while (known.length < MAX_OUTCOMES) {
-                TcpSeries[] grown = Arrays.copyOf(known, known.length + 1);
-                grown[known.length] = created;
-                if (tcp.compareAndSet(known, grown)) {
-                    return created;
-                }
-                known = tcp.get();
-                for (TcpSeries series : known) {
-                    if (series.policy == policy) {
-                        return series;
-                    }
-                }
-            }
-            return created;
         }
 
         /**
@@ -337,15 +318,35 @@ public final class IstioTelemetry implements RequestListener {
 
     }
 
+    /**
+     * Adds {@code created} to a cached array that {@code known} was read from, unless the array holds
+     * {@value #MAX_OUTCOMES} entries; another thread's addition in the meantime is kept.
+     */
+    private static <T> void append(AtomicReference<T[]> cache, T[] known, T created) {
+        T[] current = known;
+        while (current.length < MAX_OUTCOMES) {
+            T[] grown = Arrays.copyOf(current, current.length + 1);
+            grown[current.length] = created;
+            if (cache.compareAndSet(current, grown)) {
+                return;
+            }
+            current = cache.get();
+        }
+    }
+
     private static String orUnknown(String principal) {
         return principal.isEmpty() ? WorkloadMetadata.UNKNOWN : principal;
     }
 
-    /** The series of one service and peer, per mutual TLS identities (one entry without mutual TLS) and protocol. */
+    /**
+     * The series of one service and peer, per mutual TLS identities (one entry without mutual TLS) and protocol; the
+     * TCP series per identities and metrics policy.
+     */
     private final class PeerSeries {
         private final ServiceSeries service;
         private final Peer peer;
         private final AtomicReference<Secured[]> secured = new AtomicReference<>(new Secured[0]);
+        private final AtomicReference<TcpSeries[]> tcp = new AtomicReference<>(new TcpSeries[0]);
 
         PeerSeries(ServiceSeries service, Peer peer) {
             this.service = service;
@@ -363,15 +364,30 @@ public final class IstioTelemetry implements RequestListener {
             Secured created = new Secured(sourcePrincipal, destinationPrincipal, new RequestSeries[]{
                     new RequestSeries(service.baseTags(peer, "http", sourcePrincipal, destinationPrincipal), false),
                     new RequestSeries(service.baseTags(peer, "grpc", sourcePrincipal, destinationPrincipal), true)});
-            while (known.length < MAX_OUTCOMES) {
-                Secured[] grown = Arrays.copyOf(known, known.length + 1);
-                grown[known.length] = created;
-                if (secured.compareAndSet(known, grown)) {
-                    break;
-                }
-                known = secured.get();
-            }
+            append(secured, known, created);
             return created.series[grpc ? 1 : 0];
+        }
+
+        /**
+         * The TCP series of a connection: its mutual TLS identities (the downstream session's on the destination
+         * side, the upstream one's on the source side) under its chain's metrics policy (compared by identity).
+         */
+        TcpSeries tcp(RequestContext context) {
+            TlsPrincipals mutual = service.destination ? context.downstreamConnection().mutualPrincipals()
+                    : context.upstreamConnection().mutualPrincipals();
+            String sourcePrincipal = mutual == null ? "" : service.destination ? mutual.peer() : mutual.local();
+            String destinationPrincipal = mutual == null ? "" : service.destination ? mutual.local() : mutual.peer();
+            MetricsPolicy policy = context.telemetry().metrics();
+            TcpSeries[] known = tcp.get();
+            for (TcpSeries series : known) {
+                if (series.matches(policy, sourcePrincipal, destinationPrincipal)) {
+                    return series;
+                }
+            }
+            TcpSeries created = new TcpSeries(service.baseTags(peer, "tcp", sourcePrincipal, destinationPrincipal),
+                    policy, sourcePrincipal, destinationPrincipal);
+            append(tcp, known, created);
+            return created;
         }
     }
 
@@ -406,14 +422,7 @@ public final class IstioTelemetry implements RequestListener {
                     "response_code", Integer.toString(code),
                     "grpc_response_status", grpcStatus,
                     "response_flags", context.flagsString()), grpc);
-            while (known.length < MAX_OUTCOMES) {
-                RequestOutcome[] grown = Arrays.copyOf(known, known.length + 1);
-                grown[known.length] = created;
-                if (outcomes.compareAndSet(known, grown)) {
-                    break;
-                }
-                known = outcomes.get();
-            }
+            append(outcomes, known, created);
             return created;
         }
     }
@@ -459,19 +468,27 @@ public final class IstioTelemetry implements RequestListener {
     }
 
     /**
-     * The TCP series of one reporter, service and metrics policy: connections opened, and per response flags the
-     * rest; a meter the policy drops is null.
+     * The TCP series of one reporter, service, peer, pair of mutual TLS identities and metrics policy: connections
+     * opened, and per response flags the rest; a meter the policy drops is null.
      */
     private final class TcpSeries {
         private final Tags base;
         private final MetricsPolicy policy;
+        private final String sourcePrincipal;
+        private final String destinationPrincipal;
         final Counter opened;
         private final AtomicReference<TcpOutcome[]> outcomes = new AtomicReference<>(new TcpOutcome[0]);
 
-        TcpSeries(Tags base, MetricsPolicy policy) {
+        TcpSeries(Tags base, MetricsPolicy policy, String sourcePrincipal, String destinationPrincipal) {
             this.base = base;
             this.policy = policy;
+            this.sourcePrincipal = sourcePrincipal;
+            this.destinationPrincipal = destinationPrincipal;
             this.opened = counter(IstioMetrics.TCP_CONNECTIONS_OPENED_TOTAL, policy, base.and("response_flags", "-"));
+        }
+
+        boolean matches(MetricsPolicy candidate, String source, String target) {
+            return policy == candidate && sourcePrincipal.equals(source) && destinationPrincipal.equals(target);
         }
 
         TcpOutcome outcome(int flags, RequestContext context) {
@@ -482,14 +499,7 @@ public final class IstioTelemetry implements RequestListener {
                 }
             }
             TcpOutcome created = new TcpOutcome(flags, policy, base.and("response_flags", context.flagsString()));
-            while (known.length < MAX_OUTCOMES) {
-                TcpOutcome[] grown = Arrays.copyOf(known, known.length + 1);
-                grown[known.length] = created;
-                if (outcomes.compareAndSet(known, grown)) {
-                    break;
-                }
-                known = outcomes.get();
-            }
+            append(outcomes, known, created);
             return created;
         }
     }

@@ -27,16 +27,25 @@ public final class PeerMetadataCodec {
 
     /** The header value for {@code metadata}: base64 (with padding) of the serialized struct. */
     public static String encode(WorkloadMetadata metadata) {
+        return encode(struct(metadata));
+    }
+
+    /** The header value for node metadata already in its struct form (as the TCP metadata exchange carries it). */
+    public static String encode(Struct metadata) {
+        return Base64.getEncoder().encodeToString(metadata.toByteArray());
+    }
+
+    /** The node metadata fields Istio's metrics read, as the struct both exchanges carry. */
+    public static Struct struct(WorkloadMetadata metadata) {
         Struct.Builder labels = Struct.newBuilder();
         new TreeMap<>(metadata.labels()).forEach((k, v) -> labels.putFields(k, string(v)));
-        Struct struct = Struct.newBuilder()
+        return Struct.newBuilder()
                 .putFields("CLUSTER_ID", string(metadata.clusterId()))
                 .putFields("LABELS", Value.newBuilder().setStructValue(labels).build())
                 .putFields("NAME", string(metadata.name()))
                 .putFields("NAMESPACE", string(metadata.namespace()))
                 .putFields("WORKLOAD_NAME", string(metadata.workloadName()))
                 .build();
-        return Base64.getEncoder().encodeToString(struct.toByteArray());
     }
 
     /**

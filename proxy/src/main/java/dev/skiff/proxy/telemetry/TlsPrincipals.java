@@ -1,5 +1,6 @@
 package dev.skiff.proxy.telemetry;
 
+import dev.skiff.proxy.security.TlsContexts;
 import io.netty.channel.Channel;
 
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -47,7 +48,12 @@ public record TlsPrincipals(String peer, String local) {
         } catch (SSLPeerUnverifiedException e) {
             peer = "";
         }
-        return new TlsPrincipals(peer, spiffeId(session.getLocalCertificates()));
+        Certificate[] local = session.getLocalCertificates();
+        if ((local == null || local.length == 0)
+                && session.getValue(TlsContexts.WORKLOAD_CHAIN) instanceof Certificate[] kept) {
+            local = kept;
+        }
+        return new TlsPrincipals(peer, spiffeId(local));
     }
 
     /** The first {@code spiffe://} URI SAN of a chain's leaf; {@code unknown} for a leaf without one. */

@@ -14,6 +14,7 @@ import dev.skiff.proxy.model.HttpConnectionManagerSpec;
 import dev.skiff.proxy.model.RouteTable;
 import dev.skiff.proxy.model.ListenerSpec;
 import dev.skiff.proxy.model.TcpProxySpec;
+import dev.skiff.proxy.model.UpstreamTransport;
 import dev.skiff.proxy.model.WeightedCluster;
 import dev.skiff.proxy.route.LocalResponses;
 import dev.skiff.proxy.sni.SniInspector;
@@ -375,8 +376,8 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
                 worker.router().random());
         RouteDecision decision = worker.router().pickHost(null, picked.cluster(),
                 connection.live().get().clusters(), context);
-        worker.requestListener().onConnectionOpened(context);
         if (decision instanceof RouteDecision.LocalReply reply) {
+            worker.requestListener().onConnectionOpened(context);
             context.addFlag(reply.flag());
             localReply(context, reply.status(), reply.body());
             return;
@@ -389,8 +390,10 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
         tunnelEarly = new ArrayDeque<>(2);
         ((HttpServerCodec) ctx.pipeline().get(CODEC_NAME)).removeInboundHandler();
         int timeout = (int) Math.min(Integer.MAX_VALUE, forward.cluster().spec().connectTimeout().toMillis());
-        Tunnels.connect(worker, forward.host(),
-                forward.cluster().spec().transport().tlsFor(forward.host().endpoint()), timeout, upstream -> {
+        UpstreamTransport transport = forward.cluster().spec().transport();
+        Tunnels.connect(worker, forward.host(), transport.tlsFor(forward.host().endpoint()),
+                transport.metadataExchange(), timeout, upstream -> {
+            Tunnels.opened(worker, context, upstream);
             ArrayDeque<Object> early = tunnelEarly;
             tunnelEarly = null;
             if (!downstream.isActive()) {
@@ -411,6 +414,7 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
             ctx.pipeline().remove(CODEC_NAME);
             Tunnels.replay(downstream.pipeline(), early);
         }, cause -> {
+            worker.requestListener().onConnectionOpened(context);
             Tunnels.release(tunnelEarly);
             tunnelEarly = null;
             forward.host().requestFinished();

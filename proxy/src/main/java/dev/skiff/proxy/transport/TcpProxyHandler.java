@@ -7,7 +7,9 @@ import dev.skiff.proxy.filter.RequestContext;
 import dev.skiff.proxy.filter.ResponseFlag;
 import dev.skiff.proxy.filter.RouteDecision;
 import dev.skiff.proxy.model.TcpProxySpec;
+import dev.skiff.proxy.model.UpstreamTransport;
 import dev.skiff.proxy.model.WeightedCluster;
+import dev.skiff.proxy.peerexchange.PeerExchangeHandler;
 import dev.skiff.proxy.telemetry.ConnectionDetails;
 import dev.skiff.proxy.telemetry.FailureDetails;
 import dev.skiff.proxy.telemetry.TlsPrincipals;
@@ -44,20 +46,43 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         ctx.channel().config().setAutoRead(false);
         SslHandler tls = ctx.pipeline().get(SslHandler.class);
-        if (spec.rbac().isEmpty() || tls == null || tls.handshakeFuture().isDone()) {
-            start(ctx);
+        if ((spec.rbac().isEmpty() && !spec.metadataExchange()) || tls == null || tls.handshakeFuture().isDone()) {
+            begin(ctx, tls);
             return;
         }
         ctx.channel().config().setAutoRead(true);
         tls.handshakeFuture().addListener(handshake -> {
             ctx.channel().config().setAutoRead(false);
             if (handshake.isSuccess() && ctx.channel().isActive()) {
-                start(ctx);
+                begin(ctx, tls);
             } else {
                 Tunnels.release(early);
                 ctx.close();
             }
         });
+    }
+
+    /**
+     * Starts at once, or, when the chain has Istio's metadata exchange and the handshake negotiated it, once the
+     * client's sidecar sent its metadata (which then names the connection's peer). Bytes TLS decoded with the
+     * handshake's last read go through the exchange first.
+     */
+    private void begin(ChannelHandlerContext ctx, SslHandler tls) {
+        if (!spec.metadataExchange() || !PeerExchangeHandler.negotiated(tls)) {
+            start(ctx);
+            return;
+        }
+        ArrayDeque<Object> decoded = new ArrayDeque<>(early);
+        early.clear();
+        PeerExchangeHandler exchange = new PeerExchangeHandler(worker.peerExchange(), peer -> {
+            context.peerMetadata(peer);
+            start(ctx);
+        });
+        ctx.pipeline().addBefore(ctx.name(), PeerExchangeHandler.NAME, exchange);
+        ChannelHandlerContext exchangeContext = ctx.pipeline().context(PeerExchangeHandler.NAME);
+        for (Object msg = decoded.poll(); msg != null; msg = decoded.poll()) {
+            exchange.channelRead(exchangeContext, msg);
+        }
     }
 
     /**
@@ -85,8 +110,8 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
         WeightedCluster picked = WeightedClusterPicker.pick(spec.clusters(), spec.totalWeight(),
                 worker.router().random());
         RouteDecision decision = worker.router().pickHost(null, picked.cluster(), clusters, context);
-        worker.requestListener().onConnectionOpened(context);
         if (decision instanceof RouteDecision.LocalReply reply) {
+            worker.requestListener().onConnectionOpened(context);
             context.addFlag(reply.flag());
             fail(ctx);
             return;
@@ -94,6 +119,7 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
         RouteDecision.Forward forward = (RouteDecision.Forward) decision;
         CircuitBreaker breaker = forward.cluster().traffic().circuitBreaker();
         if (!breaker.tryAcquireConnection()) {
+            worker.requestListener().onConnectionOpened(context);
             context.addFlag(ResponseFlag.UPSTREAM_OVERFLOW);
             fail(ctx);
             return;
@@ -102,9 +128,11 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
         int timeout = (int) forward.cluster().spec().connectTimeout().toMillis();
         forward.host().requestStarted();
         ctx.channel().closeFuture().addListener(future -> forward.host().requestFinished());
-        Tunnels.connect(worker, forward.host(),
-                forward.cluster().spec().transport().tlsFor(forward.host().endpoint()), timeout,
+        UpstreamTransport transport = forward.cluster().spec().transport();
+        Tunnels.connect(worker, forward.host(), transport.tlsFor(forward.host().endpoint()),
+                transport.metadataExchange(), timeout,
                 upstream -> {
+                    Tunnels.opened(worker, context, upstream);
                     if (!ctx.channel().isActive()) {
                         context.addFlag(ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION);
                         upstream.close();
@@ -112,12 +140,12 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
                         return;
                     }
                     linked = true;
-                    context.upstreamConnection(ConnectionDetails.of(upstream));
                     Tunnels.link(ctx.channel(), this, upstream,
                             new TunnelCompletion(context, worker.requestListener()));
                     Tunnels.replay(ctx.pipeline(), early);
                 },
                 cause -> {
+                    worker.requestListener().onConnectionOpened(context);
                     context.upstreamTransportFailureReason(FailureDetails.transportFailureReason(cause));
                     context.addFlag(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
                     fail(ctx);

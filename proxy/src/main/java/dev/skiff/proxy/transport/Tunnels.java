@@ -1,6 +1,10 @@
 package dev.skiff.proxy.transport;
 
+import dev.skiff.proxy.filter.RequestContext;
 import dev.skiff.proxy.model.UpstreamTlsSpec;
+import dev.skiff.proxy.peerexchange.PeerExchange;
+import dev.skiff.proxy.peerexchange.PeerExchangeHandler;
+import dev.skiff.proxy.telemetry.ConnectionDetails;
 import dev.skiff.proxy.upstream.UpstreamHost;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufAllocator;
@@ -32,10 +36,12 @@ final class Tunnels {
      * Connects to {@code host} on the worker's event loop without reading yet, over TLS when {@code tls} is not null
      * (the cluster's transport socket for that endpoint: Istio's mutual TLS inside the mesh); the outcome goes to
      * one of the callbacks on that loop. The connection is handed over once the handshake succeeded, a failed
-     * handshake is a connection failure.
+     * handshake is a connection failure. With {@code metadataExchange} (the cluster's {@code istio.metadata_exchange}
+     * filter) and a handshake that negotiated {@code istio-peer-exchange}, it is handed over once the server's
+     * sidecar sent its metadata ({@link PeerExchange#peerOf(Channel)}), which must come within the connect timeout.
      */
-    static void connect(Worker worker, UpstreamHost host, UpstreamTlsSpec tls, int connectTimeoutMillis,
-                        Consumer<Channel> onConnected, Consumer<Throwable> onFailure) {
+    static void connect(Worker worker, UpstreamHost host, UpstreamTlsSpec tls, boolean metadataExchange,
+                        int connectTimeoutMillis, Consumer<Channel> onConnected, Consumer<Throwable> onFailure) {
         SslHandler ssl;
         try {
             ssl = tls == null ? null
@@ -53,7 +59,13 @@ final class Tunnels {
         connect.addListener((ChannelFutureListener) future -> {
             if (future.isSuccess() && ssl != null) {
                 ssl.handshakeFuture().addListener(handshake -> {
-                    if (handshake.isSuccess()) {
+                    if (handshake.isSuccess() && metadataExchange && PeerExchangeHandler.negotiated(ssl)) {
+                        PeerExchangeHandler.upstream(future.channel(), worker.peerExchange(), connectTimeoutMillis,
+                                onConnected, cause -> {
+                                    host.connectFailed();
+                                    onFailure.accept(cause);
+                                });
+                    } else if (handshake.isSuccess()) {
                         onConnected.accept(future.channel());
                     } else {
                         host.connectFailed();
@@ -78,6 +90,19 @@ final class Tunnels {
                      TunnelCompletion completion) {
         upstream.pipeline().addLast(new RelayHandler(downstream, completion, false));
         downstream.pipeline().replace(downstreamHandler, RELAY, new RelayHandler(upstream, completion, true));
+    }
+
+    /**
+     * Counts a tunnel as opened once its upstream is connected, so the metrics know the upstream connection's
+     * identities and, after a metadata exchange, the server's workload.
+     */
+    static void opened(Worker worker, RequestContext context, Channel upstream) {
+        context.upstreamConnection(ConnectionDetails.of(upstream));
+        String peer = PeerExchange.peerOf(upstream);
+        if (!peer.isEmpty()) {
+            context.peerMetadata(peer);
+        }
+        worker.requestListener().onConnectionOpened(context);
     }
 
     /** Counts a raw upstream connection on its host while it is open; puts the TLS handler, if any, first. */

@@ -25,7 +25,7 @@ public final class ClusterTranslator {
 
     private static final Set<String> FIELDS = union(Set.of("name", "type", "eds_cluster_config", "connect_timeout",
             "lb_policy", "load_assignment", "typed_extension_protocol_options", "transport_socket",
-            "transport_socket_matches"), ClusterPolicyTranslator.CLUSTER_FIELDS);
+            "transport_socket_matches", "filters"), ClusterPolicyTranslator.CLUSTER_FIELDS);
     private static final Set<String> IGNORED = Set.of("alt_stat_name", "metadata");
     private static final Set<String> EDS_FIELDS = Set.of("eds_config", "service_name");
     private static final Set<String> PROTOCOL_OPTIONS_FIELDS = Set.of("explicit_http_config",
@@ -60,7 +60,9 @@ public final class ClusterTranslator {
         UpstreamProtocol protocol = protocolOf(cluster, where);
         Duration connectTimeout = connectTimeout(cluster, where);
         ClusterPolicy policy = ClusterPolicyTranslator.translate(cluster, commonHttpOptions(cluster, where), where);
-        UpstreamTransport transport = TransportSocketTranslator.upstream(cluster, where);
+        UpstreamTransport sockets = TransportSocketTranslator.upstream(cluster, where);
+        UpstreamTransport transport = MetadataExchangeTranslator.cluster(cluster, where)
+                ? sockets.withMetadataExchange() : sockets;
         ClusterSpec spec = Messages.build(where, () -> new ClusterSpec(name, lbPolicy, protocol, connectTimeout,
                 isStatic, transport, policy));
         return isStatic ? staticCluster(cluster, spec, where) : eds(cluster, spec, where);

@@ -168,6 +168,12 @@ public final class ListenerTranslator {
                 ? TransportSocketTranslator.downstream(chain.getTransportSocket(), where + ": transport_socket")
                 : null;
         List<Filter> filters = chain.getFiltersList();
+        boolean metadataExchange = filters.size() > 1 && MetadataExchangeTranslator.isExchange(filters.getFirst());
+        if (metadataExchange) {
+            MetadataExchangeTranslator.checkListenerFilter(filters.getFirst(), where + ": filter "
+                    + filters.getFirst().getName());
+            filters = filters.subList(1, filters.size());
+        }
         List<RbacRules> networkRbac = new ArrayList<>();
         while (networkRbac.size() < filters.size() - 1 && isNetworkRbac(filters.get(networkRbac.size()))) {
             Filter rbac = filters.get(networkRbac.size());
@@ -183,8 +189,8 @@ public final class ListenerTranslator {
                     + " (expected: exactly one, " + HTTP_CONNECTION_MANAGER + " or " + TCP_PROXY + ", after "
                     + NETWORK_RBAC + " and " + TelemetryTranslator.STATS_FILTER + " filters)");
         }
-        ChainAction action = behindNetworkRbac(network.apply(filter(network.filters().getFirst(), where), where),
-                networkRbac, where);
+        ChainAction action = behindExchange(behindNetworkRbac(network.apply(filter(network.filters().getFirst(),
+                where), where), networkRbac, where), metadataExchange, where);
         int chainPort = port;
         Set<String> chainServerNames = serverNames;
         String chainTransport = transportProtocol;
@@ -204,6 +210,20 @@ public final class ListenerTranslator {
                     + " network filter only before a tcp_proxy)");
         }
         return tcp.withRbac(networkRbac);
+    }
+
+    /** The chain's action behind Istio's metadata exchange filter, which only a TCP proxy takes. */
+    private static ChainAction behindExchange(ChainAction action, boolean metadataExchange, String where)
+            throws TranslationException {
+        if (!metadataExchange) {
+            return action;
+        }
+        if (!(action instanceof TcpProxySpec tcp)) {
+            throw new TranslationException(where + ": network filter " + MetadataExchangeTranslator.FILTER
+                    + " before an HTTP connection manager (expected: only first in a chain ending with a tcp_proxy;"
+                    + " HTTP exchanges peer metadata in headers)");
+        }
+        return tcp.withMetadataExchange();
     }
 
     private static boolean isNetworkRbac(Filter filter) {

@@ -7,7 +7,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -329,26 +328,6 @@ class FallbackEndToEndTest {
 
     /** Opens a CONNECT tunnel to the echo service through the client sidecar; returns what comes back. */
     private static String echoThroughConnect(String message) throws IOException {
-        try (Socket s = new Socket(CLIENT, 15001)) {
-            s.setSoTimeout(5000);
-            OutputStream out = s.getOutputStream();
-            InputStream in = s.getInputStream();
-            out.write(("CONNECT " + ECHO + ":9000 HTTP/1.1\r\nHost: " + ECHO + ":9000\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            StringBuilder head = new StringBuilder();
-            while (!head.toString().endsWith("\r\n\r\n")) {
-                int b = in.read();
-                if (b < 0) {
-                    throw new IOException("tunnel closed before its response head: " + head + mesh.logs());
-                }
-                head.append((char) b);
-            }
-            assertThat(head.toString()).startsWith("HTTP/1.1 200");
-            out.write(message.getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            s.shutdownOutput();
-            return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
-        }
+        return SidecarHttp.throughConnect(CLIENT, ECHO, 9000, message);
     }
 }

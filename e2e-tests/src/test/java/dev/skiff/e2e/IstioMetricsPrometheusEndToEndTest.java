@@ -1,5 +1,6 @@
 package dev.skiff.e2e;
 
+import dev.skiff.e2e.backend.TcpEcho;
 import dev.skiff.e2e.backend.TestBackend;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -11,12 +12,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -32,8 +29,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -61,8 +56,7 @@ class IstioMetricsPrometheusEndToEndTest {
     static Path work;
     static LocalMesh mesh;
     static TestBackend backend;
-    static ServerSocket echo;
-    static ExecutorService echoThreads;
+    static TcpEcho echo;
     static HttpClient client;
     static URI prometheus;
 
@@ -73,10 +67,7 @@ class IstioMetricsPrometheusEndToEndTest {
                 + " 'prometheus' package (.ci/run does) to run this test");
         mesh = new LocalMesh(work);
         backend = TestBackend.start("reviews-v2", new InetSocketAddress("127.0.0.1", 0));
-        echo = new ServerSocket();
-        echo.bind(new InetSocketAddress("127.0.0.1", 0));
-        echoThreads = Executors.newVirtualThreadPerTaskExecutor();
-        echoThreads.submit(IstioMetricsPrometheusEndToEndTest::serveEcho);
+        echo = TcpEcho.start(new InetSocketAddress("127.0.0.1", 0));
         mesh.writeConfig("mesh.yaml", MeshYaml.documents(
                 MeshYaml.httpService("reviews", REVIEWS, 9080),
                 MeshYaml.versionedWorkload("productpage", "v1", CLIENT, null),
@@ -110,7 +101,7 @@ class IstioMetricsPrometheusEndToEndTest {
                   - route:
                     - destination: {host: %5$s}
                     retries: {attempts: 0}
-                """.formatted(ECHO, SERVER, backend.port(), echo.getLocalPort(), REVIEWS)));
+                """.formatted(ECHO, SERVER, backend.port(), echo.port(), REVIEWS)));
         mesh.startControlPlane();
         mesh.startProxy("productpage-v1.default", CLIENT, Map.of("app", "productpage", "version", "v1"));
         mesh.startProxy("reviews-v2.default", SERVER, Map.of("app", "reviews", "version", "v2"));
@@ -152,23 +143,6 @@ class IstioMetricsPrometheusEndToEndTest {
         return base;
     }
 
-    private static void serveEcho() {
-        while (!echo.isClosed()) {
-            try {
-                Socket s = echo.accept();
-                echoThreads.submit(() -> {
-                    try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
-                        in.transferTo(out);
-                    } catch (IOException e) {
-                        // the peer went away; nothing to echo any more
-                    }
-                });
-            } catch (IOException e) {
-                return;
-            }
-        }
-    }
-
     @AfterAll
     static void stop() throws IOException {
         if (client != null) {
@@ -182,7 +156,6 @@ class IstioMetricsPrometheusEndToEndTest {
         }
         if (echo != null) {
             echo.close();
-            echoThreads.close();
         }
     }
 
@@ -197,27 +170,7 @@ class IstioMetricsPrometheusEndToEndTest {
 
     /** Opens a CONNECT tunnel to the echo service through the client sidecar and checks the echo. */
     private static void echoThroughConnect(String message) throws IOException {
-        try (Socket s = new Socket(CLIENT, 15001)) {
-            s.setSoTimeout(5000);
-            OutputStream out = s.getOutputStream();
-            InputStream in = s.getInputStream();
-            out.write(("CONNECT " + ECHO + ":9000 HTTP/1.1\r\nHost: " + ECHO + ":9000\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            StringBuilder head = new StringBuilder();
-            while (!head.toString().endsWith("\r\n\r\n")) {
-                int b = in.read();
-                if (b < 0) {
-                    throw new IOException("tunnel closed before its response head: " + head);
-                }
-                head.append((char) b);
-            }
-            assertThat(head.toString()).startsWith("HTTP/1.1 200");
-            out.write(message.getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            s.shutdownOutput();
-            assertThat(new String(in.readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo(message);
-        }
+        assertThat(SidecarHttp.throughConnect(CLIENT, ECHO, 9000, message)).isEqualTo(message);
     }
 
     /** Runs an instant PromQL query; returns each result's labels (as a sorted string) and value. */

@@ -112,11 +112,17 @@ final class LocalMesh implements AutoCloseable {
     /** Like {@link #startMeshedProxy(String, String, String)}, with more options. */
     void startMeshedProxy(String workload, String address, String serviceAccount, List<String> extraArgs)
             throws IOException, InterruptedException {
+        startMeshedProxy(workload, address, serviceAccount, Map.of(), extraArgs);
+    }
+
+    /** Like {@link #startMeshedProxy(String, String, String, List)}, passing the workload's labels. */
+    void startMeshedProxy(String workload, String address, String serviceAccount, Map<String, String> labels,
+                          List<String> extraArgs) throws IOException, InterruptedException {
         Path token = createToken(workload, serviceAccount);
         List<String> args = new ArrayList<>(List.of("--token-file", token.toString(),
                 "--ca-address", "127.0.0.1:" + caPort, "--ca-root", stateDir().resolve("trust-bundle.pem").toString()));
         args.addAll(extraArgs);
-        startProxy(workload, address, Map.of(), args);
+        startProxy(workload, address, labels, args);
     }
 
     /** Starts the sidecar of WorkloadEntry {@code workload} (NAME.NAMESPACE) whose address is {@code address}. */

@@ -405,7 +405,6 @@ final class DownstreamHttpHandler extends ChannelDuplexHandler implements Downst
                 return;
             }
             upstream.closeFuture().addListener(future -> forward.host().requestFinished());
-            context.upstreamConnection(ConnectionDetails.of(upstream));
             tunnelled = true;
             context.responseCode(200);
             ctx.writeAndFlush(connectEstablished(), ctx.voidPromise());

@@ -50,7 +50,8 @@ public final class PeerExchangeHandler extends ChannelInboundHandlerAdapter {
      * {@value PeerExchange#PROTOCOL}.
      */
     public static boolean negotiated(SslHandler tls) {
-        return tls != null && tls.handshakeFuture().isSuccess() && PeerExchange.PROTOCOL.equals(tls.applicationProtocol());
+        return tls != null && tls.handshakeFuture().isSuccess()
+                && PeerExchange.PROTOCOL.equals(tls.applicationProtocol());
     }
 
     /**

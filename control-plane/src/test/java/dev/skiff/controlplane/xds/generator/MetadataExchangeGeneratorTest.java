@@ -31,7 +31,8 @@ class MetadataExchangeGeneratorTest {
                       workloadSelector: {labels: {app: ratings-db}}
                     """,
             MeshYaml.workload("reviews-v1", "default", "127.0.0.11", "app: reviews, security.istio.io/tlsMode: istio"),
-            MeshYaml.workload("ratings-db", "default", "127.0.0.12", "app: ratings-db, security.istio.io/tlsMode: istio"),
+            MeshYaml.workload("ratings-db", "default", "127.0.0.12",
+                    "app: ratings-db, security.istio.io/tlsMode: istio"),
             MeshYaml.workload("client", "default", "127.0.0.10", "app: client, security.istio.io/tlsMode: istio"));
     private static final String STRICT = """
             ---
@@ -101,7 +102,7 @@ class MetadataExchangeGeneratorTest {
     }
 
     @Test
-    void plaintextInboundTcpChainsHaveNoExchangeFilter() throws Exception {
+    void permissiveKeepsItsPlaintextTcpChainWithoutTheExchangeFilter() throws Exception {
         DefaultXdsResourceProvider provider = GeneratorFixtures.provider(MESH);
         Listener permissive = named(provider.resources(GeneratorFixtures.sidecar("127.0.0.12", "ratings-db",
                 "default"), TypeUrls.LISTENER, Set.of()), "inbound|5432", Listener.class);

@@ -80,7 +80,8 @@ class LoadGeneratorTest {
         assertThat(r.latencyMillis().p99()).isGreaterThanOrEqualTo(r.latencyMillis().p50());
         assertThat(r.latencyMillis().max()).isGreaterThanOrEqualTo(r.latencyMillis().p999());
         assertThat(r.percentiles()).hasSize(LoadGenerator.CURVE.length);
-        assertThat(r.wakeupLagMillis().samples()).isPositive().isLessThanOrEqualTo(200);
+        // only requests that fall due on an idle connection are sampled; on a busy machine there may be none
+        assertThat(r.wakeupLagMillis().samples()).isBetween(0L, 200L);
         assertThat(r.wakeupLagMillis().max()).isGreaterThanOrEqualTo(r.wakeupLagMillis().p50()).isGreaterThanOrEqualTo(0);
         assertThat(r.kind()).isEqualTo("latency");
         assertThat(requestLines).allMatch(l -> l.equals("GET / 127.0.0.1:" + server.getAddress().getPort()));

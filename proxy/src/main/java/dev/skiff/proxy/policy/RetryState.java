@@ -57,9 +57,9 @@ public final class RetryState {
 
     /**
      * Whether a response head with this status (and {@code grpc-status}, or -1 when the head has none) is one the
-     * policy retries on.
+     * policy retries on. Asked of every response of a route with a retry policy, before any state is made.
      */
-    public boolean isRetriable(int status, int grpcStatus) {
+    public static boolean isRetriable(RetryPolicy policy, int status, int grpcStatus) {
         if (policy.retriesOn(RetryOn.SERVER_ERROR) && status >= 500 && status <= 599) {
             return true;
         }

@@ -157,7 +157,9 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
 
     /**
      * Runs the request through the filters, then asks the event loop's pools for a way to the host and sends the
-     * request once there is one. The request body waits (paused, or queued) meanwhile.
+     * request once there is one. The request body waits (paused, or queued) meanwhile; reading pauses only when
+     * the request is still waiting once this returns, so that a request served at once by an idle pooled connection
+     * does not turn reading off and on again.
      *
      * @param http2 whether to speak HTTP/2 (prior knowledge) to the host rather than HTTP/1.1
      */
@@ -171,8 +173,10 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
         this.pools = pools;
         this.upstreamHttp2 = http2;
         this.connectTimeoutMillis = connectTimeoutMillis;
-        downstream.pauseRequestBody();
         runFilters(0);
+        if (!done && (upstream == null || !upstream.isWritable())) {
+            downstream.pauseRequestBody();
+        }
     }
 
     @Override
@@ -271,15 +275,14 @@ final class HttpExchange implements UpstreamListener, ConnectCallback, HttpFilte
         if (retryPolicy == null) {
             return false;
         }
-        RetryState state = retryState();
         int grpc = grpcStatusCode(headers);
         if (grpc < 0 && trailers != null) {
             grpc = grpcStatusCode(trailers);
         }
-        if (!state.isRetriable(code, grpc)) {
+        if (!RetryState.isRetriable(retryPolicy, code, grpc)) {
             return false;
         }
-        return retry(state, OutlierResult.HTTP_RESPONSE, code);
+        return retry(retryState(), OutlierResult.HTTP_RESPONSE, code);
     }
 
     private boolean retry(RetryState state, OutlierResult outcome, int code) {

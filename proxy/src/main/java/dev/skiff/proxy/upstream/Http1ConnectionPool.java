@@ -108,7 +108,9 @@ public final class Http1ConnectionPool {
                         if (sslHandler != null) {
                             ch.pipeline().addLast(sslHandler);
                         }
-                        ch.pipeline().addLast(new IdleStateHandler(0, 0, settings.idleTimeout().toMillis(),
+                        // Reads alone tell idleness: a connection goes back to the pool right after the last
+                        // read of a response, and watching writes would cost a listener on every write.
+                        ch.pipeline().addLast(new IdleStateHandler(settings.idleTimeout().toMillis(), 0, 0,
                                 TimeUnit.MILLISECONDS));
                         ch.pipeline().addLast(new HttpClientCodec(
                                 new HttpDecoderConfig().setMaxHeaderSize(MAX_HEADER_SIZE), false, false));

@@ -15,40 +15,43 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RetryStateTest {
 
     private static RetryState state(int retries, List<Integer> codes, RetryOn... on) {
-        return new RetryState(new RetryPolicy(retries, Set.of(on), codes, null, true, 3,
-                RetryPolicy.DEFAULT_BASE_INTERVAL, null));
+        return new RetryState(policy(retries, codes, on));
+    }
+
+    private static RetryPolicy policy(int retries, List<Integer> codes, RetryOn... on) {
+        return new RetryPolicy(retries, Set.of(on), codes, null, true, 3, RetryPolicy.DEFAULT_BASE_INTERVAL, null);
     }
 
     @Test
     void statusConditionsFollowEnvoy() {
-        RetryState serverError = state(1, List.of(), RetryOn.SERVER_ERROR);
-        assertThat(serverError.isRetriable(500, -1)).isTrue();
-        assertThat(serverError.isRetriable(599, -1)).isTrue();
-        assertThat(serverError.isRetriable(429, -1)).isFalse();
+        RetryPolicy serverError = policy(1, List.of(), RetryOn.SERVER_ERROR);
+        assertThat(RetryState.isRetriable(serverError, 500, -1)).isTrue();
+        assertThat(RetryState.isRetriable(serverError, 599, -1)).isTrue();
+        assertThat(RetryState.isRetriable(serverError, 429, -1)).isFalse();
 
-        RetryState gateway = state(1, List.of(), RetryOn.GATEWAY_ERROR);
-        assertThat(gateway.isRetriable(502, -1)).isTrue();
-        assertThat(gateway.isRetriable(504, -1)).isTrue();
-        assertThat(gateway.isRetriable(500, -1)).isFalse();
+        RetryPolicy gateway = policy(1, List.of(), RetryOn.GATEWAY_ERROR);
+        assertThat(RetryState.isRetriable(gateway, 502, -1)).isTrue();
+        assertThat(RetryState.isRetriable(gateway, 504, -1)).isTrue();
+        assertThat(RetryState.isRetriable(gateway, 500, -1)).isFalse();
 
-        assertThat(state(1, List.of(), RetryOn.RETRIABLE_4XX).isRetriable(409, -1)).isTrue();
-        RetryState codes = state(1, List.of(429, 503), RetryOn.RETRIABLE_STATUS_CODES);
-        assertThat(codes.isRetriable(429, -1)).isTrue();
-        assertThat(codes.isRetriable(500, -1)).isFalse();
-        assertThat(state(1, List.of(429), RetryOn.SERVER_ERROR).isRetriable(429, -1)).isFalse();
+        assertThat(RetryState.isRetriable(policy(1, List.of(), RetryOn.RETRIABLE_4XX), 409, -1)).isTrue();
+        RetryPolicy codes = policy(1, List.of(429, 503), RetryOn.RETRIABLE_STATUS_CODES);
+        assertThat(RetryState.isRetriable(codes, 429, -1)).isTrue();
+        assertThat(RetryState.isRetriable(codes, 500, -1)).isFalse();
+        assertThat(RetryState.isRetriable(policy(1, List.of(429), RetryOn.SERVER_ERROR), 429, -1)).isFalse();
     }
 
     @Test
     void grpcConditionsReadTheGrpcStatus() {
-        RetryState grpc = state(1, List.of(), RetryOn.CANCELLED, RetryOn.DEADLINE_EXCEEDED,
+        RetryPolicy grpc = policy(1, List.of(), RetryOn.CANCELLED, RetryOn.DEADLINE_EXCEEDED,
                 RetryOn.RESOURCE_EXHAUSTED, RetryOn.UNAVAILABLE);
-        assertThat(grpc.isRetriable(200, 1)).isTrue();
-        assertThat(grpc.isRetriable(200, 4)).isTrue();
-        assertThat(grpc.isRetriable(200, 8)).isTrue();
-        assertThat(grpc.isRetriable(200, 14)).isTrue();
-        assertThat(grpc.isRetriable(200, 13)).isFalse();
-        assertThat(grpc.isRetriable(200, 0)).isFalse();
-        assertThat(grpc.isRetriable(200, -1)).isFalse();
+        assertThat(RetryState.isRetriable(grpc, 200, 1)).isTrue();
+        assertThat(RetryState.isRetriable(grpc, 200, 4)).isTrue();
+        assertThat(RetryState.isRetriable(grpc, 200, 8)).isTrue();
+        assertThat(RetryState.isRetriable(grpc, 200, 14)).isTrue();
+        assertThat(RetryState.isRetriable(grpc, 200, 13)).isFalse();
+        assertThat(RetryState.isRetriable(grpc, 200, 0)).isFalse();
+        assertThat(RetryState.isRetriable(grpc, 200, -1)).isFalse();
     }
 
     @Test

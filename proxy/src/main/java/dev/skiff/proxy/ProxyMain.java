@@ -134,6 +134,9 @@ public final class ProxyMain implements Callable<Integer> {
         defaultProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
         // Netty's JFR allocator events would load the JFR classes into every sidecar, recorded or not.
         defaultProperty("io.netty.jfr.enabled", "false");
+        // Leak sampling records a stack trace for one buffer in 128 on the data path; the test suites run Netty's
+        // paranoid leak detection instead. -Dio.netty.leakDetection.level=simple turns sampling back on.
+        defaultProperty("io.netty.leakDetection.level", "disabled");
         // The xDS and CA clients run on the proxy's Netty: their buffers come from the proxy's allocator instead of
         // a pooled allocator of gRPC's own, whose arenas a few messages a minute would never fill.
         defaultProperty("io.grpc.netty.useCustomAllocator", "false");

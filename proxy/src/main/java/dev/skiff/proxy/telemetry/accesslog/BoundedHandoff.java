@@ -108,6 +108,7 @@ public final class BoundedHandoff<T> implements AutoCloseable {
                         park(Math.min(remaining, LINGER_PARK_NANOS));
                     }
                 }
+                take(batch);
             }
             try {
                 handler.accept(batch);

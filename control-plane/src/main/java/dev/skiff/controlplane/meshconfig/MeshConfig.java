@@ -1,5 +1,7 @@
 package dev.skiff.controlplane.meshconfig;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -20,7 +22,7 @@ public record MeshConfig(List<String> defaultTracingProviders, Map<String, Traci
 
     public MeshConfig {
         defaultTracingProviders = List.copyOf(defaultTracingProviders);
-        extensionProviders = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(
+        extensionProviders = Collections.unmodifiableMap(new LinkedHashMap<>(
                 Objects.requireNonNull(extensionProviders, "extensionProviders")));
     }
 

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -121,7 +122,7 @@ public final class MeshConfigFile {
 
     private Map<String, TracingProvider> extensionProviders(JsonNode node) {
         Map<String, TracingProvider> providers = new LinkedHashMap<>();
-        Set<String> names = new java.util.HashSet<>();
+        Set<String> names = new HashSet<>();
         if (!node.isArray()) {
             problem("extensionProviders", "expected a list, got " + describe(node));
             return providers;

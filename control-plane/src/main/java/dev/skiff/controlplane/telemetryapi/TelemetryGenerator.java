@@ -57,21 +57,15 @@ public final class TelemetryGenerator {
     private TelemetryGenerator() {
     }
 
-    /** The workload's listeners with its Telemetry settings, with the built-in providers only. */
-    public static List<Listener> apply(List<Listener> listeners, Collection<ConfigObject> telemetries,
-                                       String namespace, Map<String, String> labels) {
-        return apply(listeners, telemetries, namespace, labels, null);
-    }
-
     /**
      * The workload's listeners with its Telemetry settings on every HTTP connection manager of their chains.
      *
-     * @param providers the tracing providers of the mesh config, null for the built-in ones only
+     * @param providers the tracing providers of the mesh config
      */
     public static List<Listener> apply(List<Listener> listeners, Collection<ConfigObject> telemetries,
                                        String namespace, Map<String, String> labels, TracingProviders providers) {
         List<Telemetry> levels = TelemetrySelection.forWorkload(telemetries, namespace, labels);
-        if (levels.isEmpty() && (providers == null || providers.config().defaultTracingProviders().isEmpty())) {
+        if (levels.isEmpty() && providers.config().defaultTracingProviders().isEmpty()) {
             return listeners;
         }
         Settings client = settings(levels, WorkloadMode.CLIENT, providers);
@@ -168,7 +162,7 @@ public final class TelemetryGenerator {
         Double sampling = null;
         boolean disabled = false;
         Map<String, dev.skiff.api.telemetry.v1alpha1.CustomTag> tags = new TreeMap<>();
-        List<String> named = providers == null ? List.of() : providers.config().defaultTracingProviders();
+        List<String> named = providers.config().defaultTracingProviders();
         for (Telemetry level : levels) {
             for (Tracing tracing : level.getTracingList()) {
                 if (!covers(tracing.getMatch().getMode(), mode)) {
@@ -187,7 +181,7 @@ public final class TelemetryGenerator {
                 break;
             }
         }
-        HttpConnectionManager.Tracing provider = disabled || named.isEmpty() || providers == null ? null
+        HttpConnectionManager.Tracing provider = disabled || named.isEmpty() ? null
                 : providers.provider(named.getFirst()).orElse(null);
         if (provider == null && sampling == null && !disabled && tags.isEmpty()) {
             return null;

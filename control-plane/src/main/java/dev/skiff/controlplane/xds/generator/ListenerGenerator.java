@@ -45,11 +45,6 @@ import java.util.TreeMap;
 public final class ListenerGenerator {
     private final MeshConfig meshConfig;
 
-    /** Listeners with the built-in telemetry providers only. */
-    public ListenerGenerator() {
-        this(MeshConfig.DEFAULT);
-    }
-
     /** @param meshConfig the mesh config whose tracing providers the connection managers may name */
     public ListenerGenerator(MeshConfig meshConfig) {
         this.meshConfig = meshConfig;

@@ -53,11 +53,6 @@ public final class SpanExporters implements SpanSink, AutoCloseable {
         return exporter.offer(span);
     }
 
-    /** The exporter of a provider, once a span was sent to it. */
-    public CollectorExporter exporter(TracingProvider provider) {
-        return exporters.get(provider);
-    }
-
     private CollectorExporter create(TracingProvider provider) {
         ClusterEndpoints endpoints = new ClusterEndpoints(snapshot, provider.cluster());
         int capacity = CollectorExporter.DEFAULT_CAPACITY;

@@ -4,6 +4,7 @@ import dev.skiff.proxy.telemetry.accesslog.BoundedHandoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
@@ -21,6 +22,7 @@ public abstract class CollectorExporter implements SpanSink, AutoCloseable {
     public static final Duration DEFAULT_LINGER = Duration.ofSeconds(1);
 
     private static final Logger log = LoggerFactory.getLogger(CollectorExporter.class);
+    private static final Duration HTTP_CONNECT_TIMEOUT = Duration.ofSeconds(2);
 
     private final LongAdder exported = new LongAdder();
     private final LongAdder failed = new LongAdder();
@@ -36,6 +38,17 @@ public abstract class CollectorExporter implements SpanSink, AutoCloseable {
      */
     protected CollectorExporter(String threadName, int capacity, int maxBatch, Duration linger) {
         this.handoff = new BoundedHandoff<>(threadName, capacity, maxBatch, linger, this::send);
+    }
+
+    /** An HTTP/1.1 client for a collector posted to over HTTP, connecting within 2 s. */
+    protected static HttpClient httpClient() {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(HTTP_CONNECT_TIMEOUT)
+                .build();
+    }
+
+    /** {@code http://host:port/path}, with an IPv6 host in brackets. */
+    protected static String httpUrl(String host, int port, String path) {
+        return "http://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port + path;
     }
 
     @Override

@@ -20,8 +20,6 @@ import java.util.function.Supplier;
  */
 public final class OtlpHttpExporter extends CollectorExporter {
 
-    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
-
     private final Supplier<InetSocketAddress> endpoints;
     private final TracingProvider provider;
     private final LocalEndpoint local;
@@ -38,8 +36,7 @@ public final class OtlpHttpExporter extends CollectorExporter {
         this.endpoints = Objects.requireNonNull(endpoints, "endpoints");
         this.provider = Objects.requireNonNull(provider, "provider");
         this.local = Objects.requireNonNull(local, "local");
-        this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT_TIMEOUT)
-                .build();
+        this.client = httpClient();
     }
 
     @Override
@@ -53,9 +50,7 @@ public final class OtlpHttpExporter extends CollectorExporter {
         if (target == null) {
             return "no endpoint";
         }
-        String host = target.getHostString();
-        URI uri = URI.create("http://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":"
-                + target.getPort() + provider.path());
+        URI uri = URI.create(httpUrl(target.getHostString(), target.getPort(), provider.path()));
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(provider.timeout())
                 .header("Content-Type", "application/x-protobuf")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(

@@ -23,7 +23,6 @@ import java.util.function.Supplier;
  */
 public final class ZipkinExporter extends CollectorExporter {
 
-    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
 
     private final Supplier<InetSocketAddress> endpoints;
     private final String path;
@@ -46,7 +45,7 @@ public final class ZipkinExporter extends CollectorExporter {
      */
     public ZipkinExporter(String host, int port, LocalEndpoint local, int capacity, int maxBatch, Duration linger) {
         this(fixed(host, port), "/api/v2/spans", Duration.ofSeconds(5),
-                "http://" + literal(host) + ":" + port + "/api/v2/spans", local, capacity, maxBatch, linger);
+                httpUrl(host, port, "/api/v2/spans"), local, capacity, maxBatch, linger);
     }
 
     /**
@@ -65,8 +64,7 @@ public final class ZipkinExporter extends CollectorExporter {
         this.timeout = Objects.requireNonNull(timeout, "timeout");
         this.collector = Objects.requireNonNull(collector, "collector");
         this.local = Objects.requireNonNull(local, "local");
-        this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT_TIMEOUT)
-                .build();
+        this.client = httpClient();
     }
 
     private static Supplier<InetSocketAddress> fixed(String host, int port) {
@@ -75,10 +73,6 @@ public final class ZipkinExporter extends CollectorExporter {
         }
         InetSocketAddress address = InetSocketAddress.createUnresolved(host, port);
         return () -> address;
-    }
-
-    private static String literal(String host) {
-        return host.indexOf(':') >= 0 ? "[" + host + "]" : host;
     }
 
     /** Where spans go, as log lines name it. */
@@ -101,7 +95,7 @@ public final class ZipkinExporter extends CollectorExporter {
         try (JsonGenerator generator = json.createGenerator(body, JsonEncoding.UTF8)) {
             ZipkinJson.write(generator, spans, local);
         }
-        URI uri = URI.create("http://" + literal(target.getHostString()) + ":" + target.getPort() + path);
+        URI uri = URI.create(httpUrl(target.getHostString(), target.getPort(), path));
         HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build();

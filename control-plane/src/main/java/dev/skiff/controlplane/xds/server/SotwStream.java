@@ -138,10 +138,10 @@ final class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
         if (resolved == null) {
             return false;
         }
-        if (!always && sameVersions(resolved, state.sent)) {
+        boolean stateOfTheWorld = Subscription.allowsWildcard(state.typeUrl);
+        if (stateOfTheWorld && !always && sameVersions(resolved, state.sent)) {
             return true;
         }
-        boolean stateOfTheWorld = Subscription.allowsWildcard(state.typeUrl);
         Collection<XdsResource> body = stateOfTheWorld ? resolved.values() : changedOrNew(resolved, state.sent);
         if (body.isEmpty() && !stateOfTheWorld) {
             state.sent = Collections.unmodifiableMap(resolved);

@@ -61,9 +61,10 @@ final class LocalMesh implements AutoCloseable {
 
     /** Starts the control plane with more options, such as {@code --max-workload-cert-ttl 1m}. */
     void startControlPlane(List<String> extraArgs) throws IOException {
-        xdsPort = freePort();
-        monitoringPort = freePort();
-        caPort = freePort();
+        int[] ports = freePorts(3);
+        xdsPort = ports[0];
+        monitoringPort = ports[1];
+        caPort = ports[2];
         List<String> args = new ArrayList<>(List.of("control-plane", "--config-dir", configDir.toString(),
                 "--xds-address", "127.0.0.1:" + xdsPort, "--monitoring-address", "127.0.0.1:" + monitoringPort,
                 "--ca-address", "127.0.0.1:" + caPort, "--state-dir", stateDir().toString()));
@@ -202,10 +203,30 @@ final class LocalMesh implements AutoCloseable {
     }
 
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket()) {
-            s.setReuseAddress(true);
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            return s.getLocalPort();
+        return freePorts(1)[0];
+    }
+
+    /**
+     * {@code count} distinct free loopback ports: all are held open until every one is chosen, since a port closed
+     * at once can be handed out again by the next bind (which made the control plane's CA and monitoring ports
+     * collide).
+     */
+    static int[] freePorts(int count) throws IOException {
+        List<ServerSocket> sockets = new ArrayList<>(count);
+        try {
+            int[] ports = new int[count];
+            for (int i = 0; i < count; i++) {
+                ServerSocket socket = new ServerSocket();
+                sockets.add(socket);
+                socket.setReuseAddress(true);
+                socket.bind(new InetSocketAddress("127.0.0.1", 0));
+                ports[i] = socket.getLocalPort();
+            }
+            return ports;
+        } finally {
+            for (ServerSocket socket : sockets) {
+                socket.close();
+            }
         }
     }
 
